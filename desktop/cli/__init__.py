@@ -1,0 +1,68 @@
+"""The ``rigpilot`` command line: one argparse tree, one module per command family.
+
+Every module in this package that defines ``register(subparsers)`` adds its commands;
+``ORDER`` (an int, default 50) sorts them in ``--help``. Each command's handler takes the
+parsed namespace and returns the exit code. Commands that talk to the worker go through
+``desktop.ipc.client``; only ``doctor`` and ``telemetry`` run locally.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable
+from types import ModuleType
+
+from desktop import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _command_modules() -> list[ModuleType]:
+    modules = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register"):
+            modules.append(module)
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rigpilot",
+        description=(
+            "RigPilot puts your idle NVIDIA GPU to paid work on compute marketplaces, "
+            "and guards it while it works. Run without a command to open the app."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"rigpilot {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the app with a simulated GPU and the practice network (no GPU needed)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _command_modules():
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Parse argv and run the chosen command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0

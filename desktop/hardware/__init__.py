@@ -1,0 +1,1 @@
+"""GPU and host facts: NVML (real cards), a simulated GPU (everything else), psutil."""

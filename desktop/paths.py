@@ -1,0 +1,79 @@
+"""Where RigPilot keeps its files.
+
+platformdirs gives the per-OS defaults; ``RIGPILOT_HOME=/some/dir`` puts config, data, logs
+and the runtime socket under one folder, which is what tests and side-by-side installs use.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "rigpilot"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders of one RigPilot installation."""
+
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+    runtime_dir: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def ledger_file(self) -> Path:
+        return self.data_dir / "ledger.sqlite"
+
+    @property
+    def token_file(self) -> Path:
+        return self.config_dir / "api-token"
+
+    @property
+    def socket_file(self) -> Path:
+        return self.runtime_dir / "worker.sock"
+
+    @property
+    def port_file(self) -> Path:
+        """Windows only: the loopback port of the worker's API."""
+        return self.runtime_dir / "worker.port"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.runtime_dir / "worker.lock"
+
+    def ensure(self) -> Paths:
+        """Create the folders, user-only (0700), and return self."""
+        old = os.umask(0o077)
+        try:
+            for folder in (self.config_dir, self.data_dir, self.log_dir, self.runtime_dir):
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if sys.platform != "win32":
+                os.chmod(self.runtime_dir, 0o700)
+        finally:
+            os.umask(old)
+        return self
+
+
+def get_paths() -> Paths:
+    """The paths in force: RIGPILOT_HOME when set, otherwise the platform's defaults."""
+    home = os.environ.get("RIGPILOT_HOME")
+    if home:
+        root = Path(home).expanduser().resolve()
+        return Paths(root / "config", root / "data", root / "logs", root / "run")
+    runtime = platformdirs.user_runtime_path(APP_NAME) if sys.platform.startswith("linux") else None
+    data = platformdirs.user_data_path(APP_NAME)
+    return Paths(
+        config_dir=platformdirs.user_config_path(APP_NAME),
+        data_dir=data,
+        log_dir=platformdirs.user_log_path(APP_NAME),
+        runtime_dir=runtime if runtime is not None else data / "run",
+    )
