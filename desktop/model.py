@@ -389,3 +389,24 @@ class NetworkStatus:
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(self)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class NetworkPenalties:
+    """How a network punishes what the guards might do; the arbiter picks the least costly action.
+
+    Attributes:
+        pause_voids_job_pay: interrupting a running job forfeits its pay (io.net, the demo network).
+        can_pause: the network's work can be frozen and resumed; otherwise pause means stop.
+        power_limit_penalised: a lowered power limit marks the node degraded (Salad).
+        max_idle_gpu_util_pct: the node is punished if our own use of the GPU exceeds this
+            while it is idle for the network (io.net 20 %, 5 % on 4090/5090); None = no rule.
+    """
+
+    pause_voids_job_pay: bool = False
+    can_pause: bool = True
+    power_limit_penalised: bool = False
+    max_idle_gpu_util_pct: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(self)  # type: ignore[no-any-return]
