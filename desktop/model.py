@@ -204,7 +204,8 @@ class Money:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Money:
         usd = data.get("usd")
-        return cls(Decimal(str(data["amount"])), data["unit"], None if usd is None else Decimal(str(usd)))
+        amount = Decimal(str(data["amount"]))
+        return cls(amount, data["unit"], None if usd is None else Decimal(str(usd)))
 
 
 # --- Guards --------------------------------------------------------------------------

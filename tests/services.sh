@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Start or stop the private services the tests use: Xvfb with a tray host, a D-Bus session
+# with an unlocked gnome-keyring, and a private dockerd with a local busybox test image.
+#
+#   tests/services.sh start DIR   # starts them; writes DIR/env.sh to source
+#   tests/services.sh stop DIR    # stops every process it started
+#
+# Nothing here touches the system's own Docker, D-Bus or display: everything lives in DIR.
+set -euo pipefail
+
+cmd=${1:?usage: services.sh start|stop DIR}
+dir=${2:?usage: services.sh start|stop DIR}
+TEST_IMAGE=${RIGPILOT_TEST_IMAGE:-rigpilot-test/busybox:latest}
+
+log() { printf '[services] %s\n' "$*" >&2; }
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local limit=$1 what=$2; shift 2
+  local end=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= end)); then log "timed out waiting for $what"; return 1; fi
+    sleep 0.2
+  done
+}
+
+start_x() {
+  local display
+  for display in $(seq 90 120); do
+    [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ] || break
+  done
+  Xvfb ":$display" -screen 0 1600x1000x24 -nolisten tcp >"$dir/xvfb.log" 2>&1 &
+  echo $! >"$dir/xvfb.pid"
+  export DISPLAY=":$display"
+  wait_for 20 "Xvfb" xdpyinfo
+  trayer --edge top --align right --widthtype request --height 24 --transparent false \
+    >"$dir/trayer.log" 2>&1 &
+  echo $! >"$dir/trayer.pid"
+  wait_for 10 "the tray host" sh -c "xprop -root _NET_SYSTEM_TRAY_S0 >/dev/null 2>&1 || xdpyinfo | grep -q 'number of screens'"
+  sleep 0.5
+  log "X server on $DISPLAY with trayer"
+}
+
+start_dbus_keyring() {
+  local out
+  out=$(dbus-daemon --session --fork --print-address=1 --print-pid=1 --nosyslog)
+  export DBUS_SESSION_BUS_ADDRESS=$(sed -n 1p <<<"$out")
+  sed -n 2p <<<"$out" >"$dir/dbus.pid"
+  mkdir -p "$dir/keyring-home/.local/share/keyrings"
+  # A test-only password unlocks a throwaway keyring in a private folder.
+  HOME="$dir/keyring-home" XDG_DATA_HOME="$dir/keyring-home/.local/share" \
+    gnome-keyring-daemon --unlock --components=secrets --daemonize <<<"rigpilot-test" >"$dir/keyring.env"
+  grep -o 'GNOME_KEYRING_PID=[0-9]*' "$dir/keyring.env" | cut -d= -f2 >"$dir/keyring.pid" || true
+  log "D-Bus session and gnome-keyring started"
+}
+
+start_docker() {
+  local sock="$dir/docker.sock"
+  mkdir -p "$dir/docker-data" "$dir/docker-exec"
+  dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+    --data-root "$dir/docker-data" --exec-root "$dir/docker-exec" \
+    --pidfile "$dir/dockerd.pid" -H "unix://$sock" \
+    --containerd-namespace rigpilot-test --containerd-plugins-namespace rigpilot-test-plugins \
+    >"$dir/dockerd.log" 2>&1 &
+  export DOCKER_HOST="unix://$sock"
+  wait_for 60 "dockerd" docker version
+  if ! docker image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
+    local root="$dir/busybox-root"
+    rm -rf "$root"; mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,work,home/user}
+    cp /bin/busybox "$root/bin/busybox"
+    for applet in $("$root/bin/busybox" --list); do
+      [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$root/etc/group"
+    tar -C "$root" -c . | docker import -c 'CMD ["/bin/sh"]' - "$TEST_IMAGE" >/dev/null
+    log "imported $TEST_IMAGE"
+  fi
+  log "dockerd on $DOCKER_HOST"
+}
+
+case "$cmd" in
+start)
+  mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+  for tool in Xvfb trayer dbus-daemon gnome-keyring-daemon dockerd docker busybox xdpyinfo; do
+    command -v "$tool" >/dev/null || { log "missing $tool: run tests/run.sh (it installs it)"; exit 1; }
+  done
+  start_x; start_dbus_keyring; start_docker
+  cat >"$dir/env.sh" <<ENV
+export DISPLAY='$DISPLAY'
+export DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS'
+export DOCKER_HOST='$DOCKER_HOST'
+export RIGPILOT_TEST_IMAGE='$TEST_IMAGE'
+export RIGPILOT_REQUIRE_SERVICES=1
+ENV
+  log "ready: source $dir/env.sh"
+  ;;
+stop)
+  [ -d "$dir" ] || exit 0
+  if [ -f "$dir/dockerd.pid" ]; then
+    DOCKER_HOST="unix://$dir/docker.sock" docker ps -aq 2>/dev/null |
+      xargs -r env DOCKER_HOST="unix://$dir/docker.sock" docker rm -f >/dev/null 2>&1 || true
+  fi
+  for name in dockerd trayer xvfb keyring dbus; do
+    pidfile="$dir/$name.pid"
+    [ -s "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  # dockerd leaves its own containerd behind when killed hard
+  pkill -f "containerd.*$dir/docker-exec" 2>/dev/null || true
+  log "stopped"
+  ;;
+*) echo "usage: services.sh start|stop DIR" >&2; exit 2 ;;
+esac
