@@ -19,8 +19,26 @@ def _wants_gui(argv: list[str]) -> bool:
     return first in GUI_OPTIONS
 
 
+def _run_module(args: list[str]) -> int:
+    """``rigpilot -m desktop.x ARGS``: a frozen build has no ``python -m`` (the job reaper)."""
+    import runpy
+
+    if not args or not args[0].startswith("desktop."):
+        print("rigpilot: -m takes a RigPilot module, e.g. desktop.jobs.reaper", file=sys.stderr)
+        return 2
+    sys.argv = list(args)
+    runpy.run_module(args[0], run_name="__main__", alter_sys=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["self-test"]:  # a composition point like this one: it loads Qt in a child
+        from desktop.selftest import main as self_test
+
+        return self_test(args[1:])
+    if args[:1] == ["-m"] and getattr(sys, "frozen", False):
+        return _run_module(args[1:])
     if _wants_gui(args):
         try:
             from desktop.ui.app import run_app

@@ -80,7 +80,7 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CheckResult:
@@ -132,7 +132,7 @@ class GpuInfo:
     simulated: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GpuInfo:
@@ -179,7 +179,7 @@ class GpuSample:
         return self.clock_event_reasons & THERMAL_REASON_BITS
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GpuSample:
@@ -199,7 +199,7 @@ class Money:
     usd: Decimal | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Money:
@@ -238,7 +238,7 @@ class GuardDecision:
     duty_cycle: float | None = None  # fraction of time allowed to run, when duty-cycling
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
 
 # --- Events --------------------------------------------------------------------------
@@ -269,7 +269,7 @@ class Event:
     seq: int = 0  # assigned by the worker's event bus, increasing
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Event:
@@ -331,7 +331,7 @@ class JobRecord:
     pay: Money | None = None  # what the job earned (None until credited)
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobRecord:
@@ -389,7 +389,7 @@ class NetworkStatus:
     next_step: str = ""  # what the user must still do, in plain words
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
 
 @dataclass(frozen=True)
@@ -410,4 +410,4 @@ class NetworkPenalties:
     max_idle_gpu_util_pct: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)

@@ -23,6 +23,9 @@ MIB_PER_GIB = 1024
 # 24 564 MiB, a "16 GB" PC shows 15.5 GiB): a threshold counts as met within 5 %.
 SIZE_TOLERANCE = 0.95
 
+# Whole escape sequences first (CSI "ESC[…m", OSC "ESC]…BEL"), so no "[2J" debris is left,
+# then any remaining control or bidirectional-override character.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -36,7 +39,8 @@ class ParseError(ValueError):
 
 def clean(text: object, limit: int = 200) -> str:
     """One safe line: control and bidi characters removed, cut to ``limit`` characters."""
-    value = _CONTROL.sub("", str(text).replace("\n", " ").replace("\t", " ")).strip()
+    value = str(text).replace("\n", " ").replace("\t", " ")
+    value = _CONTROL.sub("", _ESCAPES.sub("", value)).strip()
     if len(value) > limit:
         value = value[: limit - 1] + "…"
     return value
@@ -48,12 +52,9 @@ def raw_excerpt(raw: str | bytes, limit: int = RAW_LIMIT) -> str:
     Newlines and tabs are kept (they are how ``--version`` output reads); everything else
     that could move a terminal's cursor or recolour it is dropped.
     """
-    if isinstance(raw, bytes):
-        text = raw[: limit * 4].decode("utf-8", errors="replace")
-    else:
-        text = raw
+    text = raw[: limit * 4].decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     truncated = len(text) > limit
-    text = _CONTROL.sub("", text[:limit])
+    text = _CONTROL.sub("", _ESCAPES.sub("", text[:limit]))
     return text + ("\n[… truncated]" if truncated else "")
 
 

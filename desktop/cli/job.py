@@ -1,0 +1,226 @@
+"""``rigpilot job run|list|show|stop``: hand the worker a job spec the way a network would.
+
+For a user or a network developer testing a spec or an image locally: ``run`` submits a
+JSON spec (docs/jobs.md) to the worker's runner, in the same hardened container a network's
+job gets. A refused spec prints its stable code and the sentence saying why, and exits 2;
+``--wait`` follows the job to its end and exits 0 only if it succeeded. Every command has
+``--json`` for scripts. All of it goes through the worker's local API (desktop.ipc.client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from desktop.ipc.client import ApiError, IpcError, WorkerClient
+from desktop.model import JobRecord, JobState
+
+ORDER = 40
+EXIT_REFUSED = 2
+POLL_S = 1.0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "job",
+        help="run a job spec by hand, list jobs, show or stop one",
+        description="Submit job specs to the worker (see docs/jobs.md) and follow them.",
+    )
+    commands = parser.add_subparsers(dest="job_command", metavar="ACTION", required=True)
+
+    run = commands.add_parser("run", help="submit a job spec (a JSON file, or - for stdin)")
+    run.add_argument("spec", help="path of the JSON job spec, or - to read it from stdin")
+    run.add_argument("--wait", action="store_true", help="follow the job until it ends")
+    run.add_argument("--timeout", type=float, default=None, help="give up waiting after S s")
+    run.set_defaults(handler=cmd_run)
+
+    lst = commands.add_parser("list", help="the jobs of this session, newest first")
+    lst.add_argument("--state", choices=[s.value for s in JobState], help="only this state")
+    lst.add_argument("--limit", type=int, default=50, help="at most N jobs (default 50)")
+    lst.set_defaults(handler=cmd_list)
+
+    show = commands.add_parser("show", help="one job, with the end of its output")
+    show.add_argument("job_id")
+    show.set_defaults(handler=cmd_show)
+
+    stop = commands.add_parser("stop", help="stop a job (it earns nothing)")
+    stop.add_argument("job_id")
+    stop.set_defaults(handler=cmd_stop)
+
+    for sub in (run, lst, show, stop):
+        sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = _read_spec(args.spec)
+    if isinstance(spec, str):
+        return _fail(args, "invalid_spec_file", spec, EXIT_REFUSED)
+    try:
+        with WorkerClient.from_env() as client:
+            answer = client.request("POST", "/jobs", json=spec)
+            record = JobRecord.from_json(answer["job"])
+            if not args.wait:
+                _print(args, answer, f"Job {record.job_id}: {_state_line(record)}")
+                return 0 if record.state is not JobState.FAILED else 1
+            if not args.json:
+                print(f"Job {record.job_id}: {_state_line(record)}", flush=True)
+            return _wait(args, client, record)
+    except ApiError as exc:
+        if exc.status == 422 or exc.code not in {"unauthorized", "unavailable", "internal"}:
+            return _fail(args, exc.code, exc.message, EXIT_REFUSED)
+        return _fail(args, exc.code, exc.message, 1)
+    except IpcError as exc:
+        return _fail(args, "worker_unavailable", exc.message, 1)
+
+
+def _wait(args: argparse.Namespace, client: WorkerClient, record: JobRecord) -> int:
+    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    answer: dict[str, Any] = {"job": record.to_json()}
+    try:
+        while not record.state.finished:
+            if deadline is not None and time.monotonic() > deadline:
+                message = f"Job {record.job_id} still runs; `rigpilot job stop {record.job_id}`"
+                return _fail(args, "wait_timeout", message, 1)
+            time.sleep(POLL_S)
+            answer = client.request("GET", f"/jobs/{record.job_id}")
+            record = JobRecord.from_json(answer["job"])
+    except KeyboardInterrupt:
+        print(f"\nStopped waiting; the job still runs (rigpilot job stop {record.job_id}).")
+        return 130
+    _print(args, answer, _details(record, answer.get("logs_tail", "")))
+    return 0 if record.state is JobState.SUCCEEDED else 1
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    params = {"limit": max(1, min(1000, args.limit)), "state": args.state}
+    answer = _call(args, "GET", "/jobs", params=params)
+    if answer is None:
+        return 1
+    records = [JobRecord.from_json(j) for j in answer.get("jobs", [])]
+    if not records:
+        _print(args, answer, "No jobs yet. Submit one with `rigpilot job run SPEC.json`.")
+        return 0
+    rows = [("JOB", "STATE", "REASON", "NETWORK", "STARTED", "IMAGE")]
+    rows += [
+        (
+            r.job_id,
+            r.state.value,
+            r.exit_reason.value if r.exit_reason else "",
+            r.network,
+            _when(r.started_ts),
+            r.image,
+        )
+        for r in records
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[5] for row in rows
+    ]
+    _print(args, answer, "\n".join(lines))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    answer = _call(args, "GET", f"/jobs/{args.job_id}")
+    if answer is None:
+        return 1
+    record = JobRecord.from_json(answer["job"])
+    _print(args, answer, _details(record, answer.get("logs_tail", "")))
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    answer = _call(args, "POST", f"/jobs/{args.job_id}/stop")
+    if answer is None:
+        return 1
+    record = JobRecord.from_json(answer["job"])
+    _print(args, answer, f"Job {record.job_id}: {_state_line(record)}")
+    return 0
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _read_spec(source: str) -> dict[str, Any] | str:
+    """The spec as a dict, or a sentence saying what is wrong with the file."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        return f"cannot read {source}: {exc.strerror or exc}"
+    except UnicodeDecodeError:
+        return f"{source} is not a UTF-8 text file; a job spec is JSON text"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    if not isinstance(data, dict):
+        return f"{source} must hold one JSON object (see docs/jobs.md)"
+    return data
+
+
+def _call(
+    args: argparse.Namespace, method: str, path: str, params: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    try:
+        with WorkerClient.from_env() as client:
+            return client.request(method, path, params=params)
+    except ApiError as exc:
+        _fail(args, exc.code, exc.message, 1)
+    except IpcError as exc:
+        _fail(args, "worker_unavailable", exc.message, 1)
+    return None
+
+
+def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": {"code": code, "message": message}}))
+    elif exit_code == EXIT_REFUSED and code != "invalid_spec_file":
+        print(f"rigpilot job: refused ({code}): {message}", file=sys.stderr)
+    else:
+        print(f"rigpilot job: {message}", file=sys.stderr)
+    return exit_code
+
+
+def _print(args: argparse.Namespace, answer: dict[str, Any], text: str) -> None:
+    if args.json:
+        print(json.dumps({k: v for k, v in answer.items() if k != "protocol"}, indent=2))
+    else:
+        print(text)
+
+
+def _state_line(record: JobRecord) -> str:
+    line = record.state.value
+    if record.exit_reason is not None:
+        line += f" ({record.exit_reason.value}"
+        line += f", exit code {record.exit_code})" if record.exit_code is not None else ")"
+    return line + (f": {record.message}" if record.message else "")
+
+
+def _details(record: JobRecord, logs_tail: str) -> str:
+    lines = [
+        f"Job      {record.job_id}",
+        f"State    {_state_line(record)}",
+        f"Network  {record.network}",
+        f"Image    {record.image}",
+        f"GPU      {record.gpu_uuid or 'none (CPU only)'}",
+        f"Created  {_when(record.created_ts)}",
+        f"Started  {_when(record.started_ts)}",
+        f"Ended    {_when(record.ended_ts)}",
+    ]
+    if record.pay is not None:
+        lines.append(f"Earned   {record.pay.amount} {record.pay.unit}")
+    if logs_tail:
+        lines += ["", "Output (end):", logs_tail.rstrip("\n")]
+    return "\n".join(lines)
+
+
+def _when(ts: float | None) -> str:
+    return "-" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,283 @@
+"""``rigpilot networks``, ``rigpilot enroll NAME``, ``rigpilot earnings``: the worker's networks.
+
+All three are clients of the worker's API (desktop.ipc.client). ``enroll`` never takes a
+secret from the command line, where the process list and the shell history would keep it:
+secret fields are asked with a hidden prompt, or read from ``RIGPILOT_<NETWORK>_<FIELD>``
+with ``--from-env`` (for scripts and headless rigs). Every command has ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from desktop.ipc.client import WorkerClient
+from desktop.ipc.protocol import IpcError
+
+ORDER = 30
+MAX_DAYS = 365
+
+
+def register(subparsers: Any) -> None:
+    networks = subparsers.add_parser("networks", help="list the networks, their state and earnings")
+    networks.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    networks.set_defaults(handler=cmd_networks)
+
+    enroll = subparsers.add_parser(
+        "enroll",
+        help="enroll this GPU with a network",
+        description="Enroll with a network. Secret fields are asked with a hidden prompt "
+        "(or read from RIGPILOT_<NETWORK>_<FIELD> with --from-env), never from arguments.",
+    )
+    enroll.add_argument("network", metavar="NAME", help="network id, e.g. demo or nosana")
+    enroll.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a non-secret field, e.g. --field key_file=~/.nosana/nosana_key.json",
+    )
+    enroll.add_argument(
+        "--from-env",
+        action="store_true",
+        help="read secret fields from RIGPILOT_<NETWORK>_<FIELD> environment variables",
+    )
+    enroll.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    enroll.set_defaults(handler=cmd_enroll)
+
+    earnings = subparsers.add_parser(
+        "earnings", help="gross and net (after electricity) earnings per day and network"
+    )
+    earnings.add_argument("--days", type=_days, default=7, help="days to show (1-365, default 7)")
+    earnings.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    earnings.set_defaults(handler=cmd_earnings)
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 1 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"--days must be between 1 and {MAX_DAYS}, not {value}")
+    return value
+
+
+def _call(action: Callable[[WorkerClient], dict[str, Any]]) -> dict[str, Any] | None:
+    """Run one API exchange; print the worker's or the connection's message on failure."""
+    try:
+        with WorkerClient.from_env() as client:
+            return action(client)
+    except IpcError as exc:
+        print(f"rigpilot: {exc.message}", file=sys.stderr)
+        return None
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def _usd(value: Any) -> str:
+    try:
+        return f"${float(value):.2f}"
+    except (TypeError, ValueError):
+        return "-"
+
+
+def _reputation(network: dict[str, Any]) -> str:
+    rep = network.get("reputation") or {}
+    if rep.get("score") is not None:
+        return f"{float(rep['score']):.0f}/100"
+    uptime = rep.get("uptime_pct", network.get("uptime_pct"))
+    return "-" if uptime is None else f"{float(uptime):.0f}% up"
+
+
+# --- networks ---------------------------------------------------------------------
+
+
+def cmd_networks(args: argparse.Namespace) -> int:
+    answer = _call(lambda c: c.networks())
+    if answer is None:
+        return 1
+    if args.json:
+        _print_json(answer)
+        return 0
+    rows = []
+    for net in answer.get("networks", []):
+        today = net.get("earnings_today") or {}
+        rows.append(
+            [
+                str(net.get("network", "?")),
+                str(net.get("state", "?")),
+                "yes" if net.get("enrolled") else "no",
+                f"{_usd(today.get('gross_usd'))} / {_usd(today.get('net_usd'))}",
+                _reputation(net),
+                str(net.get("next_step") or "")[:80],
+            ]
+        )
+    print(
+        _table(["NETWORK", "STATE", "ENROLLED", "TODAY GROSS/NET", "REPUTATION", "NEXT STEP"], rows)
+    )
+    return 0
+
+
+# --- enroll -----------------------------------------------------------------------
+
+
+def _env_name(network: str, field: str) -> str:
+    return f"RIGPILOT_{network}_{field}".upper().replace("-", "_")
+
+
+def collect_credentials(
+    network: str,
+    fields: list[dict[str, Any]],
+    given: list[str],
+    from_env: bool,
+    interactive: bool,
+    ask_secret: Callable[[str], str] = getpass.getpass,
+    ask: Callable[[str], str] = input,
+) -> dict[str, str]:
+    """The credentials to send, or ValueError with the sentence to show."""
+    schema = {f["name"]: f for f in fields}
+    creds: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--field needs NAME=VALUE, got {item!r}")
+        if name not in schema:
+            raise ValueError(
+                f"{network} has no field {name!r}; its fields: {', '.join(schema) or 'none'}"
+            )
+        if schema[name].get("secret"):
+            raise ValueError(
+                f"{name} is a secret: it is never taken from the command line (the process list "
+                f"and shell history would keep it). Leave it out to be asked, or set "
+                f"{_env_name(network, name)} and use --from-env."
+            )
+        creds[name] = value
+    for name, spec in schema.items():
+        if name in creds:
+            continue
+        label = spec.get("label") or name
+        if spec.get("secret") and from_env:
+            value = os.environ.get(_env_name(network, name), "")
+        elif interactive:
+            print(f"{label}: {spec.get('how_to_obtain', '')}", file=sys.stderr)
+            prompt = f"{label}{'' if spec.get('required') else ' (Enter to skip)'}: "
+            value = (ask_secret if spec.get("secret") else ask)(prompt)
+        else:
+            value = ""
+        if value:
+            creds[name] = value
+        elif spec.get("required"):
+            hint = (
+                f"set {_env_name(network, name)} and use --from-env"
+                if spec.get("secret")
+                else (f"give --field {name}=VALUE")
+            )
+            raise ValueError(f"{network} needs {label}: {hint}. {spec.get('how_to_obtain', '')}")
+    return creds
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    network = args.network.strip().lower()
+    listing = _call(lambda c: c.networks())
+    if listing is None:
+        return 1
+    known = {n.get("network"): n for n in listing.get("networks", [])}
+    if network not in known:
+        print(
+            f"rigpilot: unknown network {network!r}; known: {', '.join(sorted(known))}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        creds = collect_credentials(
+            network,
+            known[network].get("credential_fields") or [],
+            args.field,
+            args.from_env,
+            interactive=sys.stdin.isatty() and not args.json,
+        )
+    except ValueError as exc:
+        print(f"rigpilot: {exc}", file=sys.stderr)
+        return 2
+    except (EOFError, KeyboardInterrupt):
+        print("\nrigpilot: enrollment cancelled", file=sys.stderr)
+        return 130
+    answer = _call(
+        lambda c: c.request(
+            "POST", f"/networks/{network}/enroll", json={"credentials": creds}, timeout=60.0
+        )
+    )
+    if answer is None:
+        return 1
+    if args.json:
+        _print_json(answer)
+        return 0
+    status = answer.get("status") or {}
+    print(f"{status.get('display_name', network)}: enrolled, {status.get('state', 'unknown')}")
+    action = answer.get("action_required")
+    if action:
+        print(f"\nNext step: {action.get('message', '')}")
+        if action.get("command"):
+            print(f"\n{action['command']}\n")
+        if action.get("url"):
+            print(f"More: {action['url']}")
+    return 0
+
+
+# --- earnings ---------------------------------------------------------------------
+
+
+def cmd_earnings(args: argparse.Namespace) -> int:
+    answer = _call(lambda c: c.earnings(days=args.days))
+    if answer is None:
+        return 1
+    if args.json:
+        _print_json(answer)
+        return 0
+    rows = [
+        [
+            str(d.get("date", "")),
+            str(d.get("network", "")),
+            _usd(d.get("gross_usd")),
+            f"{float(d.get('energy_kwh') or 0):.3f}",
+            _usd(d.get("electricity_cost")),
+            _usd(d.get("net_usd")),
+        ]
+        for d in answer.get("days", [])
+    ]
+    totals = answer.get("totals") or {}
+    rows.append(
+        [
+            "total",
+            "",
+            _usd(totals.get("gross_usd")),
+            f"{float(totals.get('energy_kwh') or 0):.3f}",
+            _usd(totals.get("electricity_cost")),
+            _usd(totals.get("net_usd")),
+        ]
+    )
+    print(_table(["DATE", "NETWORK", "GROSS", "KWH", "ELECTRICITY", "NET"], rows))
+    tariff = answer.get("tariff") or {}
+    if tariff:
+        print(
+            f"\nElectricity at {tariff.get('price_per_kwh')} per kWh, plus "
+            f"{tariff.get('system_overhead_w')} W system overhead while a network runs."
+        )
+    return 0

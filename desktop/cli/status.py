@@ -1,0 +1,266 @@
+"""``rigpilot status|pause|resume|events|logs``: the worker seen from a terminal.
+
+Each command is one or two API calls through ``desktop.ipc.client`` and a readable
+print-out; ``--json`` prints the API's own answer for scripts. Exit codes: 0 done,
+1 refused or failed, 3 the worker is not running (like ``systemctl status``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from desktop.cli import _status_format as fmt
+
+ORDER = 20
+EXIT_NOT_RUNNING = 3
+FOLLOW_WAIT_S = 20.0
+log = logging.getLogger("desktop.cli")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "status",
+        help="show the worker, the GPUs and what is paused",
+        description="Show RigPilot's worker: its GPUs (temperature, power, load), pauses, "
+        "networks and jobs.",
+    )
+    _json_flag(p)
+    p.set_defaults(handler=cmd_status)
+
+    p = subparsers.add_parser(
+        "pause",
+        help="pause work: all, one GPU or one network",
+        description="Pause RigPilot's work until you resume it, for a while, or until "
+        "tomorrow morning.",
+    )
+    _target_flags(p)
+    when = p.add_mutually_exclusive_group()
+    when.add_argument(
+        "--for",
+        dest="duration",
+        metavar="DURATION",
+        type=_duration,
+        help="pause for a while, e.g. 30m, 1h, 1h30m, 2d",
+    )
+    when.add_argument(
+        "--until-tomorrow",
+        action="store_true",
+        help=f"pause until {fmt.MORNING_HOUR}:00 tomorrow morning",
+    )
+    p.add_argument("--reason", default="", help="a note shown in status (e.g. gaming)")
+    _json_flag(p)
+    p.set_defaults(handler=cmd_pause)
+
+    p = subparsers.add_parser(
+        "resume",
+        help="resume paused work",
+        description="Resume work paused with `rigpilot pause` (all of it by default).",
+    )
+    _target_flags(p)
+    _json_flag(p)
+    p.set_defaults(handler=cmd_resume)
+
+    p = subparsers.add_parser(
+        "events",
+        help="show what the worker did (pauses, sensors, jobs)",
+        description="Show the worker's recent events; --follow keeps printing new ones.",
+    )
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    p.add_argument("--limit", type=_positive, default=20, help="how many recent events (20)")
+    _json_flag(p)
+    p.set_defaults(handler=cmd_events)
+
+    p = subparsers.add_parser(
+        "logs",
+        help="show the end of the worker's log",
+        description="Show the end of the worker's log (read from the file when the worker "
+        "is not running).",
+    )
+    p.add_argument("--tail", type=_positive, default=50, metavar="N", help="lines (50)")
+    _json_flag(p)
+    p.set_defaults(handler=cmd_logs)
+
+
+def _json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _target_flags(p: argparse.ArgumentParser) -> None:
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--gpu", type=_index, metavar="N", help="only GPU N (0, 1, ...)")
+    target.add_argument("--network", metavar="ID", help="only one network (e.g. nosana)")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _duration(text: str) -> float:
+    try:
+        return fmt.parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _index(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a GPU index such as 0 or 1, got {text!r}")
+    return int(text)
+
+
+# --- running a command against the worker -----------------------------------------------
+
+
+def with_client(args: argparse.Namespace, action: Callable[[Any], int]) -> int:
+    """Run ``action(client)``, turning every client error into a message and exit code."""
+    from desktop.ipc.client import ApiError, IpcError, WorkerClient, WorkerNotRunning
+
+    _cli_logging()
+    client = WorkerClient.from_env()
+    try:
+        return action(client)
+    except IpcError as exc:
+        if isinstance(exc, WorkerNotRunning):
+            code, exit_code = "not_running", EXIT_NOT_RUNNING
+        elif isinstance(exc, ApiError):
+            code, exit_code = exc.code, 1
+        else:
+            code, exit_code = type(exc).__name__, 1
+        log.info("%s: %s", code, exc.message)
+        if getattr(args, "json", False):
+            error: dict[str, Any] = {"code": code, "message": exc.message}
+            if isinstance(exc, ApiError) and exc.field:
+                error.update(field=exc.field, allowed=exc.allowed)
+            print_json({"error": error})
+        else:
+            print(f"rigpilot: {exc.message}", file=sys.stderr)
+        return exit_code
+    finally:
+        client.close()
+
+
+def _cli_logging() -> None:
+    try:
+        from desktop.logs import setup_logging
+
+        setup_logging("cli", level=logging.INFO)
+    except OSError:  # a read-only home must not stop a status query
+        pass
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# --- the commands -----------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    def run(client: Any) -> int:
+        status = client.status()
+        if args.json:
+            print_json(status)
+        else:
+            print(fmt.status_text(status))
+        return 0
+
+    return with_client(args, run)
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    until: float | None = None
+    if args.duration is not None:
+        until = time.time() + args.duration
+    elif args.until_tomorrow:
+        until = fmt.tomorrow_morning(time.time())
+
+    def run(client: Any) -> int:
+        answer = client.pause(
+            gpu=args.gpu, network=args.network, until_ts=until, reason=args.reason
+        )
+        if args.json:
+            print_json(answer)
+        else:
+            target = fmt.target_text(args.gpu, args.network)
+            when = f" until {fmt.clock_text(until)}" if until else " until you resume it"
+            print(f"Paused {target}{when}.")
+        return 0
+
+    return with_client(args, run)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    def run(client: Any) -> int:
+        answer = client.resume(gpu=args.gpu, network=args.network)
+        if args.json:
+            print_json(answer)
+        else:
+            print(f"Resumed {fmt.target_text(args.gpu, args.network)}.")
+            still = fmt.paused_text(answer["paused"])
+            if still != "no":
+                print(f"Still paused: {still}")
+        return 0
+
+    return with_client(args, run)
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    def show(events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if args.json:
+                print(json.dumps(event, ensure_ascii=False), flush=True)
+            else:
+                print(fmt.event_line(event), flush=True)
+
+    def run(client: Any) -> int:
+        head = client.events(since=0, limit=1)
+        since = max(0, int(head["last_seq"]) - args.limit)
+        answer = client.events(since=since, limit=args.limit)
+        show(answer["events"])
+        if not args.follow:
+            return 0
+        since = int(answer["last_seq"])
+        while True:
+            started = time.monotonic()
+            answer = client.events(since=since, wait=FOLLOW_WAIT_S)
+            show(answer["events"])
+            if int(answer["last_seq"]) < since:  # the worker restarted: seq starts again
+                since = 0
+            since = max(since, max((int(e["seq"]) for e in answer["events"]), default=since))
+            if not answer["events"] and time.monotonic() - started < 1.0:
+                time.sleep(0.5)  # the worker is stopping; do not spin until it is gone
+
+    return with_client(args, run)
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    from desktop.ipc.client import WorkerNotRunning
+
+    def run(client: Any) -> int:
+        try:
+            lines = client.logs(tail=args.tail)["lines"]
+            source = "worker"
+        except WorkerNotRunning:
+            from desktop.logs import log_file, tail_lines
+
+            path = log_file("worker")
+            lines = tail_lines(path, args.tail)
+            source = str(path)
+            if not args.json:
+                print(f"(the worker is not running; the end of {path})", file=sys.stderr)
+        if args.json:
+            print_json({"lines": lines, "source": source})
+        else:
+            for line in lines:
+                print(line)
+        return 0
+
+    return with_client(args, run)

@@ -1,0 +1,184 @@
+"""``rigpilot worker [--demo] [--simulate P] [--sim-speed N] [--foreground|--detach]`` and
+``rigpilot worker stop``.
+
+Without ``--detach`` the worker runs in this process (a service manager or a terminal
+keeps it); ``--detach`` starts it in the background, waits until its API answers and
+prints its pid. ``stop`` asks it to shut down gracefully and waits until it is gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from desktop.cli.status import EXIT_NOT_RUNNING, print_json, with_client
+
+ORDER = 90
+STOP_TIMEOUT_S = 15.0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "worker",
+        help="run RigPilot's background worker, or stop it",
+        description="Run RigPilot's worker: the background service that watches the GPUs "
+        "and runs the work. `rigpilot worker stop` stops a running worker.",
+    )
+    p.add_argument("action", nargs="?", choices=["stop"], help="stop the running worker")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="a simulated warm GPU and the practice network (no GPU needed)",
+    )
+    p.add_argument(
+        "--simulate",
+        metavar="PROFILES",
+        type=_profiles,
+        help="simulated GPUs instead of real ones, e.g. warm or warm,hot",
+    )
+    p.add_argument(
+        "--sim-speed",
+        metavar="N",
+        type=_speed,
+        default=None,
+        help="run simulated time N times faster",
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--foreground", action="store_true", help="stay in this terminal and print the log here too"
+    )
+    mode.add_argument(
+        "--detach", action="store_true", help="start in the background and return once it answers"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(handler=cmd_worker)
+
+
+def _profiles(text: str) -> str:
+    from desktop.hardware.sim_profiles import parse_profiles
+
+    try:
+        return ",".join(parse_profiles(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 10000:
+        raise argparse.ArgumentTypeError(f"the speed must be a number above 0 (got {text!r})")
+    return value
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    if args.action == "stop":
+        return cmd_stop(args)
+    if args.sim_speed is not None and not (args.simulate or args.demo):
+        print("rigpilot worker: --sim-speed needs --simulate or --demo", file=sys.stderr)
+        return 2
+    if args.detach:
+        return cmd_detach(args)
+    from desktop.worker.main import WorkerOptions, run_worker
+
+    options = WorkerOptions(
+        demo=args.demo,
+        simulate=args.simulate,
+        sim_speed=args.sim_speed or 1.0,
+        foreground=args.foreground,
+    )
+    return run_worker(options)
+
+
+def worker_args(args: argparse.Namespace) -> list[str]:
+    """The options to pass on to the background worker."""
+    argv: list[str] = []
+    if args.demo:
+        argv.append("--demo")
+    if args.simulate:
+        argv += ["--simulate", args.simulate]
+    if args.sim_speed is not None:
+        argv += ["--sim-speed", f"{args.sim_speed:g}"]
+    return argv
+
+
+def cmd_detach(args: argparse.Namespace) -> int:
+    from desktop.ipc.client import WorkerNotRunning, wait_until_ready
+    from desktop.ipc.launch import spawn_worker
+    from desktop.logs import log_file
+
+    def run(client: Any) -> int:
+        try:
+            status = client.status()
+        except WorkerNotRunning:
+            pass
+        else:
+            return _report(
+                args,
+                1,
+                f"RigPilot's worker is already running (pid {status['pid']})",
+                running=True,
+                pid=status["pid"],
+            )
+        process = spawn_worker(worker_args(args), client.paths)
+        status = wait_until_ready(client, timeout=10.0, exited=process.poll)
+        message = (
+            f"RigPilot's worker started in the background (pid {status['pid']}, "
+            f"{status['mode']}); its log: {log_file('worker', client.paths)}"
+        )
+        return _report(args, 0, message, running=True, pid=status["pid"])
+
+    return with_client(args, run)
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from desktop.ipc.client import WorkerNotRunning
+
+    def run(client: Any) -> int:
+        try:
+            pid = int(client.status()["pid"])
+        except WorkerNotRunning:
+            return _report(args, 0, "RigPilot's worker is not running", running=False)
+        client.shutdown()
+        if not _wait_gone(pid, STOP_TIMEOUT_S):
+            return _report(
+                args,
+                1,
+                f"RigPilot's worker (pid {pid}) is still stopping after "
+                f"{STOP_TIMEOUT_S:g} s; `rigpilot logs` shows why",
+                running=True,
+                pid=pid,
+            )
+        return _report(args, 0, f"RigPilot's worker stopped (pid {pid})", running=False, pid=pid)
+
+    code = with_client(args, run)
+    return 0 if code == EXIT_NOT_RUNNING else code
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """True once process ``pid`` has ended (a zombie counts as ended)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _report(args: argparse.Namespace, code: int, message: str, **fields: Any) -> int:
+    if args.json:
+        print_json({"message": message, **fields})
+    elif code:
+        print(f"rigpilot: {message}", file=sys.stderr)
+    else:
+        print(message)
+    return code

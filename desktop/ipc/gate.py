@@ -1,0 +1,155 @@
+"""The checks every API request passes before any route sees it, as one plain ASGI layer.
+
+Order matters and is fixed: body cap (so nothing reads an oversized body), Host header
+(DNS-rebinding defence), bearer token, protocol version. The same layer stamps every
+response with the ``RigPilot-Protocol`` header, so even errors carry the version.
+Written as raw ASGI rather than Starlette middleware to stay cheap on the status path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from desktop.ipc.auth import host_allowed, token_matches
+from desktop.ipc.protocol import (
+    MAX_BODY_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    ApiError,
+    parse_protocol,
+)
+
+log = logging.getLogger(__name__)
+_PROTOCOL_HEADER_RAW = (PROTOCOL_HEADER.lower().encode("ascii"), str(PROTOCOL_VERSION).encode())
+
+
+class BodyTooLarge(ApiError):
+    """Raised from ``receive`` when a streamed body passes the cap; the routes turn it to 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("body_too_large", _too_large_message(limit), 413)
+
+
+def _too_large_message(limit: int) -> str:
+    return f"the request body is larger than the {limit // 1024} KiB the API accepts"
+
+
+class ApiGate:
+    """ASGI middleware: body cap → Host check → bearer token → protocol version → app."""
+
+    def __init__(self, app: ASGIApp, token: str, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.token = token
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        send = _stamping(send)
+
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            if length.isdigit():
+                error = ApiError("body_too_large", _too_large_message(self.max_body), 413)
+            else:
+                error = ApiError("invalid_request", "the Content-Length header is not a number")
+            await send_error(send, error, close=True)
+            return
+        if not host_allowed(headers.get("host")):
+            log.warning("refused a request with Host %r", headers.get("host"))
+            message = "the Host header must name this machine (localhost)"
+            await send_error(send, ApiError("forbidden_host", message, 403))
+            return
+        if not token_matches(headers.get("authorization"), self.token):
+            log.warning("refused a request to %s without the right API token", scope.get("path"))
+            message = (
+                "the request lacks the right API token; RigPilot's clients read it from "
+                "the api-token file in the config folder"
+            )
+            await send_error(send, ApiError("unauthorized", message, 401))
+            return
+        major = parse_protocol(headers.get(PROTOCOL_HEADER.lower()))
+        if headers.get(PROTOCOL_HEADER.lower()) is not None and major != PROTOCOL_VERSION:
+            message = (
+                f"this worker speaks API protocol {PROTOCOL_VERSION} but the client asked "
+                f"for {headers.get(PROTOCOL_HEADER.lower())}; update or restart RigPilot so "
+                "both sides are the same version"
+            )
+            await send_error(send, ApiError("protocol_mismatch", message, 400))
+            return
+        await self.app(scope, _capped(receive, self.max_body), send)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        result[raw_name.decode("latin-1").lower()] = raw_value.decode("latin-1")
+    return result
+
+
+def _stamping(send: Send) -> Send:
+    """Wrap ``send`` so that every response starts with the protocol header."""
+
+    async def stamped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            headers.append(_PROTOCOL_HEADER_RAW)
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return stamped
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """Wrap ``receive`` to count streamed body bytes (a chunked body has no Content-Length)."""
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return counted
+
+
+def encode_json(data: Any) -> bytes:
+    """JSON bytes for an answer; non-finite floats become null instead of failing."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+async def send_error(send: Send, error: ApiError, *, close: bool = False) -> None:
+    """Send an error answer straight through ASGI (used before any route is involved)."""
+    body = encode_json(error.to_json())
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:  # the client may still be sending a body we refuse to read
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

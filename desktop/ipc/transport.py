@@ -1,0 +1,172 @@
+"""Where the API listens: a user-only unix socket, or a loopback port on Windows.
+
+We bind the socket ourselves instead of handing a path to uvicorn, because uvicorn makes
+unix sockets world-writable (0666); ours is created under umask 077 in a 0700 folder and
+then set to 0600, so there is no moment where another user could connect (the race
+Electrum's daemon admits). uvicorn runs inside the worker's own event loop, without its
+signal handling, and only with the pure-Python h11 parser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import stat
+import sys
+from pathlib import Path
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from desktop.paths import Paths
+
+log = logging.getLogger(__name__)
+_MAX_UNIX_PATH = 104 if sys.platform == "darwin" else 108
+
+
+class TransportError(Exception):
+    """The API cannot listen; ``str()`` names the problem and the fix."""
+
+
+def bind_unix_socket(path: Path, backlog: int = 64) -> socket.socket:
+    """A listening unix socket at ``path``, readable and writable by this user only."""
+    folder = path.parent
+    check_private_dir(folder)
+    if len(os.fsencode(path)) >= _MAX_UNIX_PATH:
+        raise TransportError(
+            f"the socket path {path} is too long for the operating system "
+            f"({len(os.fsencode(path))} bytes, the limit is {_MAX_UNIX_PATH - 1}); "
+            "use a shorter RIGPILOT_HOME"
+        )
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # a leftover of a crashed worker; callers hold the worker lock
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old_umask = os.umask(0o077)
+    try:
+        sock.bind(os.fspath(path))
+    except OSError as exc:
+        sock.close()
+        raise TransportError(f"cannot create the API socket {path}: {exc.strerror}") from exc
+    finally:
+        os.umask(old_umask)
+    os.chmod(path, 0o600)
+    sock.listen(backlog)
+    sock.setblocking(False)
+    return sock
+
+
+def check_private_dir(folder: Path) -> None:
+    """Make sure ``folder`` exists, is ours and is 0700 (fixing the mode if it drifted)."""
+    if sys.platform == "win32":
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    old_umask = os.umask(0o077)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    finally:
+        os.umask(old_umask)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode):
+        raise TransportError(f"{folder} should be a folder for RigPilot's socket")
+    if info.st_uid != os.getuid():
+        raise TransportError(
+            f"the runtime folder {folder} belongs to another user (uid {info.st_uid}); "
+            "RigPilot will not put its socket there. Remove it or choose another RIGPILOT_HOME."
+        )
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+
+
+def bind_loopback(backlog: int = 64) -> socket.socket:
+    """Windows: a listening socket on 127.0.0.1 at a port the system picks."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(backlog)
+    sock.setblocking(False)
+    return sock
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write a small 0600 file atomically (temp file, fsync, replace)."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temp, path)
+
+
+class ApiServer:
+    """Runs an ASGI app on the worker's endpoint inside the current event loop.
+
+    Attributes:
+        paths: where the socket (or the port file) goes.
+        address: the socket path or ``127.0.0.1:port`` once started.
+    """
+
+    def __init__(self, app: ASGIApp, paths: Paths, *, graceful_s: int = 3) -> None:
+        self.paths = paths
+        self.address = ""
+        self._sock: socket.socket | None = None
+        self._inode: tuple[int, int] | None = None
+        config = uvicorn.Config(
+            app,
+            http="h11",
+            ws="none",
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            date_header=False,
+            proxy_headers=False,
+            limit_concurrency=128,
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=graceful_s,
+        )
+        config.load()
+        self._server = uvicorn.Server(config)
+        # serve() would also install uvicorn's signal handlers; the worker has its own, so
+        # we drive startup/shutdown directly and give the server what serve() sets up.
+        self._server.lifespan = config.lifespan_class(config)
+
+    async def start(self) -> None:
+        if sys.platform == "win32":
+            sock = bind_loopback()
+            port = sock.getsockname()[1]
+            write_private_file(self.paths.port_file, f"{port}\n")
+            self.address = f"127.0.0.1:{port}"
+        else:
+            sock = bind_unix_socket(self.paths.socket_file)
+            info = os.stat(self.paths.socket_file)
+            self._inode = (info.st_dev, info.st_ino)
+            self.address = os.fspath(self.paths.socket_file)
+        self._sock = sock
+        await self._server.startup(sockets=[sock])
+        log.info("API listening on %s", self.address)
+
+    async def stop(self) -> None:
+        """Stop accepting, let answers in flight finish (bounded), then remove the endpoint."""
+        if self._sock is None:
+            return
+        sock, self._sock = self._sock, None
+        try:
+            await self._server.shutdown(sockets=[sock])
+        finally:
+            self._remove_endpoint()
+        log.info("API stopped")
+
+    def _remove_endpoint(self) -> None:
+        if sys.platform == "win32":
+            with contextlib.suppress(FileNotFoundError):
+                self.paths.port_file.unlink()
+            return
+        try:
+            info = os.stat(self.paths.socket_file)
+        except FileNotFoundError:
+            return
+        if (info.st_dev, info.st_ino) == self._inode:  # never remove a newer worker's socket
+            self.paths.socket_file.unlink()

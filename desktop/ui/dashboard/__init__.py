@@ -1,0 +1,1 @@
+"""The dashboard page: status strip, cards and live charts for one GPU at a time."""

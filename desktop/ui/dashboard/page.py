@@ -1,0 +1,319 @@
+"""The dashboard: per-GPU cards and charts, a GPU selector and a time-range selector.
+
+10 min comes from the live ring buffer the link fills each second; 1 h / 24 h / 7 d come
+from ``GET /telemetry?range=`` (the ledger's rollups), fetched when chosen and once a minute
+after. Redraws happen on a 1 s timer and only when something changed and the page is on
+screen, so a hidden window costs no drawing at all.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui import text
+from desktop.ui.dashboard import series
+from desktop.ui.dashboard.cards import CardRow
+from desktop.ui.dashboard.charts import RingBuffer, TimeChart
+from desktop.ui.dashboard.summary import fill_cards
+from desktop.ui.theme import Theme
+from desktop.ui.worker_link import WorkerLink
+
+LIVE_CAPACITY = 4 * 3600
+LONG_REFRESH_S = 60.0
+JOBS_REFRESH_S = 30.0
+VRAM_NOTE = "VRAM temperature not reported by the driver"
+RANGE_MNEMONICS = {"10m": "10 &min", "1h": "1 &h", "24h": "2&4 h", "7d": "&7 d"}
+
+
+class DashboardPage(QWidget):
+    """Signals: range_changed(str): the user picked a range ("10m", "1h", "24h", "7d")."""
+
+    range_changed = Signal(str)
+
+    def __init__(self, link: WorkerLink, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._link = link
+        self._buffers: dict[int, RingBuffer] = {}
+        self._long: dict[tuple[int, str], tuple[float, series.TelemetryArrays]] = {}
+        self._jobs: list[dict[str, Any]] = []
+        self._jobs_at = 0.0
+        self._price_kwh: float | None = None
+        self._overhead_w = 0.0
+        self._status: dict[str, Any] = {}
+        self._networks: list[dict[str, Any]] = []
+        self.gpu = 0
+        self.range = "10m"
+        self._dirty = True
+        self._build(theme)
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._on_timer)
+        self._timer.start()
+
+    def _build(self, theme: Theme) -> None:
+        self.gpu_select = QComboBox()
+        self.gpu_select.setAccessibleName("GPU")
+        self.gpu_select.currentIndexChanged.connect(self._on_gpu_selected)
+        self.gpu_select.hide()
+        self.range_group = QButtonGroup(self)
+        self.range_group.setExclusive(True)
+        controls = QHBoxLayout()
+        controls.addWidget(self.gpu_select)
+        self.gpu_label = QLabel()
+        self.gpu_label.setObjectName("muted")
+        controls.addWidget(self.gpu_label)
+        controls.addStretch(1)
+        self.resolution_label = QLabel()
+        self.resolution_label.setObjectName("muted")
+        controls.addWidget(self.resolution_label)
+        for key, (_, _) in series.RANGES.items():
+            button = QToolButton()
+            button.setText(RANGE_MNEMONICS[key])
+            button.setCheckable(True)
+            button.setChecked(key == self.range)
+            button.setProperty("range", key)
+            button.setAccessibleName(f"Show the last {series.RANGES[key][0]}")
+            self.range_group.addButton(button)
+            controls.addWidget(button)
+        self.range_group.buttonClicked.connect(lambda b: self.set_range(str(b.property("range"))))
+        self.cards = CardRow()
+        self.temp_chart = TimeChart("Temperature", "°C", theme)
+        self.temp_chart.add_series("core", "GPU core", 0)
+        self.temp_chart.add_series("core_max", "Core peak", 0, dashed=True)
+        self.temp_chart.add_series("mem", "VRAM", 1)
+        self.temp_chart.add_limit("soft", "soft limit", "soft")
+        self.temp_chart.add_limit("pause", "pause limit", "hard")
+        self.power_chart = TimeChart("Power", "W", theme)
+        self.power_chart.add_series("power", "Power draw", 2)
+        self.power_chart.add_series("limit", "Power limit", 4, dashed=True)
+        self.power_chart.set_y_floor(0.0)
+        self.earn_chart = TimeChart("Earnings in this range", "USD", theme)
+        self.earn_chart.set_y_floor(0.0)
+        self._earn_keys: set[str] = set()
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        grid.addWidget(self.temp_chart, 0, 0)
+        grid.addWidget(self.power_chart, 0, 1)
+        grid.addWidget(self.earn_chart, 1, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setSpacing(10)
+        layout.addLayout(controls)
+        layout.addWidget(self.cards)
+        layout.addLayout(grid, 1)
+
+    # --- inputs --------------------------------------------------------------------
+
+    def on_samples(self, gpu: int, points: list[dict[str, Any]]) -> None:
+        buf = self._buffers.get(gpu)
+        if buf is None:
+            buf = self._buffers[gpu] = RingBuffer(LIVE_CAPACITY, series.TELEMETRY_COLUMNS)
+        buf.extend(series.point_row(p) for p in points)
+        self._dirty = True
+
+    def on_status(self, status: dict[str, Any]) -> None:
+        self._status = status
+        gpus = status.get("gpus") or []
+        names = [
+            f"GPU {(g.get('info') or {}).get('index', i)}: {(g.get('info') or {}).get('name', '')}"
+            for i, g in enumerate(gpus)
+        ]
+        if [self.gpu_select.itemText(i) for i in range(self.gpu_select.count())] != names:
+            self.gpu_select.blockSignals(True)
+            self.gpu_select.clear()
+            self.gpu_select.addItems(names)
+            self.gpu_select.setCurrentIndex(min(self.gpu, max(0, len(names) - 1)))
+            self.gpu_select.blockSignals(False)
+        self.gpu_select.setVisible(len(names) > 1)
+        self.gpu_label.setText(names[0] if len(names) == 1 else "")
+        self._dirty = True
+
+    def on_networks(self, networks: list[dict[str, Any]]) -> None:
+        self._networks = networks
+        self._dirty = True
+
+    def on_job_event(self) -> None:
+        self._jobs_at = 0.0  # refetch at the next tick
+
+    def set_limits(self, soft_c: float | None, pause_c: float | None) -> None:
+        self.temp_chart.set_limit("soft", soft_c)
+        self.temp_chart.set_limit("pause", pause_c)
+        self._dirty = True
+
+    def set_electricity(self, price_per_kwh: Any, overhead_w: Any) -> None:
+        """The price (in the ledger's currency) and the rest-of-PC watts, for the net curve."""
+        self._price_kwh = text.num(price_per_kwh)
+        self._overhead_w = text.num(overhead_w) or 0.0
+        self._dirty = True
+
+    def set_range(self, key: str) -> None:
+        if key not in series.RANGES:
+            return
+        self.range = key
+        for button in self.range_group.buttons():
+            button.setChecked(button.property("range") == key)
+        self._jobs_at = 0.0
+        self._dirty = True
+        self._fetch_long(force=False)
+        self._render()
+        self.range_changed.emit(key)
+
+    def apply_theme(self, theme: Theme) -> None:
+        for chart in (self.temp_chart, self.power_chart, self.earn_chart):
+            chart.apply_theme(theme)
+
+    def _on_gpu_selected(self, index: int) -> None:
+        self.gpu = max(0, index)
+        self._dirty = True
+        self._fetch_long(force=False)
+        self._render()
+
+    # --- fetching ------------------------------------------------------------------
+
+    def _fetch_long(self, force: bool) -> None:
+        if self.range == "10m" or not self._link.connected:
+            return
+        key = (self.gpu, self.range)
+        got = self._long.get(key)
+        if got and not force and time.time() - got[0] < LONG_REFRESH_S:
+            return
+
+        def done(answer: dict[str, Any], key: tuple[int, str] = key) -> None:
+            self._long[key] = (time.time(), series.TelemetryArrays.from_answer(answer))
+            self._dirty = True
+            self._render()
+
+        self._long[key] = (time.time(), got[1] if got else series.TelemetryArrays())
+        self._link.call(
+            "GET",
+            "/telemetry",
+            params={"gpu": self.gpu, "range": self.range},
+            on_done=done,
+            on_error=lambda exc: None,
+        )
+
+    def _fetch_jobs(self) -> None:
+        if not self._link.connected or time.time() - self._jobs_at < JOBS_REFRESH_S:
+            return
+        self._jobs_at = time.time()
+
+        def jobs_done(answer: dict[str, Any]) -> None:
+            self._jobs = [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
+            self._dirty = True
+
+        self._link.call(
+            "GET", "/jobs", params={"limit": 500}, on_done=jobs_done, on_error=lambda exc: None
+        )
+
+    # --- drawing -------------------------------------------------------------------
+
+    def _on_timer(self) -> None:
+        if not self.isVisible():
+            return
+        self._fetch_jobs()
+        self._fetch_long(force=False)
+        if self._dirty:
+            self._render()
+
+    def window_bounds(self) -> tuple[float, float]:
+        """The time range on screen; it ends at the newest sample (simulated clocks run fast).
+
+        The end moves in steps of 1/60 of the range (10 s on the 10 min view), so the time
+        axis is redrawn a few times a minute rather than at every sample.
+        """
+        span = series.RANGES[self.range][1]
+        buf = self._buffers.get(self.gpu)
+        live = buf.last_ts() if buf is not None else None
+        ends = [live] if live is not None else [time.time()]
+        if self.range != "10m":
+            ends.append(time.time())
+            got = self._long.get((self.gpu, self.range))
+            if got and len(got[1].ts):
+                ends.append(float(got[1].ts[-1]))
+        step = span / 60
+        end = math.ceil(max(ends) / step) * step
+        return end - span, end
+
+    def telemetry(self) -> series.TelemetryArrays:
+        """The arrays the charts show now: the live buffer, or the range's rollups."""
+        if self.range == "10m":
+            buf = self._buffers.get(self.gpu)
+            if buf is None:
+                return series.TelemetryArrays()
+            cols = {c: buf.column(c) for c in series.TELEMETRY_COLUMNS}
+            return series.TelemetryArrays("raw", buf.ts(), cols)
+        got = self._long.get((self.gpu, self.range))
+        return got[1] if got else series.TelemetryArrays()
+
+    def _render(self) -> None:
+        self._dirty = False
+        start, end = self.window_bounds()
+        data = self.telemetry()
+        empty = np.empty(0)
+        for chart, keys in (
+            (self.temp_chart, ("core", "core_max", "mem")),
+            (self.power_chart, ("power", "limit")),
+        ):
+            for key in keys:
+                chart.set_series(key, data.ts, data.columns.get(key, empty))
+        has_mem = bool(len(data.ts)) and bool(np.isfinite(data.columns["mem"]).any())
+        reported = (self._status or {}).get("vram_temperature_reported")
+        self.temp_chart.set_note("" if has_mem or reported else VRAM_NOTE)
+        self.resolution_label.setText(
+            f"Showing {series.resolution_words(data.resolution)}" if len(data.ts) else ""
+        )
+        self._render_earnings(start, end, data)
+        for chart in (self.temp_chart, self.power_chart, self.earn_chart):
+            chart.set_window(start, end)
+        fill_cards(self.cards, self._status, self._networks, self.gpu, self._buffers.get(self.gpu))
+
+    def _render_earnings(self, start: float, end: float, data: series.TelemetryArrays) -> None:
+        gpus = self._status.get("gpus") or []
+        uuid = (gpus[self.gpu].get("info") or {}).get("uuid") if self.gpu < len(gpus) else None
+        curves = series.earnings_steps(self._jobs, start, end, uuid)
+        names = {n.get("network"): n.get("display_name") for n in self._networks}
+        for i, (network, (x, y)) in enumerate(sorted(curves.items())):
+            key = f"net:{network}"
+            if key not in self._earn_keys:
+                self.earn_chart.add_series(key, f"{names.get(network) or network} (gross)", i)
+                self._earn_keys.add(key)
+            self.earn_chart.set_series(key, x, y)
+        for key in self._earn_keys - {f"net:{n}" for n in curves} - {"net"}:
+            self.earn_chart.set_series(key, np.empty(0), np.empty(0))
+        rate = self._price_kwh
+        if "net" not in self._earn_keys:
+            self.earn_chart.add_series("net", "Net after electricity", 5, dashed=True)
+            self._earn_keys.add("net")
+        if rate is not None and curves and len(data.ts) > 1:
+            mask = (data.ts >= start) & (data.ts <= end)
+            x = data.ts[mask]
+            watts = data.columns["power"][mask] + self._overhead_w
+            kwh = series.cumulative_energy_kwh(x, watts, max_gap_s=7200)
+            self.earn_chart.set_series("net", x, series.total_at(curves, x) - kwh * rate)
+            self.earn_chart.set_note("")
+        else:
+            self.earn_chart.set_series("net", np.empty(0), np.empty(0))
+            self.earn_chart.set_note(
+                "No paid jobs in this range yet"
+                if not curves
+                else "Net appears once the electricity price is known"
+            )

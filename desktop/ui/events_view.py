@@ -1,0 +1,178 @@
+"""The events page: what the worker did and why, newest first, filterable by severity.
+
+Fed by the link: the recent history once after connecting, then each live event. Capped at
+``MAX_EVENTS`` rows so a week-long session does not grow the app's memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui import text
+from desktop.ui.theme import Theme
+
+MAX_EVENTS = 2000
+COLUMNS = ("Time", "Severity", "What", "Message")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+FILTERS = (("All events", 0), ("Warnings and errors", 1), ("Errors only", 2))
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class EventsModel(QAbstractTableModel):
+    """Event JSON dicts, newest first, one per ``seq``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.events: list[dict[str, Any]] = []
+        self._seen: set[int] = set()
+        self.colours: dict[str, str] = {}
+
+    def add(self, events: list[dict[str, Any]]) -> None:
+        fresh = [e for e in events if int(e.get("seq", 0)) not in self._seen or not e.get("seq")]
+        if not fresh:
+            return
+        self.beginResetModel()
+        for event in fresh:
+            self._seen.add(int(event.get("seq", 0)))
+        self.events = sorted(
+            fresh + self.events,
+            key=lambda e: (text.num(e.get("ts")) or 0.0, int(e.get("seq", 0))),
+            reverse=True,
+        )[:MAX_EVENTS]
+        self._seen = {int(e.get("seq", 0)) for e in self.events}
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.events)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        event = self.events[index.row()]
+        severity = str(event.get("severity") or "info")
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                text.stamp(event.get("ts")),
+                severity.capitalize(),
+                str(event.get("kind") or ""),
+                str(event.get("message") or ""),
+            )[index.column()]
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and index.column() == 1
+            and severity in self.colours
+        ):
+            return QColor(self.colours[severity])
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
+            return str(event.get("message") or "")
+        if role == Qt.ItemDataRole.UserRole:
+            return SEVERITY_RANK.get(severity, 0)
+        return None
+
+
+class SeverityFilter(QSortFilterProxyModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.minimum = 0
+
+    def set_minimum(self, rank: int) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+
+            self.beginFilterChange()
+            self.minimum = rank
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.minimum = rank
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802
+        index = self.sourceModel().index(row, 0, parent)
+        return int(self.sourceModel().data(index, Qt.ItemDataRole.UserRole) or 0) >= self.minimum
+
+
+class EventsView(QWidget):
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = EventsModel(self)
+        self.proxy = SeverityFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter = QComboBox()
+        for title, rank in FILTERS:
+            self.filter.addItem(title, rank)
+        self.filter.currentIndexChanged.connect(
+            lambda i: self.proxy.set_minimum(int(self.filter.itemData(i)))
+        )
+        show = QLabel("&Show:")
+        show.setBuddy(self.filter)
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        bar = QHBoxLayout()
+        bar.addWidget(show)
+        bar.addWidget(self.filter)
+        bar.addStretch(1)
+        bar.addWidget(self.count)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setAccessibleName("Events")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+        self.apply_theme(theme)
+        self._update_count()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.model.colours = {
+            "warning": theme.soft_limit,
+            "error": theme.hard_limit,
+            "critical": theme.hard_limit,
+        }
+
+    def add_events(self, events: list[dict[str, Any]]) -> None:
+        self.model.add(events)
+        self._update_count()
+
+    def add_event(self, event: dict[str, Any]) -> None:
+        self.add_events([event])
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        self.count.setText("No events yet" if n == 0 else f"{n} events")

@@ -1,0 +1,201 @@
+"""The jobs page: what runs now, and what ran before, from ``GET /jobs``.
+
+Two tables over the same kind of model (running / history). The list is fetched while the
+page is on screen (every 5 s, and at once on a ``job.*`` event). When the worker has no
+jobs yet, or its jobs endpoint is not available (503), the page says "No jobs yet" calmly:
+an empty history is the normal first-day state, not an error.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui import text
+from desktop.ui.worker_link import WorkerLink
+
+REFRESH_MS = 5000
+COLUMNS = ("Job", "Network", "State", "Started", "Duration", "Earned", "Result")
+STATE_WORDS = {
+    "queued": "Queued",
+    "starting": "Starting",
+    "running": "Running",
+    "paused": "Paused",
+    "succeeded": "Done",
+    "failed": "Failed",
+    "stopped": "Stopped",
+    "interrupted": "Interrupted",
+}
+RUNNING = {"queued", "starting", "running", "paused"}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class JobsModel(QAbstractTableModel):
+    """Rows are job JSON dicts (``JobRecord.to_json``); newest first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs: list[dict[str, Any]] = []
+        self.names: dict[str, str] = {}
+
+    def set_jobs(self, jobs: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self.jobs = sorted(jobs, key=lambda j: text.num(j.get("created_ts")) or 0.0, reverse=True)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.jobs)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        job = self.jobs[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell(job, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return job.get("message") or job.get("image") or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (4, 5):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def cell(self, job: dict[str, Any], column: int) -> str:
+        state = str(job.get("state") or "")
+        started = text.num(job.get("started_ts"))
+        ended = text.num(job.get("ended_ts"))
+        if column == 0:
+            return str(job.get("job_id") or "")[:12]
+        if column == 1:
+            network = str(job.get("network") or "")
+            return self.names.get(network, network)
+        if column == 2:
+            return STATE_WORDS.get(state, state)
+        if column == 3:
+            return text.clock(started) if started else "not yet"
+        if column == 4:
+            if started is None:
+                return text.DASH
+            return text.duration((ended or time.time()) - started)
+        if column == 5:
+            pay = job.get("pay")
+            return text.money(pay) if isinstance(pay, dict) else text.DASH
+        reason = str(job.get("exit_reason") or "")
+        message = str(job.get("message") or "")
+        return message or reason
+
+
+class JobsView(QWidget):
+    def __init__(self, link: WorkerLink, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._link = link
+        self.running = JobsModel(self)
+        self.history = JobsModel(self)
+        self.available = True
+        self.stack = QStackedWidget()
+        self.empty_title = QLabel("No jobs yet")
+        self.empty_title.setObjectName("emptyTitle")
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setWordWrap(True)
+        empty = QWidget()
+        box = QVBoxLayout(empty)
+        box.addStretch(1)
+        for label in (self.empty_title, self.empty_hint):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.addWidget(label)
+        box.addStretch(2)
+        tables = QWidget()
+        column = QVBoxLayout(tables)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.running_table = self._table(self.running, "Running jobs")
+        self.history_table = self._table(self.history, "Job history")
+        self.running_label = QLabel("Running now")
+        self.running_label.setObjectName("muted")
+        column.addWidget(self.running_label)
+        column.addWidget(self.running_table, 1)
+        history_label = QLabel("History")
+        history_label.setObjectName("muted")
+        column.addWidget(history_label)
+        column.addWidget(self.history_table, 3)
+        self.stack.addWidget(empty)
+        self.stack.addWidget(tables)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.stack)
+        self._show_empty("Jobs appear here as soon as a network sends work to this GPU.")
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+
+    def _table(self, model: JobsModel, name: str) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setAccessibleName(name)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().hide()
+        table.setShowGrid(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return table
+
+    def _show_empty(self, hint: str) -> None:
+        self.empty_hint.setText(hint)
+        self.stack.setCurrentIndex(0)
+
+    def set_names(self, networks: list[dict[str, Any]]) -> None:
+        names = {
+            str(n.get("network")): str(n.get("display_name") or n.get("network")) for n in networks
+        }
+        self.running.names = self.history.names = names
+
+    def refresh(self, force: bool = False) -> None:
+        if (not force and not self.isVisible()) or not self._link.connected:
+            return
+        self._link.call(
+            "GET", "/jobs", params={"limit": 200}, on_done=self.set_answer, on_error=self._on_error
+        )
+
+    def set_answer(self, answer: dict[str, Any]) -> None:
+        self.available = True
+        jobs = [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
+        self.running.set_jobs([j for j in jobs if j.get("state") in RUNNING])
+        self.history.set_jobs([j for j in jobs if j.get("state") not in RUNNING])
+        if not jobs:
+            self._show_empty("Jobs appear here as soon as a network sends work to this GPU.")
+            return
+        self.running_label.setText(f"Running now ({self.running.rowCount()})")
+        self.stack.setCurrentIndex(1)
+
+    def _on_error(self, exc: Exception) -> None:
+        if getattr(exc, "code", "") == "unavailable" or getattr(exc, "status", 0) == 503:
+            self.available = False
+            self._show_empty("Job history is not available from this worker yet.")
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.refresh()

@@ -1,0 +1,133 @@
+"""The choose-networks page: one row per network, ticked or not; a locked one says why.
+
+Signals:
+    choice_changed(str, bool): the user ticked (True) or unticked a network.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from desktop.model import CheckStatus
+from desktop.ui.wizard.base import (
+    WizardPage,
+    discard,
+    error_colour,
+    muted_label,
+    status_colour,
+    wrapped,
+)
+from desktop.wizard import networks_step
+from desktop.wizard.state import NetworkOption, Step, WizardState
+
+BLURBS = {
+    "demo": "A practice marketplace inside RigPilot: jobs arrive, run on your GPU (or a "
+    "simulated one) and pay practice dollars. See the whole loop in minutes, with no account.",
+    "nosana": "Solana-based AI inference network. Needs Linux, Docker, the NVIDIA Container "
+    "Toolkit and an RTX 3060 or better; new nodes wait for approval.",
+}
+
+
+class NetworkRow(QFrame):
+    """A network: a checkbox with its name, what it is, what it needs, or why it is locked."""
+
+    def __init__(self, option: NetworkOption, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.option = option
+        self.setObjectName("card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(4)
+        self.check = QCheckBox(option.display_name)
+        self.check.setStyleSheet("font-weight: 600;")
+        layout.addWidget(self.check)
+        blurb = BLURBS.get(option.id, "")
+        if blurb:
+            layout.addWidget(muted_label(blurb))
+        self.needs = wrapped()
+        layout.addWidget(self.needs)
+        self.why = wrapped(selectable=True)
+        self.why.setStyleSheet(f"color: {error_colour(self)};")
+        layout.addWidget(self.why)
+
+    def show_option(self, state: WizardState) -> None:
+        option = self.option
+        why = networks_step.why_not(state, option)
+        done = state.enrollment(option.id)
+        enrolled = option.enrolled or (done is not None and done.ok)
+        self.check.blockSignals(True)
+        self.check.setChecked(option.id in state.chosen or enrolled)
+        self.check.setEnabled(not why and not enrolled)
+        self.check.blockSignals(False)
+        parts = []
+        for req in option.requirements:
+            met = networks_step.requirement_met(state, req)
+            colour = status_colour(self, CheckStatus.PASS if met else CheckStatus.FAIL)
+            mark = "✔" if met else "✘"
+            parts.append(f'<span style="color:{colour}">{mark}</span> {html.escape(req.title)}')
+        self.needs.setText("Needs: " + ", ".join(parts) if parts else "")
+        self.needs.setVisible(bool(parts))
+        if enrolled:
+            self.why.setText("Enrolled: manage it on the Networks page.")
+            self.why.setStyleSheet(f"color: {status_colour(self, CheckStatus.PASS)};")
+        else:
+            self.why.setText(f"Locked. {why}" if why else "")
+            self.why.setStyleSheet(f"color: {error_colour(self)};")
+        self.why.setVisible(bool(why) or enrolled)
+
+
+class ChoosePage(WizardPage):
+    step = Step.NETWORKS
+    choice_changed = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.body.addWidget(
+            muted_label(
+                "Pick where your GPU should work. Each network says whether this computer "
+                "meets its requirements. You can add or remove networks later on the "
+                "Networks page."
+            )
+        )
+        self.empty = wrapped()
+        self.body.addWidget(self.empty)
+        self.rows: dict[str, NetworkRow] = {}
+        self._list = QWidget()
+        self._list_layout = QVBoxLayout(self._list)
+        self._list_layout.setContentsMargins(0, 0, 6, 0)
+        self._list_layout.setSpacing(8)
+        self._list_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self._list)
+        self.body.addWidget(scroll, 1)
+        self.body.addWidget(self.problem)
+
+    def show_state(self, state: WizardState) -> None:
+        super().show_state(state)
+        if not state.networks_loaded:
+            self.empty.setText(
+                state.networks_error or "Loading the networks from RigPilot's worker…"
+            )
+        self.empty.setVisible(not state.networks_loaded)
+        if tuple(r.option for r in self.rows.values()) != state.networks:
+            self._rebuild(state.networks)
+        for row in self.rows.values():
+            row.show_option(state)
+
+    def _rebuild(self, options: tuple[NetworkOption, ...]) -> None:
+        for row in self.rows.values():
+            self._list_layout.removeWidget(row)
+            discard(row)
+        self.rows = {}
+        for position, option in enumerate(options):
+            row = NetworkRow(option)
+            row.check.toggled.connect(
+                lambda on, network=option.id: self.choice_changed.emit(network, on)
+            )
+            self.rows[option.id] = row
+            self._list_layout.insertWidget(position, row)

@@ -1,0 +1,288 @@
+"""The app's live connection to the worker: polls the local API off the GUI thread.
+
+- events: a long poll (``GET /events?since=<seq>&wait=20``) on its own thread, so an event
+  reaches the window as soon as the worker publishes it;
+- telemetry: ``GET /telemetry?gpu=N&since=<ts>`` each second, only while a chart is on screen
+  (hidden in the tray the app must cost almost nothing);
+- status every 2 s (the tray tooltip needs it even when hidden), networks every 10 s.
+
+All public signals are emitted on the GUI thread. A failed call marks the worker lost; the
+next successful status marks it connected again.
+
+Signals:
+    sample_received(int, list): new telemetry points (dicts, oldest first) for one GPU.
+    event_received(dict): one new event (the API's Event JSON).
+    events_loaded(list): the recent history, once after connecting (no notifications).
+    status_changed(dict): a fresh ``GET /status`` answer.
+    networks_changed(list): a fresh ``GET /networks`` list.
+    worker_connected(): the API answers (again).
+    worker_lost(str): the API stopped answering; the text says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from desktop.ipc.client import ApiError
+from desktop.ui import tasks
+
+log = logging.getLogger(__name__)
+
+LONG_POLL_S = 20
+TICK_MS = 1000
+STATUS_EVERY = 2
+NETWORKS_EVERY = 10
+HISTORY_LIMIT = 500
+
+
+class ApiClient(Protocol):
+    """What the link needs from ``desktop.ipc.client.WorkerClient``."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]: ...
+
+
+ClientFactory = Callable[[], ApiClient]
+
+
+class _Carrier(QObject):
+    """Carries results from the long-poll thread to the GUI thread (queued connection)."""
+
+    events = Signal(list)
+    failed = Signal(str)
+
+
+class WorkerLink(QObject):
+    sample_received = Signal(int, list)
+    event_received = Signal(dict)
+    events_loaded = Signal(list)
+    status_changed = Signal(dict)
+    networks_changed = Signal(list)
+    worker_connected = Signal()
+    worker_lost = Signal(str)
+
+    def __init__(self, client_factory: ClientFactory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._factory = client_factory
+        self._client: ApiClient | None = None
+        self.status: dict[str, Any] | None = None
+        self.networks: list[dict[str, Any]] = []
+        self.connected = False
+        self._live = False  # the window says when a chart is on screen
+        self._ticks = 0
+        self._in_flight: set[str] = set()
+        self._last_ts: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._carrier = _Carrier()
+        self._carrier.events.connect(self._on_events, Qt.ConnectionType.QueuedConnection)
+        self._carrier.failed.connect(self._on_failure, Qt.ConnectionType.QueuedConnection)
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._on_tick)
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def start(self, client: ApiClient | None = None) -> None:
+        """Begin polling (with ``client``, or one from the factory)."""
+        self._client = client or self._factory()
+        self._stop.clear()
+        self._timer.start()
+        self.refresh_status()
+        self.refresh_networks()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._events_loop, name="rp-events", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling; the long poll thread ends at its next answer (it is a daemon)."""
+        self._stop.set()
+        self._timer.stop()
+
+    def set_live(self, live: bool) -> None:
+        """Poll telemetry only while a chart is visible; catch up with ``since`` afterwards."""
+        self._live = live
+        if live and self._client is not None:
+            self._poll_telemetry()
+
+    @property
+    def gpu_indexes(self) -> list[int]:
+        gpus = (self.status or {}).get("gpus") or []
+        return [int((g.get("info") or {}).get("index", i)) for i, g in enumerate(gpus)]
+
+    # --- one-shot calls ------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """Make one API call in the background; callbacks run on the GUI thread."""
+        client = self._client
+        if client is None:
+            if on_error is not None:
+                on_error(RuntimeError("not connected to the worker yet"))
+            return
+        tasks.run_in_background(
+            lambda: client.request(method, path, json=json, params=params), on_done, on_error
+        )
+
+    def refresh_status(self) -> None:
+        self._once("status", "GET", "/status", None, self._on_status)
+
+    def refresh_networks(self) -> None:
+        self._once("networks", "GET", "/networks", None, self._on_networks, quiet=True)
+
+    def _once(
+        self,
+        key: str,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        on_done: Callable[[Any], None],
+        quiet: bool = False,
+    ) -> None:
+        """A call that is skipped while the previous one of the same key is still running."""
+        if key in self._in_flight or self._client is None:
+            return
+        self._in_flight.add(key)
+
+        def done(result: Any) -> None:
+            self._in_flight.discard(key)
+            on_done(result)
+
+        def failed(exc: Exception) -> None:
+            self._in_flight.discard(key)
+            if quiet and _is_api_error(exc):
+                return  # e.g. 503 unavailable: the view shows its empty state
+            self._on_failure(_describe(exc))
+
+        self.call(method, path, params=params, on_done=done, on_error=failed)
+
+    # --- periodic polling ----------------------------------------------------------
+
+    def _on_tick(self) -> None:
+        self._ticks += 1
+        if self._ticks % STATUS_EVERY == 0 or not self.connected:
+            self.refresh_status()
+        if self._ticks % NETWORKS_EVERY == 0 and self.connected:
+            self.refresh_networks()
+        if self._live and self.connected:
+            self._poll_telemetry()
+
+    def _poll_telemetry(self) -> None:
+        for gpu in self.gpu_indexes:
+            since = self._last_ts.get(gpu)
+            params: dict[str, Any] = {"gpu": gpu}
+            if since is None:
+                params["range"] = "10m"
+            else:
+                params["since"] = since
+            self._once(f"telemetry-{gpu}", "GET", "/telemetry", params, self._telemetry_done(gpu))
+
+    def _telemetry_done(self, gpu: int) -> Callable[[Any], None]:
+        return lambda answer: self._on_telemetry(gpu, answer)
+
+    def _on_telemetry(self, gpu: int, answer: dict[str, Any]) -> None:
+        last = self._last_ts.get(gpu, float("-inf"))
+        points = [p for p in answer.get("points") or [] if float(p.get("ts", 0)) > last]
+        if not points:
+            return
+        points.sort(key=lambda p: float(p["ts"]))
+        self._last_ts[gpu] = float(points[-1]["ts"])
+        self.sample_received.emit(gpu, points)
+
+    def _on_status(self, status: dict[str, Any]) -> None:
+        previous = self.status
+        self.status = status
+        if previous and previous.get("pid") != status.get("pid"):
+            self._last_ts.clear()  # a new worker: start the live buffers over
+        if not self.connected:
+            self.connected = True
+            self.worker_connected.emit()
+        self.status_changed.emit(status)
+
+    def _on_networks(self, answer: dict[str, Any]) -> None:
+        self.networks = [n for n in answer.get("networks") or [] if isinstance(n, dict)]
+        self.networks_changed.emit(self.networks)
+
+    def _on_failure(self, why: str) -> None:
+        if self.connected:
+            self.connected = False
+            log.info("worker lost: %s", why)
+            self.worker_lost.emit(why)
+
+    # --- events long poll (own thread) -----------------------------------------------
+
+    def _events_loop(self) -> None:
+        client = self._factory()
+        since = 0
+        first = True
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                if first:
+                    answer = client.request(
+                        "GET", "/events", params={"since": 0, "limit": HISTORY_LIMIT}
+                    )
+                else:
+                    answer = client.request(
+                        "GET",
+                        "/events",
+                        params={"since": since, "wait": LONG_POLL_S},
+                        timeout=LONG_POLL_S + 10,
+                    )
+            except Exception as exc:  # the worker is gone or restarting: retry calmly
+                if not self._stop.is_set():
+                    self._carrier.failed.emit(_describe(exc))
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                try:
+                    client = self._factory()
+                except Exception:
+                    pass
+                continue
+            backoff = 1.0
+            events = [e for e in answer.get("events") or [] if isinstance(e, dict)]
+            last_seq = int(answer.get("last_seq") or since)
+            if last_seq < since:  # the worker restarted and its numbering with it
+                since, first = 0, True
+                continue
+            since = max([since, last_seq, *(int(e.get("seq", 0)) for e in events)])
+            if self._stop.is_set():
+                break
+            self._carrier.events.emit([first, events])
+            first = False
+
+    def _on_events(self, payload: list[Any]) -> None:
+        history, events = bool(payload[0]), payload[1]
+        if history:
+            self.events_loaded.emit(events)
+            return
+        for event in events:
+            self.event_received.emit(event)
+        if events:
+            self.refresh_status()  # the strip shows the guard's action right away
+
+
+def _is_api_error(exc: Exception) -> bool:
+    return isinstance(exc, ApiError)
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,159 @@
+"""The choose-networks step: which networks this computer can join, and why not the others.
+
+A network is locked when the worker reports one of its requirements unmet, or when a doctor
+check that requirement stands on failed in the run the user just saw (the doctor may be
+newer than the worker's facts: "Docker missing" must lock Docker networks at once, and a
+Re-check that turns Docker green must unlock them). Networks that need nothing the doctor
+checks (the practice network) are never locked by a failing check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from desktop.model import CheckResult, CheckStatus
+from desktop.wizard.state import NetworkOption, Problem, Step, WizardState
+
+PRACTICE = "demo"
+
+# Requirement topic (the part after "<network>." in a requirement id) -> doctor check ids.
+TOPIC_CHECKS: dict[str, tuple[str, ...]] = {
+    "docker": ("docker.engine", "runc"),
+    "toolkit": ("toolkit.version", "toolkit.runtime"),
+    "gpu": ("driver", "gpu"),
+    "cuda": ("driver", "cuda"),
+    "native_linux": ("system.os",),
+    "ram": ("system.ram",),
+    "disk": ("system.disk",),
+    "virtualization": ("system.virt",),
+}
+
+
+def _sentence(check: CheckResult) -> str:
+    summary = check.summary.rstrip()
+    if summary and summary[-1] not in ".!?":
+        summary += "."
+    return f"{check.title}: {summary}" + (f" Fix: {check.fix}" if check.fix else "")
+
+
+def failing_checks_for(state: WizardState, requirement: CheckResult) -> list[CheckResult]:
+    """The doctor's failures one requirement stands on (by the requirement's topic)."""
+    topic = requirement.id.split(".", 1)[1] if "." in requirement.id else requirement.id
+    failed = {r.id: r for r in state.checks if r.status is CheckStatus.FAIL}
+    return [failed[i] for i in TOPIC_CHECKS.get(topic, ()) if i in failed]
+
+
+def requirement_met(state: WizardState, requirement: CheckResult) -> bool:
+    """Met by the worker's judgement and by the doctor's latest run."""
+    return requirement.status is not CheckStatus.FAIL and not failing_checks_for(state, requirement)
+
+
+def reasons(state: WizardState, option: NetworkOption) -> list[str]:
+    """Why this computer cannot join ``option`` now; empty when it can."""
+    found: list[str] = []
+    for req in option.requirements:
+        texts = [_sentence(req)] if req.status is CheckStatus.FAIL else []
+        texts += [_sentence(c) for c in failing_checks_for(state, req)]
+        found += [t for t in texts if t not in found]
+    return found
+
+
+def why_not(state: WizardState, option: NetworkOption) -> str:
+    """One paragraph for the locked network's row ("" when it can be chosen)."""
+    found = reasons(state, option)
+    if not found:
+        return ""
+    return f"{option.display_name} needs: " + " ".join(found)
+
+
+def with_networks(state: WizardState, raw: Iterable[Mapping[str, Any]]) -> WizardState:
+    """The API's list arrived; keep the user's choices that are still possible."""
+    options = tuple(o for o in (NetworkOption.from_json(n) for n in raw) if o.id)
+    loaded = dataclasses.replace(state, networks=options, networks_loaded=True, networks_error="")
+    chosen = [c for c in state.chosen if _choosable(loaded, c) or _enrolled_here(loaded, c)]
+    if not state.networks_loaded and not chosen and _choosable(loaded, PRACTICE):
+        chosen = [PRACTICE]  # a newcomer's first run: the practice network, pre-ticked
+    return dataclasses.replace(loaded, chosen=tuple(chosen))
+
+
+def with_networks_error(state: WizardState, message: str) -> WizardState:
+    return dataclasses.replace(state, networks_error=message)
+
+
+def _choosable(state: WizardState, network_id: str) -> bool:
+    option = state.network(network_id)
+    return option is not None and not option.enrolled and not reasons(state, option)
+
+
+def _enrolled_here(state: WizardState, network_id: str) -> bool:
+    """Enrolled by this very wizard run (it stays chosen, so Back shows it as done)."""
+    done = state.enrollment(network_id)
+    return done is not None and done.ok
+
+
+def choose(state: WizardState, network_id: str, on: bool) -> WizardState:
+    """Tick or untick a network; a locked one stays unticked and the problem says why."""
+    option = state.network(network_id)
+    if option is None:
+        return dataclasses.replace(state, problem=Problem(f"There is no network {network_id!r}."))
+    if not on:
+        kept = tuple(c for c in state.chosen if c != network_id)
+        return dataclasses.replace(state, chosen=kept, problem=None)
+    if network_id in state.chosen and _enrolled_here(state, network_id):
+        return dataclasses.replace(state, problem=None)
+    if option.enrolled:
+        message = f"{option.display_name} is already enrolled; manage it on the Networks page."
+        return dataclasses.replace(state, problem=Problem(message, network_id))
+    blocked = why_not(state, option)
+    if blocked:
+        return dataclasses.replace(state, problem=Problem(blocked, network_id))
+    if network_id in state.chosen:
+        return dataclasses.replace(state, problem=None)
+    order = [n.id for n in state.networks]
+    ranked = sorted((*state.chosen, network_id), key=order.index)
+    return dataclasses.replace(state, chosen=tuple(ranked), problem=None)
+
+
+def revalidate(state: WizardState) -> WizardState:
+    """After a re-check: drop choices a newly failing check locked, and say so."""
+    kept = tuple(c for c in state.chosen if _choosable(state, c) or _enrolled_here(state, c))
+    dropped = [c for c in state.chosen if c not in kept]
+    if not dropped:
+        return state
+    option = state.network(dropped[0])
+    text = why_not(state, option) if option is not None else ""
+    return dataclasses.replace(state, chosen=kept, problem=Problem(text, dropped[0]))
+
+
+def blocker(state: WizardState) -> Problem | None:
+    """Why Next cannot leave the networks step: no list yet, or a locked choice."""
+    if not state.networks_loaded:
+        if state.networks_error:
+            return Problem(
+                f"The list of networks could not be loaded: {state.networks_error}. "
+                "Press Next to try again."
+            )
+        return Problem("Loading the networks from RigPilot's worker…")
+    return choice_blocker(state)
+
+
+def choice_blocker(state: WizardState) -> Problem | None:
+    """A chosen network that cannot be enrolled now (a stale tick)."""
+    for network_id in state.chosen:
+        option = state.network(network_id)
+        if _enrolled_here(state, network_id):
+            continue
+        if option is None or not _choosable(state, network_id):
+            text = why_not(state, option) if option is not None else "unknown network"
+            return Problem(text or f"{network_id} cannot be enrolled now.", network_id)
+    return None
+
+
+def next_after(state: WizardState) -> Step:
+    return Step.CREDENTIALS if state.chosen else Step.DEFAULTS
+
+
+def check_of(state: WizardState, check_id: str) -> CheckResult | None:
+    return next((c for c in state.checks if c.id == check_id), None)

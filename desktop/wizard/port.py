@@ -1,0 +1,55 @@
+"""The few calls the wizard makes to the outside world, as a Protocol (Electrum's DaemonMock
+idea): the real app passes a ``ClientPort`` over the worker's API, tests a hand-written fake.
+
+Every failure reaches the flow as a ``PortError`` carrying the API's ``code``, ``message``,
+``field`` and ``allowed``, so a refused setting or enrollment is shown next to the input
+at fault with the worker's own words.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from desktop.model import CheckResult
+
+
+class PortError(Exception):
+    """A call failed; ``message`` is a sentence a person can act on."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        field: str | None = None,
+        allowed: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+        self.allowed = allowed
+
+
+class WizardPort(Protocol):
+    """What the first-run flow needs: the doctor, the networks, enrollment and settings."""
+
+    def run_checks(self, smoke: bool = False) -> list[CheckResult]:
+        """Run the setup doctor now (``smoke``: also start a GPU container)."""
+        ...
+
+    def networks(self) -> list[dict[str, Any]]:
+        """``GET /networks``: the API's network list."""
+        ...
+
+    def enroll(self, network: str, credentials: dict[str, str]) -> dict[str, Any]:
+        """``POST /networks/{id}/enroll``: ``{status, action_required}``."""
+        ...
+
+    def settings(self) -> dict[str, Any]:
+        """``GET /settings``: ``{settings, schema}``."""
+        ...
+
+    def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """``PATCH /settings``: ``{settings, applied}``; PortError with field/allowed if refused."""
+        ...

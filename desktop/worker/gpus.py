@@ -1,0 +1,124 @@
+"""The worker's GPUs: the backend, the sampler thread and the in-memory telemetry.
+
+The sampler reads on its own thread (NVML blocks); each sample and health event is handed
+to the event loop with ``call_soon_threadsafe`` so that everything the API reads is only
+touched on the loop. Opening the backend may fail (no driver, no NVML): the worker then
+runs without GPUs and reports the cause and the fix in ``status.gpu_error``; it never
+crashes for a missing GPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from desktop.hardware.gpu import GpuBackend, GpuError
+from desktop.hardware.sampler import Sampler
+from desktop.model import Event, GpuInfo, GpuSample
+from desktop.worker.telemetry import TelemetryBuffer
+
+log = logging.getLogger(__name__)
+
+
+class GpuMonitor:
+    """One backend (or none), its sampler and the recent samples.
+
+    Attributes:
+        backend: the GPU backend, None when it could not be opened.
+        error: why there is no backend (or no GPU), for status.
+        infos: the GPUs' static facts, read once at start.
+        clock: the clock samples are stamped with (simulated time in simulation).
+        buffer: recent samples per GPU.
+    """
+
+    def __init__(
+        self,
+        backend: GpuBackend | None,
+        *,
+        error: GpuError | None = None,
+        interval_s: float = 2.0,
+        clock: Callable[[], float] = time.time,
+        buffer: TelemetryBuffer | None = None,
+    ) -> None:
+        self.backend = backend
+        self.error = error
+        self.clock = clock
+        self.buffer = buffer or TelemetryBuffer()
+        self.infos: list[GpuInfo] = []
+        self._interval = interval_s
+        self._sampler: Sampler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._on_event: Callable[[Event], object] | None = None
+        if backend is not None:
+            try:
+                self.infos = backend.devices()
+            except GpuError as exc:
+                log.error("cannot list the GPUs: %s", exc.cause)
+                self.error = exc
+        if backend is not None and not self.infos and self.error is None:
+            self.error = GpuError(
+                "no_gpu",
+                "no NVIDIA GPU was found",
+                "Check that the card is seated and the NVIDIA driver is installed "
+                "(`nvidia-smi` should list it).",
+            )
+
+    @property
+    def interval_s(self) -> float:
+        return self._sampler.interval_s if self._sampler is not None else self._interval
+
+    def set_interval(self, seconds: float) -> None:
+        """Change the sampling beat live (the settings' ``sampling.interval_s``)."""
+        self._interval = seconds
+        if self._sampler is not None:
+            self._sampler.set_interval(seconds)
+
+    def start(self, loop: asyncio.AbstractEventLoop, on_event: Callable[[Event], object]) -> None:
+        """Start sampling; samples and events arrive on ``loop``."""
+        self._loop = loop
+        self._on_event = on_event
+        if self.backend is None or not self.infos:
+            return
+        self._sampler = Sampler(
+            self.backend,
+            self._interval,
+            on_sample=self._sample_from_thread,
+            on_event=self._event_from_thread,
+            clock=self.clock,
+        )
+        self._sampler.start()
+
+    def stop(self) -> None:
+        """Stop the sampler thread and release the backend (blocking: call off the loop)."""
+        sampler, self._sampler = self._sampler, None
+        if sampler is not None:
+            sampler.stop()
+        if self.backend is not None:
+            try:
+                self.backend.close()
+            except Exception:
+                log.exception("closing the GPU backend failed")
+
+    def degraded(self, index: int) -> bool:
+        return self._sampler.degraded(index) if self._sampler is not None else False
+
+    def error_json(self) -> dict[str, Any] | None:
+        if self.error is None:
+            return None
+        return {"code": self.error.code, "cause": self.error.cause, "fix": self.error.fix}
+
+    def _sample_from_thread(self, sample: GpuSample) -> None:
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed while stopping
+                loop.call_soon_threadsafe(self.buffer.add, sample)
+
+    def _event_from_thread(self, event: Event) -> None:
+        loop, handler = self._loop, self._on_event
+        if loop is not None and handler is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(handler, event)

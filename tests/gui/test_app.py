@@ -1,0 +1,228 @@
+"""The app against a real worker on a real X server with a tray host (pytest-qt)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from desktop.ui.dashboard.series import resolution_words
+from desktop.ui.rig_state import RigState
+from desktop.ui.single_instance import SingleInstance
+
+
+def _activate(rig: Any, qtbot: Any) -> None:
+    """Give the window keyboard focus (shortcuts only fire in the active window)."""
+    rig.window.activateWindow()
+    qtbot.waitUntil(rig.window.isActiveWindow, timeout=3000)
+
+
+def _open_tray_menu(rig: Any, qtbot: Any) -> None:
+    menu = rig.tray.menu
+    menu.popup(QPoint(400, 40))
+    qtbot.waitExposed(menu)
+
+
+def test_pause_from_the_tray_menu_reaches_the_worker_within_a_second(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    worker = start_worker("--simulate", "warm")
+    rig = open_app()
+    _open_tray_menu(rig, qtbot)
+    started = time.monotonic()
+    QTest.keyClick(rig.tray.menu, Qt.Key.Key_P)  # "&Pause all"
+    qtbot.waitUntil(lambda: worker.status()["paused"]["all"], timeout=1000)
+    assert time.monotonic() - started < 1.0
+    qtbot.waitUntil(lambda: rig.window.strip.text.text() == "Paused by you", timeout=3000)
+    assert rig.tray.headline.state == RigState.PAUSED
+    assert rig.window.strip.pause_button.text() == "&Resume"
+
+    _open_tray_menu(rig, qtbot)
+    QTest.keyClick(rig.tray.menu, Qt.Key.Key_R)  # "&Resume"
+    qtbot.waitUntil(lambda: not worker.status()["paused"]["all"], timeout=1000)
+    qtbot.waitUntil(lambda: rig.tray.headline.state != RigState.PAUSED, timeout=3000)
+
+
+def test_pause_for_an_hour_sets_the_end_time_and_the_strip_says_until(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    worker = start_worker("--simulate", "warm")
+    rig = open_app()
+    _open_tray_menu(rig, qtbot)
+    QTest.keyClick(rig.tray.menu, Qt.Key.Key_H)  # "Pause for 1 &hour"
+    qtbot.waitUntil(lambda: worker.status()["paused"]["all"], timeout=1000)
+    until = worker.status()["paused"]["until_ts"]
+    assert abs(until - (time.time() + 3600)) < 60
+    expected = time.strftime("%H:%M", time.localtime(until))
+    qtbot.waitUntil(lambda: expected in rig.window.strip.text.text(), timeout=3000)
+    assert rig.window.strip.text.text().startswith("Paused by you until ")
+
+
+def test_ctrl_p_toggles_pause(start_worker: Any, open_app: Any, qtbot: Any) -> None:
+    worker = start_worker("--simulate", "warm")
+    rig = open_app()
+    _activate(rig, qtbot)
+    QTest.keyClick(rig.window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: worker.status()["paused"]["all"], timeout=2000)
+    qtbot.waitUntil(lambda: rig.controller.paused_all, timeout=3000)
+    QTest.keyClick(rig.window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not worker.status()["paused"]["all"], timeout=2000)
+
+
+def test_guard_trip_shows_in_the_strip_and_as_a_notification(
+    start_worker: Any, open_app: Any, qtbot: Any, balloons: Any
+) -> None:
+    worker = start_worker("--simulate", "hot", "--sim-speed", "30")
+    if not worker.status().get("components", {}).get("guard"):
+        pytest.xfail("this worker does not run the thermal guard yet (components.guard false)")
+    rig = open_app()
+    with qtbot.waitSignal(rig.notifier.notified, timeout=90_000) as shown:
+        pass
+    title, message = shown.args
+    assert title == "RigPilot protected your GPU" and message
+    qtbot.waitUntil(lambda: rig.window.strip.text.text().startswith("Hot:"), timeout=5000)
+    assert rig.tray.headline.state == RigState.HOT
+    assert any(message in text for text in balloons())
+
+
+def test_a_worker_error_event_notifies_once_per_minute(
+    start_worker: Any, open_app: Any, qtbot: Any, balloons: Any
+) -> None:
+    start_worker("--simulate", "warm")
+    rig = open_app()
+    event = {
+        "ts": time.time(),
+        "kind": "sensor.failure",
+        "severity": "error",
+        "message": "GPU 0 stopped answering temperature reads",
+        "seq": 10_000,
+    }
+    with qtbot.waitSignal(rig.notifier.notified, timeout=2000):
+        rig.link.event_received.emit(event)
+    qtbot.waitUntil(lambda: any(event["message"] in t for t in balloons()), timeout=3000)
+    with qtbot.assertNotEmitted(rig.notifier.notified, wait=300):
+        rig.link.event_received.emit(dict(event, seq=10_001))
+    assert rig.window.events.model.rowCount() >= 1
+
+
+def test_charts_gain_points_as_the_worker_samples(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    start_worker("--simulate", "warm", "--sim-speed", "10")
+    rig = open_app()
+    chart = rig.window.dashboard.temp_chart
+    qtbot.waitUntil(lambda: chart.points("core") >= 1, timeout=10_000)
+    first = chart.points("core")
+    qtbot.waitUntil(lambda: chart.points("core") >= first + 2, timeout=15_000)
+    assert rig.window.dashboard.power_chart.points("power") >= first + 2
+    assert rig.window.dashboard.cards.cards["temperature"].value.text().endswith("°C")
+
+
+def test_range_switch_shows_the_rollups_the_api_serves(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    worker = start_worker("--simulate", "warm", "--sim-speed", "30")
+    rig = open_app()
+    page = rig.window.dashboard
+    qtbot.waitUntil(lambda: page.temp_chart.points("core") >= 3, timeout=15_000)
+    button = next(b for b in page.range_group.buttons() if b.property("range") == "1h")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    answer = worker.client.telemetry(gpu=0, range_="1h")
+    assert answer["resolution"] != "raw"
+    words = f"Showing {resolution_words(answer['resolution'])}"
+    qtbot.waitUntil(lambda: page.resolution_label.text() == words, timeout=5000)
+    assert abs(page.temp_chart.points("core") - len(answer["points"])) <= 1
+    assert page.range == "1h"
+    _activate(rig, qtbot)
+    QTest.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # "10 &min"
+    qtbot.waitUntil(lambda: page.range == "10m", timeout=2000)
+    qtbot.waitUntil(lambda: page.resolution_label.text() == "Showing every sample", timeout=3000)
+
+
+def test_closing_hides_to_the_tray_once_noticed_and_the_tray_brings_it_back(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    start_worker("--simulate", "warm")
+    rig = open_app()
+    with qtbot.waitSignal(rig.notifier.notified, timeout=2000) as notice:
+        rig.window.close()
+    assert notice.args[0] == "RigPilot keeps running"
+    assert not rig.window.isVisible()
+    assert rig.tray.icon.isVisible()
+    assert not rig.link._live  # hidden: no telemetry polling
+    rig.tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    qtbot.waitExposed(rig.window)
+    assert rig.window.isVisible()
+    _activate(rig, qtbot)
+    with qtbot.assertNotEmitted(rig.notifier.notified, wait=200):
+        QTest.keyClick(rig.window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not rig.window.isVisible(), timeout=2000)
+
+
+def test_a_second_launch_focuses_the_first_and_exits(
+    start_worker: Any, open_app: Any, qtbot: Any, rigpilot_home: Any
+) -> None:
+    start_worker("--simulate", "warm")
+    rig = open_app()
+    instance = SingleInstance(rig.paths)
+    assert instance.acquire()
+    instance.activated.connect(rig.window.bring_to_front)
+    try:
+        rig.window.hide()
+        env = dict(os.environ, RIGPILOT_HOME=str(rigpilot_home))
+        second = subprocess.Popen(
+            [sys.executable, "-m", "desktop"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        qtbot.waitUntil(lambda: second.poll() is not None, timeout=30_000)
+        assert second.returncode == 0, second.stderr.read() if second.stderr else ""
+        qtbot.waitUntil(rig.window.isVisible, timeout=3000)
+    finally:
+        instance.release()
+
+
+def test_quit_asks_whether_to_stop_the_worker_and_stops_it(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    worker = start_worker("--simulate", "warm")
+    rig = open_app()
+    box = rig.quit_dialog()
+    texts = [b.text() for b in box.buttons()]
+    assert "&Stop worker" in texts and "&Keep it running" in texts
+    assert box.standardButton(box.buttons()[-1]) == QMessageBox.StandardButton.Cancel or any(
+        box.standardButton(b) == QMessageBox.StandardButton.Cancel for b in box.buttons()
+    )
+    box.deleteLater()
+    exited: list[bool] = []
+    rig.exit_app = lambda: exited.append(True)
+    rig.quit(stop_worker=True)
+    qtbot.waitUntil(lambda: bool(exited), timeout=5000)
+    worker.process.wait(15)
+    assert worker.process.returncode == 0
+
+
+def test_jobs_and_events_views_stay_calm_without_jobs(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    start_worker("--simulate", "warm")
+    rig = open_app()
+    rig.window.tabs.setCurrentWidget(rig.window.jobs)
+    jobs = rig.window.jobs
+    qtbot.waitUntil(lambda: jobs.empty_title.isVisible(), timeout=5000)
+    assert jobs.empty_title.text() == "No jobs yet"
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    rig.window.tabs.setCurrentWidget(rig.window.events)
+    events = rig.window.events
+    qtbot.waitUntil(lambda: events.model.rowCount() >= 1, timeout=5000)
+    kinds = [e["kind"] for e in events.model.events]
+    assert "worker.started" in kinds
+    events.filter.setCurrentIndex(2)  # errors only
+    assert events.proxy.rowCount() == sum(
+        1 for e in events.model.events if e["severity"] in ("error", "critical")
+    )

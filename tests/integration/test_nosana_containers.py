@@ -1,0 +1,276 @@
+"""Container control on the real Docker engine, with the busybox test image as a stand-in.
+
+No registry is reachable, so the local test image is tagged as nosana/podman:v1.1.0 and
+nosana/nosana-cli:latest. busybox has no ``node`` binary, so the stand-in replaces the
+entry point with a shell loop while the documented command stays in place (and is checked
+by inspecting the containers). Names, volumes and a test label are unique per test, so
+parallel runs and other engineers' containers are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.networks.backoff import Backoff
+from desktop.networks.nosana import NosanaAdapter
+from desktop.networks.nosana_api import DashboardApi, NodeApi
+from desktop.networks.nosana_node import NodeContainerConfig, NodeContainers
+
+pytestmark = pytest.mark.docker
+
+STAND_IN = ["sh", "-c", "trap 'exit 0' TERM INT; while true; do sleep 0.2; done", "stand-in"]
+NODE_IMAGE, PODMAN_IMAGE = "nosana/nosana-cli:latest", "nosana/podman:v1.1.0"
+
+
+@pytest.fixture
+def docker_client(docker_host: str, test_image: str) -> Iterator[Any]:
+    import docker
+
+    client = docker.from_env(timeout=60)
+    image = client.images.get(test_image)
+    for ref in (NODE_IMAGE, PODMAN_IMAGE):
+        repo, tag = ref.rsplit(":", 1)
+        image.tag(repo, tag)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def cfg(docker_client: Any, tmp_path: Path) -> Iterator[NodeContainerConfig]:
+    run = uuid.uuid4().hex[:8]
+    config = NodeContainerConfig(
+        key_path=tmp_path / "nosana_key.json",
+        node_name=f"rp-test-nosana-node-{run}",
+        podman_name=f"rp-test-podman-{run}",
+        cache_volume=f"rp-test-podman-cache-{run}",
+        socket_volume=f"rp-test-podman-socket-{run}",
+        gpus=False,  # the test engine has no NVIDIA runtime
+        fuse_device=os.path.exists("/dev/fuse"),
+        # Nosana's sidecar is privileged (checked in tests/unit/networks/test_nosana_node.py);
+        # the test engine refuses privileged containers ("unable to apply caps").
+        privileged_podman=False,
+        node_entrypoint=STAND_IN,
+        podman_entrypoint=STAND_IN,
+        extra_labels={"io.rigpilot.test": run},
+    )
+    yield config
+    for container in docker_client.containers.list(
+        all=True, filters={"label": f"io.rigpilot.test={run}"}
+    ):
+        container.remove(force=True)
+    for name in (config.cache_volume, config.socket_volume):
+        try:
+            docker_client.volumes.get(name).remove(force=True)
+        except Exception:
+            pass
+
+
+class NodeInfo:
+    """A fake node API (the stand-in has none): RUNNING_JOB for ``busy_polls`` answers."""
+
+    def __init__(self, busy_polls: int) -> None:
+        self.busy_polls, self.polls = busy_polls, 0
+        self.queued_at: float | None = None
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                outer.polls += 1
+                state = "RUNNING_JOB" if outer.polls <= outer.busy_polls else "QUEUED"
+                if state == "QUEUED" and outer.queued_at is None:
+                    outer.queued_at = time.time()
+                body = json.dumps({"node": "n", "uptime": 1, "state": state}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def adapter(cfg: NodeContainerConfig, node_url: str) -> NosanaAdapter:
+    fast = {"backoff": Backoff(base=0.1, cap=0.5, jitter=0.0)}
+    return NosanaAdapter(
+        key_path=cfg.key_path,
+        node_api=NodeApi(node_url, **fast),
+        dashboard=DashboardApi("http://127.0.0.1:9", **fast),
+        container_config=cfg,
+        stop_poll_s=0.2,
+    )
+
+
+def ours(client: Any, cfg: NodeContainerConfig, role: str) -> list[Any]:
+    run = cfg.extra_labels["io.rigpilot.test"]
+    return client.containers.list(
+        all=True,
+        filters={
+            "label": [
+                f"io.rigpilot.test={run}",
+                "io.rigpilot.network=nosana",
+                f"io.rigpilot.role={role}",
+            ]
+        },
+    )
+
+
+def test_created_containers_carry_the_documented_arguments(
+    docker_client: Any, cfg: NodeContainerConfig
+) -> None:
+    node = adapter(cfg, "http://127.0.0.1:9")
+    node.enroll({})
+    node.start()
+    podman = docker_client.api.inspect_container(cfg.podman_name)
+    assert podman["State"]["Running"]
+    assert podman["Config"]["Image"] == PODMAN_IMAGE
+    assert podman["Config"]["Cmd"] == ["unix:/podman/podman.sock"]
+    assert podman["HostConfig"]["Privileged"] is cfg.privileged_podman
+    assert "ENABLE_GPU=true" in podman["Config"]["Env"]
+    mounts = {m["Destination"]: m for m in podman["Mounts"]}
+    assert mounts["/var/lib/containers"]["Name"] == cfg.cache_volume
+    assert mounts["/podman"]["Name"] == cfg.socket_volume and mounts["/podman"]["RW"]
+    if cfg.fuse_device:
+        assert podman["HostConfig"]["Devices"][0]["PathOnHost"] == "/dev/fuse"
+    assert podman["Config"]["Labels"]["io.rigpilot.managed"] == "1"
+    assert podman["Config"]["Labels"]["io.rigpilot.role"] == "podman"
+
+    info = docker_client.api.inspect_container(cfg.node_name)
+    assert info["State"]["Running"]
+    assert info["Config"]["Image"] == NODE_IMAGE
+    assert info["Config"]["Cmd"] == [
+        "node",
+        "start",
+        "--podman",
+        "/root/.nosana/podman/podman.sock",
+    ]
+    assert info["HostConfig"]["NetworkMode"] == "host"
+    assert info["Config"]["Tty"] is True and info["Config"]["OpenStdin"] is True
+    assert not info["HostConfig"]["Privileged"]
+    mounts = {m["Destination"]: m for m in info["Mounts"]}
+    key = mounts["/root/.nosana/nosana_key.json"]
+    assert key["Type"] == "bind" and key["Source"] == str(cfg.key_path)
+    socket = mounts["/root/.nosana/podman"]
+    assert socket["Name"] == cfg.socket_volume and socket["RW"] is False
+    assert info["Config"]["Labels"]["io.rigpilot.network"] == "nosana"
+    # the key's secret half is not in the container's configuration
+    assert str(cfg.key_path.read_text()) not in str(info)
+    node.stop(graceful=False)
+
+
+def test_stop_waits_for_the_reported_job_to_end(
+    docker_client: Any, cfg: NodeContainerConfig
+) -> None:
+    api = NodeInfo(busy_polls=8)  # about 1.6 s of RUNNING_JOB at 0.2 s polls
+    try:
+        node = adapter(cfg, api.url)
+        node.enroll({})
+        node.start()
+        node.stop(graceful=True, timeout_s=30)
+    finally:
+        api.close()
+    assert api.polls >= 9 and api.queued_at is not None
+    state = docker_client.api.inspect_container(cfg.node_name)["State"]
+    assert not state["Running"] and state["ExitCode"] == 0  # stopped by SIGTERM, cleanly
+    finished = state["FinishedAt"]
+    from datetime import datetime
+
+    finished_ts = datetime.fromisoformat(finished[:26].rstrip("Z") + "+00:00").timestamp()
+    assert finished_ts >= api.queued_at - 1.0  # not stopped while the job ran
+    assert not docker_client.api.inspect_container(cfg.podman_name)["State"]["Running"]
+
+
+CRASHING_WORKER = textwrap.dedent("""
+    import json, os, signal, sys
+    from pathlib import Path
+    from desktop.networks.nosana_node import NodeContainerConfig
+    from desktop.networks.nosana import NosanaAdapter
+    from desktop.networks.nosana_api import NodeApi, DashboardApi
+    raw = json.loads(sys.argv[1])
+    raw["key_path"] = Path(raw["key_path"])
+    cfg = NodeContainerConfig(**raw)
+    node = NosanaAdapter(key_path=cfg.key_path, node_api=NodeApi("http://127.0.0.1:9"),
+                         dashboard=DashboardApi("http://127.0.0.1:9"), container_config=cfg)
+    node.enroll({})
+    node.start()
+    print("started", flush=True)
+    signal.pause()
+""")
+
+
+def test_kill_9_of_the_worker_then_restart_leaves_one_node(
+    docker_client: Any, cfg: NodeContainerConfig
+) -> None:
+    import dataclasses
+    import json
+
+    raw = {**dataclasses.asdict(cfg), "key_path": str(cfg.key_path)}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_WORKER, json.dumps(raw)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "started"
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    first = ours(docker_client, cfg, "node")
+    assert len(first) == 1 and first[0].status == "running"
+
+    again = adapter(cfg, "http://127.0.0.1:9")
+    again.enroll({})
+    again.start()  # adopts the running node
+    nodes, sidecars = ours(docker_client, cfg, "node"), ours(docker_client, cfg, "podman")
+    assert [c.id for c in nodes] == [first[0].id] and len(sidecars) == 1
+
+    docker_client.containers.get(cfg.node_name).kill()  # the node crashes
+    again.start()  # replaces it
+    nodes = ours(docker_client, cfg, "node")
+    assert len(nodes) == 1 and nodes[0].id != first[0].id and nodes[0].status == "running"
+
+    renamed = dataclasses.replace(cfg, node_name=cfg.node_name + "-new")
+    NodeContainers(renamed).start()  # a config change: the stray old-named node goes
+    nodes = ours(docker_client, cfg, "node")
+    assert [c.name for c in nodes] == [renamed.node_name]
+
+
+def test_a_foreign_container_with_the_name_is_not_touched(
+    docker_client: Any, cfg: NodeContainerConfig, test_image: str
+) -> None:
+    run = cfg.extra_labels["io.rigpilot.test"]
+    base = docker_client.containers.create(test_image, ["true"], labels={"io.rigpilot.test": run})
+    other = base.commit(repository=f"rp-test-foreign-{run}", tag="latest")  # another image
+    foreign = docker_client.containers.create(
+        other.id,
+        ["sleep", "30"],
+        name=cfg.podman_name,
+        labels={"io.rigpilot.test": run},
+    )
+    from desktop.networks.base import NetworkError
+
+    with pytest.raises(NetworkError, match="did not create"):
+        NodeContainers(cfg).start()
+    assert docker_client.containers.get(cfg.podman_name).id == foreign.id
+    foreign.remove(force=True)
+    base.remove(force=True)
+    docker_client.images.remove(other.id, force=True)

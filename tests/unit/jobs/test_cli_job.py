@@ -1,0 +1,150 @@
+"""``rigpilot job``: through the real argparse tree, with a fake worker client."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.cli import job as job_cli
+from desktop.cli import main
+from desktop.ipc.client import ApiError, WorkerNotRunning
+from desktop.model import ExitReason, JobRecord, JobState
+
+DATA = Path(__file__).parents[2] / "data" / "jobs"
+
+
+def record(
+    state: JobState, reason: ExitReason | None = None, code: int | None = None
+) -> dict[str, Any]:
+    return JobRecord(
+        "hello-1", "local", "rigpilot-test/busybox:latest", state, None, 1.7e9, 1.7e9,
+        1.7e9 + 2 if state.finished else None, code, reason, "The job finished its work."
+    ).to_json()  # fmt: skip
+
+
+class FakeClient:
+    """Answers scripted per (method, path); records what was asked."""
+
+    answers: dict[tuple[str, str], list[Any]] = {}
+    asked: list[tuple[str, str, Any, Any]] = []
+
+    @classmethod
+    def from_env(cls) -> FakeClient:
+        return cls()
+
+    def __enter__(self) -> FakeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def request(
+        self, method: str, path: str, json: Any = None, params: Any = None
+    ) -> dict[str, Any]:
+        self.asked.append((method, path, json, params))
+        queue = self.answers[(method, path)]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return {"protocol": 1, **answer}
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> type[FakeClient]:
+    FakeClient.answers, FakeClient.asked = {}, []
+    monkeypatch.setattr(job_cli, "WorkerClient", FakeClient)
+    monkeypatch.setattr(job_cli, "POLL_S", 0.0)
+    return FakeClient
+
+
+def test_run_submits_the_file(client: type[FakeClient], capsys: pytest.CaptureFixture[str]) -> None:
+    client.answers[("POST", "/jobs")] = [{"job": record(JobState.RUNNING)}]
+    assert main(["job", "run", str(DATA / "hello.json")]) == 0
+    method, path, body, _ = client.asked[0]
+    assert (method, path) == ("POST", "/jobs") and body["job_id"] == "hello-1"
+    assert "Job hello-1: running" in capsys.readouterr().out
+
+
+def test_refused_spec_prints_code_and_sentence_and_exits_2(
+    client: type[FakeClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = "Jobs cannot ask for extra privileges ('privileged')."
+    client.answers[("POST", "/jobs")] = [ApiError("privileged_refused", message, 422)]
+    assert main(["job", "run", str(DATA / "hostile" / "privileged.json")]) == 2
+    err = capsys.readouterr().err
+    assert "privileged_refused" in err and message in err
+    assert main(["job", "run", str(DATA / "hello.json"), "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"error": {"code": "privileged_refused", "message": message}}
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [("{not json", "not valid JSON (line 1"), ("[1, 2]", "one JSON object")],
+)
+def test_bad_spec_file_exits_2_without_asking_the_worker(
+    client: type[FakeClient],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    why: str,
+) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text(content)
+    assert main(["job", "run", str(path)]) == 2
+    assert why in capsys.readouterr().err and client.asked == []
+    assert main(["job", "run", str(tmp_path / "missing.json")]) == 2
+
+
+def test_run_wait_follows_the_job_to_its_end(
+    client: type[FakeClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    client.answers[("POST", "/jobs")] = [{"job": record(JobState.RUNNING)}]
+    client.answers[("GET", "/jobs/hello-1")] = [
+        {"job": record(JobState.RUNNING), "logs_tail": ""},
+        {"job": record(JobState.SUCCEEDED, ExitReason.EXITED, 0), "logs_tail": "hello\ndone\n"},
+    ]
+    assert main(["job", "run", str(DATA / "hello.json"), "--wait"]) == 0
+    out = capsys.readouterr().out
+    assert "succeeded (exited, exit code 0)" in out and "hello\ndone" in out
+    client.answers[("GET", "/jobs/hello-1")] = [
+        {"job": record(JobState.FAILED, ExitReason.OOM, 137), "logs_tail": ""}
+    ]
+    assert main(["job", "run", str(DATA / "hello.json"), "--wait", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["job"]["exit_reason"] == "oom"
+
+
+def test_list_show_stop(client: type[FakeClient], capsys: pytest.CaptureFixture[str]) -> None:
+    done = record(JobState.STOPPED, ExitReason.USER, 143)
+    client.answers[("GET", "/jobs")] = [{"jobs": [done]}]
+    assert main(["job", "list", "--state", "stopped"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("JOB") and "hello-1" in out and "user" in out
+    assert client.asked[-1][3] == {"limit": 50, "state": "stopped"}
+    client.answers[("GET", "/jobs/hello-1")] = [{"job": done, "logs_tail": "bye\n"}]
+    assert main(["job", "show", "hello-1"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped (user, exit code 143)" in out and "none (CPU only)" in out and "bye" in out
+    client.answers[("POST", "/jobs/hello-1/stop")] = [{"job": done}]
+    assert main(["job", "stop", "hello-1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["job"]["state"] == "stopped"
+
+
+def test_empty_list_and_unknown_job(
+    client: type[FakeClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    client.answers[("GET", "/jobs")] = [{"jobs": []}]
+    assert main(["job", "list"]) == 0
+    assert "No jobs yet" in capsys.readouterr().out
+    client.answers[("GET", "/jobs/nope")] = [ApiError("not_found", "There is no job nope.", 404)]
+    assert main(["job", "show", "nope"]) == 1
+    assert "There is no job nope." in capsys.readouterr().err
+
+
+def test_worker_not_running(client: type[FakeClient], capsys: pytest.CaptureFixture[str]) -> None:
+    client.answers[("GET", "/jobs")] = [WorkerNotRunning()]
+    assert main(["job", "list"]) == 1
+    assert "not running" in capsys.readouterr().err

@@ -1,0 +1,98 @@
+"""The event bus: numbering, bounded history, the long poll, the sink."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from desktop.model import Event, Severity
+from desktop.worker.events import EventBus
+
+
+def event(kind: str = "test.thing") -> Event:
+    return Event(ts=1.0, kind=kind, severity=Severity.INFO, message=kind)
+
+
+def test_events_are_numbered_in_order() -> None:
+    bus = EventBus()
+    published = [bus.publish(event(f"k{i}")) for i in range(3)]
+    assert [e.seq for e in published] == [1, 2, 3]
+    assert [e.kind for e in bus.since(1)] == ["k1", "k2"]
+    assert bus.since(3) == []
+    assert [e.seq for e in bus.since(0, limit=2)] == [1, 2]
+
+
+def test_history_is_bounded_and_a_gap_is_skipped() -> None:
+    bus = EventBus(history=3)
+    for i in range(10):
+        bus.publish(event(f"k{i}"))
+    assert [e.seq for e in bus.since(0)] == [8, 9, 10]
+    assert [e.seq for e in bus.since(2)] == [8, 9, 10]
+    assert [e.seq for e in bus.since(8)] == [9, 10]
+
+
+def test_a_seq_from_an_earlier_run_restarts_from_the_beginning() -> None:
+    bus = EventBus()
+    bus.publish(event())
+    assert [e.seq for e in bus.since(500)] == [1]
+
+
+def test_sink_sees_every_event_and_its_failure_is_contained() -> None:
+    seen: list[int] = []
+
+    def sink(e: Event) -> None:
+        seen.append(e.seq)
+        if e.seq == 2:
+            raise RuntimeError("disk full")
+
+    bus = EventBus(sink=sink)
+    for _ in range(3):
+        bus.publish(event())
+    assert seen == [1, 2, 3]
+    assert bus.last_seq == 3
+
+
+def test_long_poll_returns_as_soon_as_an_event_arrives() -> None:
+    async def scenario() -> tuple[list[int], float]:
+        bus = EventBus()
+        bus.bind(asyncio.get_running_loop())
+        asyncio.get_running_loop().call_later(0.05, bus.publish, event())
+        started = time.monotonic()
+        found = await bus.wait_since(0, timeout=5)
+        return [e.seq for e in found], time.monotonic() - started
+
+    seqs, waited = asyncio.run(scenario())
+    assert seqs == [1]
+    assert waited < 2
+
+
+def test_long_poll_times_out_empty() -> None:
+    async def scenario() -> list[Event]:
+        return await EventBus().wait_since(0, timeout=0.05)
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_publish_from_another_thread_reaches_waiters() -> None:
+    async def scenario() -> list[str]:
+        bus = EventBus()
+        bus.bind(asyncio.get_running_loop())
+        waiter = asyncio.create_task(bus.wait_since(0, timeout=5))
+        await asyncio.sleep(0)
+        await asyncio.to_thread(bus.publish_threadsafe, event("from.thread"))
+        return [e.kind for e in await waiter]
+
+    assert asyncio.run(scenario()) == ["from.thread"]
+
+
+def test_close_releases_every_long_poll() -> None:
+    async def scenario() -> float:
+        bus = EventBus()
+        waiters = [asyncio.create_task(bus.wait_since(0, timeout=30)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        started = time.monotonic()
+        bus.close()
+        await asyncio.gather(*waiters)
+        return time.monotonic() - started
+
+    assert asyncio.run(scenario()) < 1

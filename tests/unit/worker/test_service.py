@@ -1,0 +1,253 @@
+"""The worker's controller over a simulated GPU: status, pauses, settings, wiring slots."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from desktop.hardware.gpu import GpuError
+from desktop.hardware.simulated import SimulatedBackend
+from desktop.ipc.protocol import ApiError, PauseRequest
+from desktop.settings import SettingsStore
+from desktop.worker.gpus import GpuMonitor
+from desktop.worker.main import WorkerOptions, open_gpus
+from desktop.worker.service import Components, WorkerService
+
+T = TypeVar("T")
+
+
+def run(scenario: Callable[[WorkerService], Awaitable[T]], service: WorkerService) -> T:
+    """Start the service in a fresh loop, run the scenario, close the service."""
+
+    async def main() -> T:
+        await service.start()
+        try:
+            return await scenario(service)
+        finally:
+            service.begin_stop()
+            await service.close()
+
+    return asyncio.run(main())
+
+
+def make_service(tmp_path: Path, *, settings: bool = True, **parts: Any) -> WorkerService:
+    backend = SimulatedBackend(["warm"], seed=1)
+    monitor = GpuMonitor(backend, clock=backend.clock)
+    store = SettingsStore(tmp_path / "settings.json") if settings else None
+    log_path = tmp_path / "worker.log"
+    log_path.write_text("one\ntwo\nthree\n")
+    return WorkerService(
+        mode="simulated",
+        monitor=monitor,
+        parts=Components(settings=store, **parts),
+        log_path=log_path,
+    )
+
+
+async def wait_for_sample(service: WorkerService, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while service.monitor.buffer.latest_of(0) is None:
+        assert time.monotonic() < deadline, "no sample arrived from the sampler thread"
+        await asyncio.sleep(0.02)
+
+
+async def kinds_until(
+    service: WorkerService, since: int, kind: str, timeout: float = 10
+) -> list[str]:
+    """The kinds of the events after ``since``, waiting until ``kind`` is among them."""
+    deadline = time.monotonic() + timeout
+    kinds: list[str] = []
+    while kind not in kinds:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no {kind} event; saw {kinds}"
+        found = await service.bus.wait_since(since, timeout=remaining)
+        kinds += [e.kind for e in found]
+        since = found[-1].seq if found else since
+    return kinds
+
+
+def test_status_shows_the_gpu_with_a_live_sample(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> dict[str, Any]:
+        await wait_for_sample(service)
+        return await service.status()
+
+    status = run(scenario, make_service(tmp_path))
+    assert status["mode"] == "simulated" and status["gpu_error"] is None
+    (gpu,) = status["gpus"]
+    assert gpu["info"]["simulated"] is True
+    assert 10 < gpu["sample"]["core_temp_c"] < 100
+    assert gpu["paused"] is False and gpu["guard"]["action"] == "run"
+    assert gpu["power_limit_w"] == gpu["info"]["power"]["enforced_w"]
+    assert status["components"] == {
+        "jobs": False,
+        "networks": False,
+        "earnings": False,
+        "guard": False,
+        "settings": True,
+    }
+    assert status["jobs_running"] is None and status["networks"] == []
+
+
+def test_pause_and_resume_publish_events(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> tuple[dict[str, Any], list[str]]:
+        start = service.bus.last_seq
+        await service.pause(PauseRequest("all", reason="gaming"))
+        status = await service.status()
+        await service.resume(PauseRequest("all"))
+        kinds = [e.kind for e in service.bus.since(start)]
+        return status, kinds
+
+    status, kinds = run(scenario, make_service(tmp_path))
+    assert status["paused"]["all"] and status["paused"]["reason"] == "gaming"
+    assert status["gpus"][0]["paused"] and status["gpus"][0]["guard"]["source"] == "user"
+    assert kinds == ["user.pause", "user.resume"]
+
+
+def test_pause_of_an_unknown_gpu_and_lone_resume_under_a_global_pause(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> tuple[ApiError, ApiError]:
+        with pytest.raises(ApiError) as missing:
+            await service.pause(PauseRequest("gpu", gpu=4))
+        await service.pause(PauseRequest("all"))
+        with pytest.raises(ApiError) as conflict:
+            await service.resume(PauseRequest("gpu", gpu=0))
+        return missing.value, conflict.value
+
+    missing, conflict = run(scenario, make_service(tmp_path))
+    assert missing.status == 404 and "GPU 4" in missing.message
+    assert conflict.status == 409 and "rigpilot resume" in conflict.message
+
+
+def test_a_timed_pause_ends_by_itself(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> tuple[list[str], bool]:
+        start = service.bus.last_seq
+        await service.pause(PauseRequest("all", until_ts=time.time() + 0.2))
+        kinds = await kinds_until(service, start, "user.resume")
+        return kinds, service.pauses.all_paused
+
+    kinds, still_paused = run(scenario, make_service(tmp_path))
+    assert [k for k in kinds if k.startswith("user.")] == ["user.pause", "user.resume"]
+    assert not still_paused
+
+
+def test_settings_patch_applies_the_interval_live(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> tuple[dict[str, Any], float, ApiError]:
+        answer = await service.patch_settings({"sampling.interval_s": 1})
+        interval = service.monitor.interval_s
+        with pytest.raises(ApiError) as refused:
+            await service.patch_settings({"sampling.interval_s": 1, "thermal.cooldown_s": 5})
+        return answer, interval, refused.value
+
+    answer, interval, refused = run(scenario, make_service(tmp_path))
+    assert answer["applied"] == ["sampling.interval_s"] and interval == 1.0
+    assert refused.code == "invalid_setting" and refused.field == "thermal.cooldown_s"
+    assert refused.allowed and refused.status == 422
+    saved = SettingsStore(tmp_path / "settings.json").load()
+    assert saved.get("sampling.interval_s") == 1 and saved.get("thermal.cooldown_s") == 120
+
+
+def test_unwired_parts_answer_unavailable(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> list[int]:
+        codes = []
+        calls: list[Awaitable[Any]] = [
+            service.networks(),
+            service.jobs(10, None),
+            service.job("x"),
+            service.earnings(7),
+            service.submit_job({}),
+            service.settings(),
+        ]
+        for call in calls:
+            with pytest.raises(ApiError) as caught:
+                await call
+            assert caught.value.code == "unavailable"
+            codes.append(caught.value.status)
+        return codes
+
+    assert run(scenario, make_service(tmp_path, settings=False)) == [503] * 6
+
+
+class FakeJobs:
+    async def list_jobs(self, limit: int, state: str | None) -> list[dict[str, Any]]:
+        return [{"job_id": "j1", "state": state, "limit": limit}]
+
+    async def get_job(self, job_id: str) -> dict[str, Any]:
+        return {"job": {"job_id": job_id}, "logs_tail": []}
+
+    async def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return {"job_id": "new", **spec}
+
+    async def stop(self, job_id: str) -> dict[str, Any]:
+        return {"job_id": job_id, "state": "stopped"}
+
+    def running_count(self) -> int:
+        return 2
+
+
+def test_a_wired_part_is_delegated_to(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> tuple[Any, ...]:
+        return (
+            await service.jobs(5, "running"),
+            await service.submit_job({"image": "x"}),
+            (await service.status())["jobs_running"],
+        )
+
+    listed, submitted, running = run(scenario, make_service(tmp_path, jobs=FakeJobs()))
+    assert listed == {"jobs": [{"job_id": "j1", "state": "running", "limit": 5}]}
+    assert submitted == {"job": {"job_id": "new", "image": "x"}}
+    assert running == 2
+
+
+def test_telemetry_and_logs(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> tuple[Any, ...]:
+        await wait_for_sample(service)
+        with pytest.raises(ApiError) as missing:
+            await service.telemetry(3, None, None)
+        live = await service.telemetry(0, 0.0, None)
+        window = await service.telemetry(None, None, "1h")
+        return missing.value, live, window, await service.logs(2)
+
+    missing, live, window, logs = run(scenario, make_service(tmp_path))
+    assert missing.status == 404
+    assert live["resolution"] == "raw" and live["points"][0]["gpu_index"] == 0
+    assert window["resolution"] == "1m" and window["points"][0]["core_temp_max_c"] is not None
+    assert logs["lines"] == ["two", "three"]
+
+
+def test_no_gpu_access_is_reported_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desktop.hardware.nvml as nvml
+
+    def fail() -> None:
+        raise GpuError("driver_not_loaded", "the NVIDIA driver is not loaded", "Install it.")
+
+    monkeypatch.setattr(nvml, "open_backend", fail)
+    monitor = open_gpus(WorkerOptions())
+    service = WorkerService(mode="nvml", monitor=monitor)
+
+    async def scenario(service: WorkerService) -> dict[str, Any]:
+        return await service.status()
+
+    status = run(scenario, service)
+    assert status["gpus"] == []
+    assert status["gpu_error"] == {
+        "code": "driver_not_loaded",
+        "cause": "the NVIDIA driver is not loaded",
+        "fix": "Install it.",
+    }
+
+
+def test_sampler_events_reach_the_bus(tmp_path: Path) -> None:
+    async def scenario(service: WorkerService) -> list[str]:
+        backend = service.monitor.backend
+        assert isinstance(backend, SimulatedBackend)
+        start = service.bus.last_seq
+        backend.inject_fault(0, "gpu_lost")
+        return await kinds_until(service, start, "gpu.lost")
+
+    assert "gpu.lost" in run(scenario, make_service(tmp_path))
