@@ -72,7 +72,7 @@ def launch_command(
 def _desktop_quote(arg: str) -> str:
     """Quote one argument for a desktop entry's Exec key (Desktop Entry Spec, "Exec")."""
     arg = arg.replace("%", "%%")
-    if arg and not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`='):
+    if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`="):
         return arg
     escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
     return f'"{escaped}"'

@@ -21,18 +21,27 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from desktop import __version__
+from desktop.selftest_probes import (
+    FAIL,
+    PASS,
+    WARN,
+    Probe,
+    probe_docker,
+    probe_keyring,
+    probe_ledger,
+    probe_nvml,
+    probe_reaper_route,
+    short_error,
+)
 
 MANIFEST = "rigpilot-manifest.json"
-PASS, WARN, SKIP, FAIL = "pass", "warn", "skip", "fail"
-NO_DRIVER_CODES = ("library_not_found", "driver_not_loaded")
 PROBE_TIMEOUT_S = 20.0
 QT_TIMEOUT_S = 60.0
 
@@ -93,23 +102,6 @@ def expected_modules() -> list[str]:
     return source_modules(Path(__file__).resolve().parent)
 
 
-@dataclass(frozen=True)
-class Probe:
-    """One piece of the installation and what became of it."""
-
-    name: str
-    status: str  # pass | warn | skip | fail
-    detail: str
-    fix: str = ""
-
-
-def short_error(exc: BaseException) -> str:
-    """One line for an exception (numpy's ImportError alone is 20 lines of advice)."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    text = lines[-1] if lines else ""
-    return f"{type(exc).__name__}: {text}"[:300]
-
-
 def _guarded(name: str, probe: Callable[[], Probe], timeout: float = PROBE_TIMEOUT_S) -> Probe:
     """Run a probe in a thread: an exception or a hang becomes a failure naming the probe."""
     result: list[Probe] = []
@@ -153,94 +145,11 @@ def probe_runtime_imports() -> Probe:
     return _import_all("runtime-imports", runtime_imports())
 
 
-def probe_keyring() -> Probe:
-    from importlib.metadata import entry_points
-
-    from desktop.secrets import HOW_TO_GET_A_KEYRING, SecretStore
-
-    found = list(entry_points(group="keyring.backends"))
-    if not found:
-        detail = "keyring's list of backends (its package metadata) is not in the bundle"
-        return Probe("keyring", FAIL, detail, "Rebuild with copy_metadata('keyring').")
-    for point in found:
-        point.load()  # raises, naming the backend, when its module is missing
-    store = SecretStore()
-    name, problem = store.backend_name(), store.problem()
-    bundled = ", ".join(sorted(p.name for p in found))
-    if problem:
-        return Probe("keyring", WARN, f"{problem} (bundled: {bundled})", HOW_TO_GET_A_KEYRING)
-    return Probe("keyring", PASS, f"using {name} (bundled: {bundled})")
-
-
-def probe_docker() -> Probe:
-    """A client object must be constructible (transports bundled); the engine may be absent."""
-    import docker
-    from docker.constants import DEFAULT_DOCKER_API_VERSION as API
-    from docker.utils import kwargs_from_env
-
-    local = "npipe:////./pipe/docker_engine" if sys.platform == "win32" else "unix://"
-    docker.DockerClient(base_url=local, version=API).close()  # this platform's transport
-    try:
-        kwargs = kwargs_from_env()
-    except docker.errors.DockerException as exc:
-        return Probe("docker", WARN, f"DOCKER_HOST cannot be used: {exc}")
-    where = kwargs.get("base_url") or "the default socket"
-    try:  # "auto" asks the engine for its API version: the one request we make
-        client = docker.DockerClient(version="auto", timeout=3, **kwargs)
-    except docker.errors.DockerException as exc:
-        docker.DockerClient(version=API, **kwargs).close()
-        reach = f"no engine answers at {where} ({type(exc).__name__}); the client is bundled"
-    else:
-        reach = f"the engine at {where} answers (API {client.api.api_version})"
-        client.close()
-    return Probe("docker", PASS, reach)
-
-
-def probe_nvml() -> Probe:
-    from desktop.hardware.gpu import GpuError
-
-    nvml = importlib.import_module("desktop.hardware.nvml")  # by name: see checks.context
-    try:
-        backend = nvml.open_backend()
-    except GpuError as exc:
-        if exc.code in NO_DRIVER_CODES:
-            return Probe("nvml", PASS, f"NVML is bundled; no driver: {exc.cause}")
-        return Probe("nvml", WARN, f"NVML is bundled; the driver said: {exc.cause}", exc.fix)
-    try:
-        names = ", ".join(gpu.name for gpu in backend.devices()) or "no GPU"
-    finally:
-        backend.close()
-    return Probe("nvml", PASS, f"NVML works: {names}")
-
-
-def probe_ledger() -> Probe:
-    from desktop.ledger.ledger import Ledger
-
-    with tempfile.TemporaryDirectory(prefix="rigpilot-selftest-") as tmp:
-        ledger = Ledger.open(Path(tmp) / "ledger.sqlite")
-        try:
-            version, check = ledger.schema_version, ledger.integrity_check()
-        finally:
-            ledger.close()
-    status = PASS if check == "ok" else FAIL
-    return Probe("ledger", status, f"a temporary ledger opened at schema {version} ({check})")
-
-
 def self_command(*args: str) -> list[str]:
     """argv that runs ``rigpilot ARGS`` with this very installation (frozen or not)."""
     if getattr(sys, "frozen", False):
         return [sys.executable, *args]
     return [sys.executable, "-m", "desktop", *args]
-
-
-def probe_reaper_route() -> Probe:
-    """The worker starts its reaper as ``<exe> -m desktop.jobs.reaper``; a bundle must route it."""
-    argv = [sys.executable, "-m", "desktop.jobs.reaper", "--help"]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
-    if done.returncode == 0 and "--lease" in done.stdout:
-        return Probe("reaper", PASS, "the job reaper starts")
-    tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-    return Probe("reaper", FAIL, f"the job reaper does not start: {tail[0]}")
 
 
 def qt_environment(env: dict[str, str]) -> tuple[dict[str, str], bool]:
@@ -276,11 +185,24 @@ def probe_qt() -> list[Probe]:
         return [Probe(**item) for item in json.loads(lines[-1])]
     except (IndexError, ValueError, TypeError):
         pass
-    errors = [ln for ln in done.stderr.splitlines() if ln.strip()]
-    hint = next((ln for ln in errors if "plugin" in ln.lower()), errors[-1] if errors else "")
-    detail = f"the Qt part stopped (exit {done.returncode}): {hint or 'no output'}"
-    fix = "On Linux install libxcb-cursor0 and libxkbcommon-x11-0; otherwise reinstall RigPilot."
-    return [Probe("qt", FAIL, detail, fix)]
+    return [qt_failure(done.returncode, done.stderr)]
+
+
+def qt_failure(code: int, stderr: str) -> Probe:
+    """Name the Qt piece from Qt's own messages (it prints several; the first is the cause)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    display = next((ln for ln in lines if "could not connect to display" in ln), None)
+    if display:
+        fix = "Run it inside your desktop session, or without DISPLAY on a headless rig."
+        return Probe("qt", FAIL, f"the Qt part stopped: {display}", fix)
+    hint = next((ln for ln in lines if "Could not load the Qt platform plugin" in ln), None)
+    hint = hint or next((ln for ln in lines if "plugin" in ln.lower()), None)
+    hint = hint or (lines[-1] if lines else "no output")
+    fix = (
+        "Install the libraries the package depends on (Debian/Ubuntu: libxcb1 libgl1 libegl1); "
+        "QT_DEBUG_PLUGINS=1 rigpilot self-test names the missing one."
+    )
+    return Probe("qt", FAIL, f"the Qt part stopped (exit {code}): {hint}", fix)
 
 
 def run_probes() -> list[Probe]:

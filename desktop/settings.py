@@ -14,7 +14,6 @@ import copy
 import difflib
 import json
 import logging
-import math
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -30,6 +29,8 @@ SCHEMA_VERSION = 1
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MISSING: Any = object()
 _TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+# A Docker image reference as typed: [host[:port]/]name[:tag][@sha256:digest].
+_IMAGE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
 
 
 class SettingsError(ValueError):
@@ -76,7 +77,7 @@ class Field:
     """One setting: its type, default, bounds and the help sentence shown next to it."""
 
     key: str
-    kind: str  # number | bool | choice | currency | names | windows
+    kind: str  # number | bool | choice | currency | names | images | windows
     default: Any
     help: str
     minimum: float | None = None
@@ -95,6 +96,7 @@ class Field:
             "choice": "one of " + ", ".join(self.choices),
             "currency": "a 3-letter currency code such as USD or EUR",
             "names": "a list of up to 200 program names, each 1 to 100 characters",
+            "images": "a list of up to 100 local Docker image names such as busybox:1.36",
             "windows": 'a list of {"days": [0-6, Monday = 0], "start": "HH:MM", "end": "HH:MM"}',
         }[self.kind]
         return f"{text}, or null {self.null_means}".rstrip() if self.nullable else text
@@ -112,7 +114,7 @@ class Field:
         if self.kind == "number":
             low, high = self.minimum or 0.0, self.maximum or 0.0
             ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if not ok or not math.isfinite(value) or not low <= value <= high:
+            if not ok or not low <= value <= high:  # NaN and infinities fail the range too
                 raise self.error(value)
             return value
         if self.kind == "bool":
@@ -129,6 +131,8 @@ class Field:
             return value.strip().upper()
         if self.kind == "names":
             return self._check_names(value)
+        if self.kind == "images":
+            return self._check_images(value)
         return [self._check_window(i, w) for i, w in enumerate(self._as_list(value, 100), 1)]
 
     def _as_list(self, value: Any, limit: int) -> list[Any]:
@@ -149,6 +153,18 @@ class Field:
             if name not in names:
                 names.append(name)
         return names
+
+    def _check_images(self, value: Any) -> list[str]:
+        images: list[str] = []
+        for i, image in enumerate(self._as_list(value, 100), 1):
+            if not isinstance(image, str):
+                raise self.error(value, f"item {i} is {_show(image)}, not text")
+            image = image.strip()
+            if not _IMAGE_REF.match(image):
+                raise self.error(value, f"item {i} is {_show(image)}, not an image name")
+            if image not in images:
+                images.append(image)
+        return images
 
     def _check_window(self, index: int, window: Any) -> dict[str, Any]:
         def bad(detail: str) -> SettingsError:
@@ -182,6 +198,7 @@ class Field:
             "choice": "string",
             "currency": "string",
             "names": "list[string]",
+            "images": "list[string]",
             "windows": "list[window]",
         }
         return {
@@ -231,6 +248,8 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
     Field("electricity.currency", "currency", "USD", "Currency of the electricity price."),
     Field("electricity.system_overhead_w", "number", 60, "Extra power the rest of the computer "
           "draws while the GPU works.", 0, 1000, "W"),
+    Field("jobs.allowed_local_images", "images", [], "Local Docker images (not pinned by "
+          "digest) that jobs may use; RigPilot never pulls them."),
     Field("autostart", "bool", False, "Start RigPilot when you log in."),
     Field("ui.theme", "choice", "system", "Colour theme of the app.",
           choices=("system", "dark", "light")),
@@ -512,10 +531,9 @@ def parse_cli_value(key: str, text: str) -> Any:
         return None
     if field.kind == "number":
         try:
-            number = float(raw)
+            return int(raw) if re.fullmatch(r"[+-]?\d{1,18}", raw) else float(raw)
         except ValueError:
             return text
-        return int(number) if re.fullmatch(r"[+-]?\d+", raw) else number
     if field.kind == "bool":
         return {
             "true": True,
@@ -527,11 +545,11 @@ def parse_cli_value(key: str, text: str) -> Any:
             "off": False,
             "0": False,
         }.get(low, text)
-    if field.kind in ("names", "windows") or raw.startswith('"'):
+    if field.kind in ("names", "images", "windows") or raw.startswith('"'):
         try:
             return json.loads(raw)
         except ValueError:
-            if field.kind == "names":  # a convenience: game1.exe,game2.exe
+            if field.kind in ("names", "images"):  # a convenience: game1.exe,game2.exe
                 return [part.strip() for part in raw.split(",") if part.strip()]
             return text
     return raw

@@ -28,7 +28,7 @@ PACKAGES=(
   dbus-x11 busybox-static libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xfixes0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
-  fonts-dejavu-core util-linux binutils
+  fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils
 )
 
 if ((install)); then
@@ -88,6 +88,8 @@ run "ruff" .venv/bin/ruff check desktop tests
 run "mypy" .venv/bin/mypy
 run "import-linter" .venv/bin/lint-imports
 run "pytest unit" .venv/bin/pytest -q tests/unit
+run "packages (PyInstaller bundle, tarball, .deb)" installers/build_linux.sh
+export RIGPILOT_BUILD_BUNDLE=1
 run "pytest integration" .venv/bin/pytest -q tests/integration
 run "pytest gui" .venv/bin/pytest -q tests/gui
 

@@ -17,12 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.cli._status_format import duration_text
+from desktop.cli._table import table
 from desktop.ipc.client import ApiError, IpcError, WorkerClient
-from desktop.model import JobRecord, JobState
+from desktop.model import ExitReason, JobRecord, JobState
 
 ORDER = 40
 EXIT_REFUSED = 2
 POLL_S = 1.0
+IMAGE_MAX = 48  # a digest-pinned reference is ~110 characters: its start tells enough
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,23 +111,21 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not records:
         _print(args, answer, "No jobs yet. Submit one with `rigpilot job run SPEC.json`.")
         return 0
-    rows = [("JOB", "STATE", "REASON", "NETWORK", "STARTED", "IMAGE")]
-    rows += [
-        (
+    now = time.time()
+    rows = [
+        [
             r.job_id,
-            r.state.value,
-            r.exit_reason.value if r.exit_reason else "",
+            _state_cell(r),
             r.network,
-            _when(r.started_ts),
+            _when_short(r.started_ts, now),
+            _ran(r, now),
             r.image,
-        )
+        ]
         for r in records
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + row[5] for row in rows
-    ]
-    _print(args, answer, "\n".join(lines))
+    headers = ["JOB", "STATE", "NETWORK", "STARTED", "RAN", "IMAGE"]
+    text = table(headers, rows, shrink=[5], right={4}, max_widths={5: IMAGE_MAX})
+    _print(args, answer, text)
     return 0
 
 
@@ -220,6 +221,34 @@ def _details(record: JobRecord, logs_tail: str) -> str:
     if logs_tail:
         lines += ["", "Output (end):", logs_tail.rstrip("\n")]
     return "\n".join(lines)
+
+
+def _state_cell(record: JobRecord) -> str:
+    """``succeeded``, ``failed (exit 3)``, ``stopped (user)``: the state and why it ended."""
+    reason = record.exit_reason
+    if reason is None or (reason is ExitReason.EXITED and record.state is JobState.SUCCEEDED):
+        return record.state.value
+    if reason is ExitReason.EXITED and record.exit_code is not None:
+        return f"{record.state.value} (exit {record.exit_code})"
+    return f"{record.state.value} ({reason.value})"
+
+
+def _ran(record: JobRecord, now: float) -> str:
+    """How long the job ran (so far, while it runs)."""
+    if record.started_ts is None:
+        return "-"
+    end = record.ended_ts if record.ended_ts is not None else now
+    return duration_text(end - record.started_ts)
+
+
+def _when_short(ts: float | None, now: float) -> str:
+    """``14:05:09`` today, ``Nov 21 14:05`` before: a list needs no full date per row."""
+    if ts is None:
+        return "-"
+    moment = datetime.fromtimestamp(ts)
+    if moment.date() == datetime.fromtimestamp(now).date():
+        return moment.strftime("%H:%M:%S")
+    return moment.strftime("%b %d %H:%M")
 
 
 def _when(ts: float | None) -> str:

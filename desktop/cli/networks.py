@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from desktop.cli._table import money, money_decimals, table, wrap
 from desktop.ipc.client import WorkerClient
 from desktop.ipc.protocol import IpcError
 
@@ -82,31 +83,58 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True))
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)
-
-
-def _usd(value: Any) -> str:
-    try:
-        return f"${float(value):.2f}"
-    except (TypeError, ValueError):
-        return "-"
-
-
 def _reputation(network: dict[str, Any]) -> str:
-    rep = network.get("reputation") or {}
-    if rep.get("score") is not None:
-        return f"{float(rep['score']):.0f}/100"
-    uptime = rep.get("uptime_pct", network.get("uptime_pct"))
-    return "-" if uptime is None else f"{float(uptime):.0f}% up"
+    score = (network.get("reputation") or {}).get("score")
+    return "-" if score is None else f"{float(score):.0f}/100"
+
+
+def _uptime(network: dict[str, Any]) -> str:
+    """Uptime over 30 days from the worker's own status history (the network's own
+    figure, when it reports one, is in ``--json`` under reputation)."""
+    uptime = network.get("uptime_pct")
+    if uptime is None:
+        uptime = (network.get("reputation") or {}).get("uptime_pct")
+    return "-" if uptime is None else f"{float(uptime):.0f}%"
+
+
+def _today(network: dict[str, Any], decimals: int) -> str:
+    if not network.get("enrolled"):
+        return "-"
+    today = network.get("earnings_today") or {}
+    gross, net = money(today.get("gross_usd"), decimals=decimals), today.get("net_usd")
+    return f"{gross} / {money(net, decimals=decimals)}" if net is not None else gross
 
 
 # --- networks ---------------------------------------------------------------------
+
+
+def networks_text(answer: dict[str, Any], width: int | None = None) -> str:
+    """The ``rigpilot networks`` table, then each network's next step in full."""
+    networks = list(answer.get("networks", []))
+    if not networks:
+        return "This worker knows no network."
+    amounts = [
+        (n.get("earnings_today") or {}).get(k) for n in networks for k in ("gross_usd", "net_usd")
+    ]
+    decimals = money_decimals(amounts)
+    rows = [
+        [
+            str(n.get("network", "?")),
+            str(n.get("display_name") or ""),
+            str(n.get("state", "?")).replace("_", " "),
+            _today(n, decimals),
+            _reputation(n),
+            _uptime(n),
+        ]
+        for n in networks
+    ]
+    headers = ["NETWORK", "NAME", "STATE", "TODAY GROSS / NET", "REPUTATION", "UPTIME"]
+    lines = [table(headers, rows, width=width, shrink=[1], right={4, 5})]
+    steps = [(n.get("network", "?"), n.get("next_step")) for n in networks if n.get("next_step")]
+    if steps:
+        lines += ["", "Next steps:"]
+        lines += [wrap(f"{name}: {step}", width, indent="  ") for name, step in steps]
+    return "\n".join(lines)
 
 
 def cmd_networks(args: argparse.Namespace) -> int:
@@ -116,22 +144,7 @@ def cmd_networks(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(answer)
         return 0
-    rows = []
-    for net in answer.get("networks", []):
-        today = net.get("earnings_today") or {}
-        rows.append(
-            [
-                str(net.get("network", "?")),
-                str(net.get("state", "?")),
-                "yes" if net.get("enrolled") else "no",
-                f"{_usd(today.get('gross_usd'))} / {_usd(today.get('net_usd'))}",
-                _reputation(net),
-                str(net.get("next_step") or "")[:80],
-            ]
-        )
-    print(
-        _table(["NETWORK", "STATE", "ENROLLED", "TODAY GROSS/NET", "REPUTATION", "NEXT STEP"], rows)
-    )
+    print(networks_text(answer))
     return 0
 
 
@@ -244,6 +257,52 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 # --- earnings ---------------------------------------------------------------------
 
 
+def earnings_text(answer: dict[str, Any], width: int | None = None) -> str:
+    """The ``rigpilot earnings`` table: per day and network, then the total."""
+    tariff = answer.get("tariff") or {}
+    currency = str(tariff.get("currency") or "USD")
+    days = list(answer.get("days", []))
+    totals = answer.get("totals") or {}
+    keys = ("gross_usd", "electricity_cost", "net_usd")
+    decimals = money_decimals([d.get(k) for d in [*days, totals] for k in keys])
+
+    def row(date: str, network: str, paid: str, values: dict[str, Any]) -> list[str]:
+        return [
+            date,
+            network,
+            paid,
+            money(values.get("gross_usd"), decimals=decimals),
+            f"{float(values.get('energy_kwh') or 0):.3f}",
+            money(values.get("electricity_cost"), currency, decimals),
+            money(values.get("net_usd"), decimals=decimals),
+        ]
+
+    rows = [
+        row(
+            str(d.get("date", "")),
+            str(d.get("network", "")),
+            ", ".join(f"{a} {u}" for u, a in (d.get("unit_amounts") or {}).items()),
+            d,
+        )
+        for d in days
+    ]
+    rows.append(row("total", "", "", totals))
+    headers = ["DATE", "NETWORK", "PAID", "GROSS", "KWH", "ELECTRICITY", "NET"]
+    lines = [table(headers, rows, width=width, shrink=[2], right={2, 3, 4, 5, 6})]
+    if not days:
+        lines.append("\nNothing earned in this period yet.")
+    if tariff:
+        text = (
+            f"Electricity: {tariff.get('price_per_kwh')} {currency} per kWh, for the GPU's "
+            f"energy plus {tariff.get('system_overhead_w')} W for the rest of the computer "
+            "while a network runs (`rigpilot settings` changes both)."
+        )
+        lines += ["", wrap(text, width, hang="")]
+    if totals.get("net_usd") is None and days:
+        lines.append("Net is left out: the electricity price is not in USD.")
+    return "\n".join(lines)
+
+
 def cmd_earnings(args: argparse.Namespace) -> int:
     answer = _call(lambda c: c.earnings(days=args.days))
     if answer is None:
@@ -251,33 +310,5 @@ def cmd_earnings(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(answer)
         return 0
-    rows = [
-        [
-            str(d.get("date", "")),
-            str(d.get("network", "")),
-            _usd(d.get("gross_usd")),
-            f"{float(d.get('energy_kwh') or 0):.3f}",
-            _usd(d.get("electricity_cost")),
-            _usd(d.get("net_usd")),
-        ]
-        for d in answer.get("days", [])
-    ]
-    totals = answer.get("totals") or {}
-    rows.append(
-        [
-            "total",
-            "",
-            _usd(totals.get("gross_usd")),
-            f"{float(totals.get('energy_kwh') or 0):.3f}",
-            _usd(totals.get("electricity_cost")),
-            _usd(totals.get("net_usd")),
-        ]
-    )
-    print(_table(["DATE", "NETWORK", "GROSS", "KWH", "ELECTRICITY", "NET"], rows))
-    tariff = answer.get("tariff") or {}
-    if tariff:
-        print(
-            f"\nElectricity at {tariff.get('price_per_kwh')} per kWh, plus "
-            f"{tariff.get('system_overhead_w')} W system overhead while a network runs."
-        )
+    print(earnings_text(answer))
     return 0

@@ -86,8 +86,8 @@ def _with_unit(key: str, value: Any) -> str:
     if value is None and field is not None and field.null_means:
         return f"null ({field.null_means.removeprefix('to ').removeprefix('for ')})"
     unit = field.unit if field is not None and isinstance(value, int | float) else ""
-    return f"{_show(value)} {unit}".rstrip() if unit and not isinstance(value, bool) else _show(
-        value
+    return (
+        f"{_show(value)} {unit}".rstrip() if unit and not isinstance(value, bool) else _show(value)
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -227,7 +228,9 @@ def _s(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _add_job_pay(conn: Any, job_id: str, amount: Decimal, unit: str, usd: Decimal | None) -> None:
+def _add_job_pay(
+    conn: sqlite3.Connection, job_id: str, amount: Decimal, unit: str, usd: Decimal | None
+) -> None:
     """Add a job earning to the job's ``pay`` (same unit only; mixed units stay in earnings)."""
     row = conn.execute(
         "SELECT pay_amount, pay_unit, pay_usd FROM jobs WHERE job_id = ?", (job_id,)

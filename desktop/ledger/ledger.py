@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from desktop.ledger.db import Database, Migration
 from desktop.ledger.earnings import EarningsStore
@@ -45,7 +46,7 @@ class Ledger(JobsStore, EarningsStore, EnergyStore, TelemetryStore, EventsStore,
     def schema_version(self) -> int:
         return self._db.version
 
-    def pragma(self, name: str) -> object:
+    def pragma(self, name: str) -> Any:
         """Read a PRAGMA (``journal_mode``, ``synchronous`` ...), for diagnostics and tests."""
         return self._db.pragma(name)
 

@@ -11,8 +11,16 @@ The adapter never runs containers. It hands job specs (docs/jobs.md format) to
 the job runs in Docker (the local test image, ``sleep N``) or on the simulated runner. Pay
 is credited through ``credit`` for SUCCEEDED jobs only, with an idempotency key.
 
-Time: offers and durations are in simulated seconds; ``speed`` N makes one real second N
-simulated ones, so a 5-minute job takes 30 s at speed 10 (its ``sleep`` is real seconds).
+Time: the network lives on ``clock``, which the supervisor replaces with its own
+(``use_clock``; the simulated clock in demo and simulated modes), so offers, uptime, job
+times and status stamps are all in the same seconds as the ledger's other rows. ``speed``
+(simulated seconds per real second) only turns a job's duration into its real ``sleep``:
+a 5-minute job sleeps 30 s at speed 10, which is 5 minutes on the simulated clock.
+
+Outside demo mode the practice job's image is refused unless the user allowed it, and a
+real-GPU worker never fakes GPU load: ``check_offer`` (the job service's dry run) is asked
+at enrollment, which is then refused with the way out (:func:`practice_refusal`). Without
+that hook the first refused offer turns the status to ERROR with the same sentence.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from desktop.networks.base import (
     CredentialField,
     CredentialKind,
     EarningsSummary,
+    EnrollmentError,
     HostFacts,
     NetworkError,
     NetworkJob,
@@ -52,7 +61,24 @@ RECOVERY_PER_HOUR = 0.01  # online time closes 1 % of the gap to 100 per hour
 INTERRUPTION_COST = 10.0  # points lost per interrupted job
 SUCCESS_GAIN = 0.05  # a finished job closes 5 % of the gap to 100
 SubmitJob = Callable[[dict[str, Any]], str]
+CheckOffer = Callable[[dict[str, Any]], None]
 Credit = Callable[[str, str, Money, str], bool]
+# refusals that no later offer can get past: the image is not allowed, missing, no engine
+BLOCKING_CODES = frozenset({"image_not_pinned", "image_missing", "engine_unavailable"})
+
+
+def practice_refusal(image: str, exc: BaseException) -> str:
+    """What a user reads when the practice network cannot run its jobs on this worker:
+    where it does run, how to run it here, and this worker's own reason (left out when it
+    only says that the image is not allowed, which the sentence already says)."""
+    text = (
+        "The practice network runs in demo mode: start `rigpilot --demo` (the app) or "
+        "`rigpilot worker --demo`. To run it on this worker, allow its image (it must be on "
+        f"this machine): `rigpilot settings set jobs.allowed_local_images {image}`."
+    )
+    if getattr(exc, "code", None) == "image_not_pinned":
+        return text
+    return f"{text} This worker refused it: {getattr(exc, 'message', None) or exc}"
 
 
 def pay_idem_key(job_id: str) -> str:
@@ -86,6 +112,7 @@ class DemoNetwork:
         submit_job: SubmitJob | None = None,
         credit: Credit | None = None,
         stop_job: Callable[[str], None] | None = None,
+        check_offer: CheckOffer | None = None,
         clock: Callable[[], float] = time.time,
         speed: float = 1.0,
         seed: int | None = None,
@@ -99,6 +126,7 @@ class DemoNetwork:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.submit_job, self.credit, self.stop_job = submit_job, credit, stop_job
+        self.check_offer = check_offer
         self.clock, self.speed = clock, speed
         self.rng = random.Random(seed)
         self.image = image or os.environ.get("RIGPILOT_DEMO_IMAGE", DEFAULT_IMAGE)
@@ -118,6 +146,8 @@ class DemoNetwork:
         self._next_offer: float | None = None
         self._last_tick = clock()
         self._seq = 0
+        self._blocked: str | None = None  # why offers are refused for good (see module doc)
+        self._refusing = False
         self.score = 60.0
         self.online_s = 0.0
         self.offline_s = 0.0
@@ -160,19 +190,30 @@ class DemoNetwork:
         return [requirement("demo.any", "Any computer", True, "The practice network runs anywhere")]
 
     def enroll(self, creds: dict[str, str]) -> ActionRequired | None:
+        """Refused (EnrollmentError) when this worker would refuse the practice jobs."""
+        if self.check_offer is not None:
+            probe = self._offer("demo-probe", 60, Decimal("1"), "constant", 1.0)
+            try:
+                self.check_offer(probe)
+            except Exception as exc:
+                raise EnrollmentError(practice_refusal(self.image, exc)) from None
         with self._lock:
             self._enrolled = True
+            self._blocked = None
         self._say("enrolled")
         return None
 
     # --- time and offers ---------------------------------------------------------
 
-    def _sim(self, real_seconds: float) -> float:
-        return real_seconds * self.speed
+    def use_clock(self, clock: Callable[[], float]) -> None:
+        """Live on the supervisor's clock (simulated in demo mode) from now on."""
+        with self._lock:
+            self.clock = clock
+            self._last_tick = clock()
+            self._next_offer = None
 
     def _schedule_offer(self, now: float) -> None:
-        gap_sim = self.rng.expovariate(1.0 / self.mean_gap_s)
-        self._next_offer = now + gap_sim / self.speed
+        self._next_offer = now + self.rng.expovariate(1.0 / self.mean_gap_s)
 
     def _say(self, message: str) -> None:
         self._log.append(f"{time.strftime('%H:%M:%S', time.localtime(self.clock()))} {message}")
@@ -183,12 +224,17 @@ class DemoNetwork:
         self._seq += 1
         duration = round(self.rng.uniform(*self.duration_s))
         rate = Decimal(str(round(self.rng.uniform(*self.rate_per_hour), 2)))
-        amount = (rate * Decimal(duration) / Decimal(3600)).quantize(Decimal("0.0001"))
-        real = max(1, round(duration / self.speed))
         kind = self.rng.choice(PROFILES)
         level = round(self.rng.uniform(0.5, 1.0), 2)
+        return self._offer(f"demo-{int(self.clock())}-{self._seq}", duration, rate, kind, level)
+
+    def _offer(
+        self, job_id: str, duration: int, rate: Decimal, kind: str, level: float
+    ) -> dict[str, Any]:
+        amount = (rate * Decimal(duration) / Decimal(3600)).quantize(Decimal("0.0001"))
+        real = max(1, round(duration / self.speed))
         return {
-            "job_id": f"demo-{int(self.clock())}-{self._seq}",
+            "job_id": job_id,
             "network": self.id,
             "image": self.image,
             "command": ["sleep", str(real)],
@@ -205,14 +251,14 @@ class DemoNetwork:
         """Advance uptime and reputation, and take an offer when one is due."""
         with self._lock:
             now = self.clock()
-            dt_sim = self._sim(max(0.0, now - self._last_tick))
+            dt = max(0.0, now - self._last_tick)
             self._last_tick = now
             online = self._running and not self._paused
             if online:
-                self.online_s += dt_sim
-                self.score += (100.0 - self.score) * min(1.0, RECOVERY_PER_HOUR * dt_sim / 3600.0)
+                self.online_s += dt
+                self.score += (100.0 - self.score) * min(1.0, RECOVERY_PER_HOUR * dt / 3600.0)
             elif self._enrolled:
-                self.offline_s += dt_sim
+                self.offline_s += dt
             if not online or self._current is not None:
                 return
             if self._next_offer is None:
@@ -229,11 +275,17 @@ class DemoNetwork:
         try:
             job_id = self.submit_job(offer)
         except Exception as exc:  # the runner refused: skip this offer, try the next one
-            self._say(f"the job runner refused offer {offer['job_id']}: {exc}")
+            reason = getattr(exc, "message", None) or str(exc)
             with self._lock:
+                first, self._refusing = not self._refusing, True
+                if getattr(exc, "code", None) in BLOCKING_CODES:
+                    self._blocked = practice_refusal(self.image, exc)
                 self._schedule_offer(self.clock())
+            if first:  # once per refusal streak, not at every offer
+                self._say(f"the job runner refused offer {offer['job_id']}: {reason}")
             return
         with self._lock:
+            self._blocked, self._refusing = None, False
             self._current = {**offer, "job_id": job_id, "started_ts": self.clock()}
             early = self._early.pop(job_id, None)
         if early is not None:  # the runner finished (or refused) it before submit returned
@@ -394,6 +446,8 @@ class DemoNetwork:
                 return StatusSnapshot(NodeState.OFFLINE, "offline", now)
             if self._paused:
                 return StatusSnapshot(NodeState.PAUSED, "paused", now)
+            if self._blocked is not None and self._current is None:
+                return StatusSnapshot(NodeState.ERROR, "jobs refused", now, message=self._blocked)
             if self._current is not None:
                 return StatusSnapshot(
                     NodeState.BUSY,

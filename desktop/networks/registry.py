@@ -30,9 +30,10 @@ class AdapterContext:
     """What adapters may call back into; anything left None is simply not available."""
 
     submit_job: Callable[[dict[str, Any]], str] | None = None
+    check_job: Callable[[dict[str, Any]], None] | None = None  # dry run: raises if refused
     stop_job: Callable[[str], None] | None = None
     credit: Callable[[str, str, Money, str], bool] | None = None
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = time.time  # real time; the supervisor gives the demo its own
     demo_speed: float = 1.0
     demo_seed: int | None = None
     demo_image: str | None = None
@@ -48,6 +49,7 @@ def create(network_id: str, ctx: AdapterContext) -> NetworkAdapter:
             submit_job=ctx.submit_job,
             credit=ctx.credit,
             stop_job=ctx.stop_job,
+            check_offer=ctx.check_job,
             clock=ctx.clock,
             speed=ctx.demo_speed,
             seed=ctx.demo_seed,

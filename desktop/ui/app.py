@@ -7,82 +7,38 @@ background; the window says "Starting the RigPilot worker…" meanwhile instead 
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from desktop.ipc.client import WorkerClient, ensure_worker_running
 from desktop.paths import Paths, get_paths
 from desktop.ui import icons, tasks, theme
 from desktop.ui.controller import Controller
 from desktop.ui.dashboard.series import thermal_limits
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifications import Notifier
+from desktop.ui.options import AppOptions, OptionsError, parse_options
 from desktop.ui.rig_state import describe
 from desktop.ui.single_instance import SingleInstance
 from desktop.ui.tray import Tray
 from desktop.ui.worker_link import WorkerLink
 
 log = logging.getLogger(__name__)
-DEMO_SIM_SPEED = 10.0
 ERROR_HOLD_S = 300.0
 ERROR_KINDS = ("worker.", "sensor.failure", "gpu.lost")
-
-
-@dataclass(frozen=True)
-class AppOptions:
-    demo: bool = False
-    simulate: str | None = None
-    sim_speed: float | None = None
-    minimized: bool = False
-
-    def worker_args(self) -> list[str]:
-        """The options the app passes to ``rigpilot worker`` when it has to start one."""
-        args: list[str] = []
-        if self.demo:
-            args.append("--demo")
-        if self.simulate:
-            args += ["--simulate", self.simulate]
-        speed = (
-            self.sim_speed
-            if self.sim_speed is not None
-            else (DEMO_SIM_SPEED if self.demo else None)
-        )
-        if speed is not None:
-            args += ["--sim-speed", f"{speed:g}"]
-        return args
-
-
-class OptionsError(Exception):
-    """Bad app options; the message names the problem and the fix."""
-
-
-def parse_options(argv: list[str]) -> AppOptions:
-    parser = argparse.ArgumentParser(prog="rigpilot", add_help=False, exit_on_error=False)
-    parser.add_argument("--demo", action="store_true")
-    parser.add_argument("--simulate", metavar="PROFILE")
-    parser.add_argument("--sim-speed", type=float)
-    parser.add_argument("--minimized", action="store_true")
-    try:
-        ns, extra = parser.parse_known_args(argv)
-    except argparse.ArgumentError as exc:
-        raise OptionsError(f"{exc}. Try: rigpilot --demo, or rigpilot --help") from None
-    if extra:
-        raise OptionsError(
-            f"unknown option {extra[0]!r} for the app. Try: rigpilot --demo, or rigpilot --help"
-        )
-    if ns.sim_speed is not None and not (0 < ns.sim_speed <= 1000):
-        raise OptionsError("--sim-speed must be between 0 and 1000 (for example --sim-speed 10)")
-    return AppOptions(ns.demo, ns.simulate, ns.sim_speed, ns.minimized)
+MODE_WORDS = {
+    "demo": "demo mode: a simulated GPU and the practice network",
+    "simulated": "simulated GPUs",
+    "nvml": "NVIDIA driver",
+}
 
 
 class RigPilotApp(QObject):
@@ -104,15 +60,31 @@ class RigPilotApp(QObject):
         self._last_error: dict[str, Any] | None = None
         self._start_failure = ""
         self.exit_app: Callable[[], None] = _exit_event_loop
-        self.link = WorkerLink(client_factory or WorkerClient.from_env, self)
-        self.controller = Controller(
-            self.link, starter or (lambda: ensure_worker_running(options.worker_args())), self
-        )
+        self.link = WorkerLink(client_factory or _client_from_env, self)
+        self.controller = Controller(self.link, starter or (lambda: _start_worker(options)), self)
         self.window = MainWindow(self.link, self.controller, self.theme)
+        self.pages: Any = None  # installed after the first paint (see start)
+        self._started = False
         self.tray = Tray(self.controller, self.link, self)
         self.notifier = Notifier(self.tray.icon, self)
         self._wire()
         self._apply_theme()
+
+    def _install_pages(self) -> Any:
+        """The Networks and Settings tabs and the setup wizard (desktop.ui.pages).
+
+        The wizard opens by itself on the first start, except in demo mode: ``--demo`` is
+        for seeing the whole loop at once, not for setting this computer up.
+        """
+        try:
+            from desktop.ipc.client import WorkerClient
+            from desktop.ui.pages import install_pages
+
+            prefs = None if self.options.demo else self.prefs
+            return install_pages(self.window, WorkerClient(self.paths), prefs)
+        except Exception:  # the dashboard must open even if an extra page is broken
+            log.exception("the Networks and Settings pages could not be added")
+            return None
 
     def _wire(self) -> None:
         link, window = self.link, self.window
@@ -121,7 +93,10 @@ class RigPilotApp(QObject):
         link.sample_received.connect(window.dashboard.on_samples)
         link.networks_changed.connect(window.dashboard.on_networks)
         link.networks_changed.connect(window.jobs.set_names)
+        window.jobs.set_pay_lookup(window.dashboard.earn_chart.history.pay_by_job)
         link.events_loaded.connect(window.events.add_events)
+        link.events_loaded.connect(window.dashboard.on_events)
+        link.event_received.connect(window.dashboard.on_event)
         link.event_received.connect(window.events.add_event)
         link.event_received.connect(self._on_event)
         link.event_received.connect(self.notifier.on_event)
@@ -130,6 +105,7 @@ class RigPilotApp(QObject):
         self.controller.worker_started.connect(link.start)
         self.controller.command_failed.connect(self._on_command_failed)
         window.visibility_changed.connect(link.set_live)
+        window.shown_changed.connect(link.set_shown)
         window.hidden_to_tray.connect(self._on_hidden)
         window.quit_requested.connect(self.ask_quit)
         self.tray.open_requested.connect(window.bring_to_front)
@@ -139,11 +115,24 @@ class RigPilotApp(QObject):
             app.styleHints().colorSchemeChanged.connect(lambda _s: self._apply_theme())
 
     def start(self) -> None:
-        """Show the tray (and the window unless --minimized), then find or start the worker."""
-        if QSystemTrayIcon.isSystemTrayAvailable():
+        """Show the tray and the window (unless --minimized); once it has painted, add the
+        extra pages and find or start the worker. Deferring them (and their imports, httpx
+        among them) keeps the cold start to the first painted window short."""
+        tray = QSystemTrayIcon.isSystemTrayAvailable()
+        if tray:
             self.tray.show()
-        if not self.options.minimized or not QSystemTrayIcon.isSystemTrayAvailable():
+        self._refresh_headline()
+        if not self.options.minimized or not tray:
+            self.window.first_painted.connect(self._after_first_paint)
             self.window.show()
+        else:
+            self._after_first_paint()
+
+    def _after_first_paint(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.pages = self._install_pages()
         self.controller.start_worker()
         self._refresh_headline()
 
@@ -155,7 +144,7 @@ class RigPilotApp(QObject):
         headline = describe(
             self.link.status,
             connected=self.link.connected,
-            starting=self.controller.starting,
+            starting=self.controller.starting or not self._started,
             last_error=self._last_error,
         )
         if not self.link.connected and self._start_failure and not self.controller.starting:
@@ -164,8 +153,10 @@ class RigPilotApp(QObject):
         self.window.strip.show_headline(headline, paused=paused, connected=self.link.connected)
         self.tray.show_state(headline, self.link.status)
 
-    def _on_status(self, _status: dict[str, Any]) -> None:
+    def _on_status(self, status: dict[str, Any]) -> None:
         self._refresh_headline()
+        mode = MODE_WORDS.get(str(status.get("mode")), "")
+        self.window.set_footer(f"worker {status.get('version', '')} · {mode}".strip(" ·"))
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = str(event.get("kind") or "")
@@ -174,8 +165,7 @@ class RigPilotApp(QObject):
             self._last_error = event
         elif kind.startswith(ERROR_KINDS) and self._last_error is not None:
             self._last_error = None  # the same family reports it is fine again
-        if kind.startswith("job."):
-            self.window.dashboard.on_job_event()
+        if kind.startswith("job.") or kind == "network.earned":
             self.window.jobs.refresh()
         if kind == "settings.changed":
             self._load_settings()
@@ -193,10 +183,6 @@ class RigPilotApp(QObject):
             self.notifier.enabled = bool(settings.get("notifications.enabled", True))
             dashboard = self.window.dashboard
             dashboard.set_limits(*thermal_limits(settings, self.link.status, dashboard.gpu))
-            dashboard.set_electricity(
-                settings.get("electricity.price_per_kwh"),
-                settings.get("electricity.system_overhead_w"),
-            )
             self._apply_theme()
 
         self.link.call("GET", "/settings", on_done=done, on_error=lambda _e: None)
@@ -274,6 +260,19 @@ def _exit_event_loop() -> None:
         app.exit(0)
 
 
+def _client_from_env() -> Any:
+    from desktop.ipc.client import WorkerClient
+
+    return WorkerClient.from_env()
+
+
+def _start_worker(options: AppOptions) -> Any:
+    """Find the worker of this installation, or start one with the app's options."""
+    from desktop.ipc.client import ensure_worker_running
+
+    return ensure_worker_running(options.worker_args())
+
+
 def _exit_after_first_paint(window: MainWindow) -> None:
     """RIGPILOT_EXIT_AFTER_FIRST_PAINT=1: print the time of the first paint and exit (perf)."""
 
@@ -284,6 +283,15 @@ def _exit_after_first_paint(window: MainWindow) -> None:
             app.exit(0)
 
     window.first_painted.connect(report)
+
+
+def _quit_on_signals(rig: RigPilotApp) -> None:
+    """Ctrl+C in the terminal (or SIGTERM at logout) closes the app; the worker keeps running.
+
+    Python runs signal handlers between bytecodes, which the link's 1 s timer guarantees.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: rig.quit(stop_worker=False))
 
 
 def run_app(argv: list[str]) -> int:
@@ -309,6 +317,7 @@ def run_app(argv: list[str]) -> int:
         return 0
     rig = RigPilotApp(options, paths)
     instance.activated.connect(rig.window.bring_to_front)
+    _quit_on_signals(rig)
     if os.environ.get("RIGPILOT_EXIT_AFTER_FIRST_PAINT") == "1":
         _exit_after_first_paint(rig.window)
     rig.start()

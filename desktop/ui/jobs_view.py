@@ -49,6 +49,7 @@ class JobsModel(QAbstractTableModel):
         super().__init__(parent)
         self.jobs: list[dict[str, Any]] = []
         self.names: dict[str, str] = {}
+        self.pay_by_job: dict[str, float] = {}  # USD credited per job, from earned events
 
     def set_jobs(self, jobs: list[dict[str, Any]]) -> None:
         self.beginResetModel()
@@ -85,7 +86,7 @@ class JobsModel(QAbstractTableModel):
         started = text.num(job.get("started_ts"))
         ended = text.num(job.get("ended_ts"))
         if column == 0:
-            return str(job.get("job_id") or "")[:12]
+            return str(job.get("job_id") or "")
         if column == 1:
             network = str(job.get("network") or "")
             return self.names.get(network, network)
@@ -99,7 +100,10 @@ class JobsModel(QAbstractTableModel):
             return text.duration((ended or time.time()) - started)
         if column == 5:
             pay = job.get("pay")
-            return text.money(pay) if isinstance(pay, dict) else text.DASH
+            if isinstance(pay, dict):
+                return text.money(pay)
+            credited = self.pay_by_job.get(str(job.get("job_id")))
+            return text.usd(credited) if credited is not None else text.DASH
         reason = str(job.get("exit_reason") or "")
         message = str(job.get("message") or "")
         return message or reason
@@ -172,6 +176,10 @@ class JobsView(QWidget):
             str(n.get("network")): str(n.get("display_name") or n.get("network")) for n in networks
         }
         self.running.names = self.history.names = names
+
+    def set_pay_lookup(self, pay_by_job: dict[str, float]) -> None:
+        """Share the dashboard's job_id -> USD credits (the job records carry no pay yet)."""
+        self.running.pay_by_job = self.history.pay_by_job = pay_by_job
 
     def refresh(self, force: bool = False) -> None:
         if (not force and not self.isVisible()) or not self._link.connected:

@@ -9,6 +9,7 @@ Signals:
     quit_requested(): Ctrl+Q or the File menu's Quit.
     first_painted(): the window has painted once (cold-start measurement).
     visibility_changed(bool): the dashboard is (not) on screen; the link polls accordingly.
+    shown_changed(bool): the window is (not) on screen, whatever the tab.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from desktop import __version__
 from desktop.ui import icons
@@ -37,6 +38,7 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     first_painted = Signal()
     visibility_changed = Signal(bool)
+    shown_changed = Signal(bool)
 
     def __init__(self, link: WorkerLink, controller: Controller, theme: Theme) -> None:
         super().__init__()
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self.events = EventsView(theme)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.tabs.tabBar().setDrawBase(False)  # the theme draws one thin line instead
         self.tabs.addTab(self.dashboard, "&Dashboard")
         self.tabs.addTab(self.jobs, "&Jobs")
         self.tabs.addTab(self.events, "&Events")
@@ -71,7 +74,9 @@ class MainWindow(QMainWindow):
         self._shortcut("Ctrl+W", self.hide_to_tray)
         self._shortcut("Ctrl+Q", self.quit_requested.emit)
         self.installEventFilter(self)
-        self.statusBar().showMessage(f"RigPilot {__version__}")
+        self.footer = QLabel(f"RigPilot {__version__}")
+        self.footer.setObjectName("muted")
+        self.statusBar().addWidget(self.footer)
 
     def _shortcut(self, keys: str, slot: Any) -> None:
         shortcut = QShortcut(QKeySequence(keys), self)
@@ -108,6 +113,7 @@ class MainWindow(QMainWindow):
 
     def _report_visibility(self) -> None:
         on_screen = self.isVisible() and not self.isMinimized()
+        self.shown_changed.emit(on_screen)
         self.visibility_changed.emit(on_screen and self.tabs.currentWidget() is self.dashboard)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -115,6 +121,12 @@ class MainWindow(QMainWindow):
             self._painted = True
             QTimer.singleShot(0, self.first_painted.emit)
         return super().eventFilter(watched, event)
+
+    def set_footer(self, text: str) -> None:
+        """The permanent line under the tabs: app version and what the worker runs on."""
+        self.footer.setText(
+            f"RigPilot {__version__} · {text}" if text else f"RigPilot {__version__}"
+        )
 
     def apply_theme(self, theme: Theme) -> None:
         self.dashboard.apply_theme(theme)

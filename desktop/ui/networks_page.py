@@ -34,7 +34,9 @@ from desktop.model import CheckStatus
 from desktop.ui import tasks, text
 from desktop.ui.wizard.base import discard, error_colour, muted_label, status_colour, wrapped
 from desktop.ui.wizard.checks_page import CommandLine
+from desktop.ui.wizard.choose_page import BLURBS
 from desktop.ui.wizard.enroll_dialog import EnrollDialog
+from desktop.wizard.checks_step import commands_in
 from desktop.wizard.client_port import RequestClient, as_port_error
 
 REFRESH_MS = 5000
@@ -117,6 +119,9 @@ class NetworkCard(QFrame):
             self.buttons[action] = button
             top.addWidget(button)
         layout.addLayout(top)
+        self.blurb = muted_label(BLURBS.get(self.network_id, ""))
+        self.blurb.setVisible(bool(self.blurb.text()))
+        layout.addWidget(self.blurb)
         self.figures = QLabel()
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.figures)
@@ -140,6 +145,8 @@ class NetworkCard(QFrame):
     def set_busy(self, busy: bool) -> None:
         for button in self.buttons.values():
             button.setEnabled(not busy)
+        if not busy:
+            self.update_data(self.data)  # Enroll stays off while requirements are unmet
 
     def show_message(self, message: str, error: bool = True) -> None:
         colour = error_colour(self) if error else status_colour(self, CheckStatus.PASS)
@@ -156,7 +163,16 @@ class NetworkCard(QFrame):
         self.state.setStyleSheet(f"font-weight: 600; color: {status_colour(self, status)};")
         enrolled = bool(network.get("enrolled"))
         paused = bool(network.get("paused"))
+        unmet = [
+            r
+            for r in network.get("requirements") or []
+            if isinstance(r, Mapping) and r.get("status") == "fail"
+        ]
         self.buttons["enroll"].setVisible(not enrolled)
+        self.buttons["enroll"].setEnabled(not unmet)
+        self.buttons["enroll"].setToolTip(
+            "This computer does not meet its requirements yet (see the card)" if unmet else ""
+        )
         self.buttons["pause"].setVisible(enrolled and not paused)
         self.buttons["resume"].setVisible(enrolled and paused)
         self.buttons["remove"].setVisible(enrolled)
@@ -180,8 +196,8 @@ class NetworkCard(QFrame):
             colour = status_colour(self, CheckStatus.FAIL if failed else CheckStatus.PASS)
             title = html.escape(str(req.get("title") or req.get("id") or ""))
             parts.append(f"<span style='color:{colour}'>{'✘' if failed else '✔'}</span> {title}")
-            if failed:
-                fix = str(req.get("fix") or req.get("summary") or "")
+            fix = str(req.get("fix") or req.get("summary") or "")
+            if failed and fix != network.get("next_step"):  # no need to say it twice
                 fixes.append(f"<br>{title}: {html.escape(fix)}")
         self.requirements.setText(
             ("Requirements: " + " &nbsp; ".join(parts) + "".join(fixes)) if parts else ""
@@ -209,8 +225,11 @@ class NetworkCard(QFrame):
             lines.append(f"Code: <b>{html.escape(str(action['code']))}</b>")
         self.next_step.setText("<br>".join(lines))
         self.next_step.setVisible(bool(lines))
+        commands = commands_in(step)
         if action.get("command"):
-            self.commands.addWidget(CommandLine(str(action["command"])))
+            commands.append(str(action["command"]))
+        for command in dict.fromkeys(commands):
+            self.commands.addWidget(CommandLine(command))
 
 
 class NetworksPage(QWidget):

@@ -1,7 +1,9 @@
 """Tray notifications for what a user wants to hear about, and never a flood of them.
 
-Which events: guard trips (``guard.*``, not the all-clear), finished jobs, enrollment
-results, worker errors (``worker.*`` at warning or worse, ``sensor.failure``, ``gpu.lost``).
+Which events: thermal guard trips (a lowered power limit, a duty cycle, a pause or stop, an
+emergency; not the all-clear, and not a pause the user or a game caused), finished jobs,
+enrollment results, worker errors (``worker.*`` and ``guard.error`` at warning or worse,
+``sensor.failure``, ``gpu.lost``).
 How often: at most one per kind a minute and five in ten minutes (a flapping sensor must
 not bury a gamer's screen in balloons); events older than a minute are history, not news.
 
@@ -24,7 +26,16 @@ PER_KIND_S = 60.0
 WINDOW_S = 600.0
 WINDOW_MAX = 5
 STALE_S = 60.0
-QUIET_GUARD_SUFFIXES = (".resume", ".resumed", ".clear", ".cleared", ".run", ".ok", ".recovered")
+GUARD_TRIPS = {
+    "guard.set_power_limit",
+    "guard.duty_cycle",
+    "guard.pause",
+    "guard.stop",
+    "guard.kill",
+    "guard.emergency",
+    "guard.stop_for_day",
+}
+SEVERE_GUARD = ("guard.kill", "guard.emergency", "guard.stop_for_day")
 
 
 class RateLimiter:
@@ -61,11 +72,13 @@ def notification_for(event: dict[str, Any]) -> tuple[str, str, str] | None:
     severity = str(event.get("severity") or "info")
     message = str(event.get("message") or "")
     data = event.get("data") or {}
-    if kind.startswith("guard."):
-        if kind.endswith(QUIET_GUARD_SUFFIXES):
-            return None
-        level = "error" if kind in ("guard.emergency", "guard.stop_for_day") else "warning"
+    if kind in GUARD_TRIPS:
+        if data.get("source") not in (None, "thermal"):
+            return None  # the user's own pause, or a game: they know already
+        level = "error" if kind in SEVERE_GUARD else "warning"
         return "RigPilot protected your GPU", message, level
+    if kind == "guard.error" and severity in ("warning", "error", "critical"):
+        return "RigPilot's guard", message, "error"
     if kind == "job.finished":
         pay = data.get("pay")
         earned = f" It earned {text.money(pay)}." if isinstance(pay, dict) else ""
@@ -100,6 +113,7 @@ class Notifier(QObject):
         self._tray = tray
         self.limiter = RateLimiter()
         self.enabled = True
+        self._limits: dict[Any, float] = {}  # last power limit the guard set, per GPU
 
     def on_event(self, event: dict[str, Any]) -> None:
         now = time.time()
@@ -107,11 +121,23 @@ class Notifier(QObject):
         if ts is not None and now - ts > STALE_S:
             return
         found = notification_for(event)
-        if found is None or not self.enabled:
+        if found is None or not self.enabled or not self._lowered(event):
             return
         title, message, level = found
         if self.limiter.allow(str(event.get("kind")), now):
             self.show(title, message, level)
+
+    def _lowered(self, event: dict[str, Any]) -> bool:
+        """A power-limit change is news when it goes down; raising it again is the all-clear."""
+        if event.get("kind") != "guard.set_power_limit":
+            return True
+        limit = text.num((event.get("data") or {}).get("power_limit_w"))
+        if limit is None:
+            return True
+        gpu = event.get("gpu_index")
+        before = self._limits.get(gpu, float("inf"))
+        self._limits[gpu] = limit
+        return limit < before
 
     def show(self, title: str, message: str, level: str = "info", msecs: int = 8000) -> None:
         """Show a message now (no rate limit: for the app's own one-off notices)."""

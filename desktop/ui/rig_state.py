@@ -9,6 +9,7 @@ hot (the guard acted on heat) > error (something needs the user, with the fix) >
 from __future__ import annotations
 
 import enum
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,12 @@ def hottest_temp(status: dict[str, Any]) -> float | None:
     return max(known) if known else None
 
 
+def _watts_in(reason: str) -> float | None:
+    """The limit the guard named ("... lowered to 220 W ..."), until status carries it."""
+    found = re.search(r"(\d+(?:\.\d+)?) W\b", reason)
+    return float(found.group(1)) if found else None
+
+
 def _hot(gpu: dict[str, Any]) -> Headline | None:
     guard = gpu.get("guard") or {}
     action = str(guard.get("action") or "run")
@@ -64,7 +71,8 @@ def _hot(gpu: dict[str, Any]) -> Headline | None:
         return None
     at = text.temp((gpu.get("sample") or {}).get("core_temp_c"))
     reason = str(guard.get("reason") or "")
-    limit = text.num(guard.get("power_limit_w") or gpu.get("power_limit_w"))
+    limit = text.num(guard.get("power_limit_w")) or _watts_in(reason)
+    limit = limit or text.num(gpu.get("power_limit_w"))
     if action == "throttle":
         what = f"power limit lowered to {text.watts(limit)}" if limit else "work slowed down"
         return Headline(RigState.HOT, f"Hot: {what} (GPU at {at})", reason)
@@ -78,6 +86,11 @@ def _hot(gpu: dict[str, Any]) -> Headline | None:
 
 
 def _error(status: dict[str, Any], last_error: dict[str, Any] | None) -> Headline | None:
+    gpu_error = status.get("gpu_error")
+    if isinstance(gpu_error, dict):
+        cause = str(gpu_error.get("cause") or "RigPilot cannot read the GPU")
+        fix = str(gpu_error.get("fix") or "")
+        return Headline(RigState.ERROR, f"Error: {cause}" + (f" — {fix}" if fix else ""))
     for gpu in status.get("gpus") or []:
         if gpu.get("degraded"):
             name = (gpu.get("info") or {}).get("name") or f"GPU {gpu.get('index', '')}"
@@ -158,6 +171,7 @@ def describe(
     nets = [n for n in network_list(status) if n.get("enrolled", True)]
     busy = [network_name(n) for n in nets if n.get("state") == "busy"]
     if busy or int(status.get("jobs_running") or 0) > 0:
+        busy = busy or [network_name(n) for n in nets if not n.get("paused")]
         names = " and ".join(busy) if busy else "your networks"
         return Headline(RigState.EARNING, f"Earning on {names}{at}")
     if nets:

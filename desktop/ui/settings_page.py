@@ -39,6 +39,7 @@ from desktop.wizard.client_port import RequestClient, as_port_error
 from desktop.wizard.state import Problem
 
 Runner = Callable[..., None]
+LABEL_WIDTH = 140
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -210,7 +211,9 @@ class SettingsPage(QWidget):
                 editor.edited.connect(self._on_edited)
                 self.editors[key] = editor
                 placed.add(key)
-                form.addRow(label_for(key), editor)
+                label = QLabel(label_for(key))
+                label.setMinimumWidth(LABEL_WIDTH)  # one column edge across all sections
+                form.addRow(label, editor)
             self._form_layout.addWidget(box)
         self._form_layout.addStretch(1)
 

@@ -48,9 +48,16 @@ class _Task(QRunnable):
         try:
             result = self._fn()
         except Exception as exc:  # delivered to on_error on the GUI thread
-            self._carrier.failed.emit(exc)
+            self._deliver(self._carrier.failed, exc)
         else:
-            self._carrier.done.emit(result)
+            self._deliver(self._carrier.done, result)
+
+    @staticmethod
+    def _deliver(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the app is exiting and its objects are gone: nobody waits
+            pass
 
 
 def run_in_background(

@@ -162,7 +162,12 @@ QFrame#statusStrip {{ background: {theme.card}; border: 1px solid {theme.grid};
 QLabel#statusText {{ font-size: 12.5pt; font-weight: 600; }}
 QLabel#muted, QLabel#emptyHint {{ color: {theme.muted}; }}
 QLabel#emptyTitle {{ font-size: 14pt; font-weight: 600; color: {theme.muted}; }}
-QTabWidget::pane {{ border: 0; }}
+QTabWidget::pane {{ border: 0; border-top: 1px solid {theme.grid}; }}
+QTabBar::tab {{ background: transparent; color: {theme.muted}; padding: 7px 16px;
+  border: 0; border-bottom: 2px solid transparent; }}
+QTabBar::tab:selected {{ color: {theme.text}; border-bottom: 2px solid {theme.accent}; }}
+QTabBar::tab:hover {{ color: {theme.text}; }}
+QToolButton:checked {{ background: {theme.accent}; color: #ffffff; border-radius: 4px; }}
 QTableView {{ gridline-color: {theme.grid}; }}
 """
 

@@ -4,7 +4,8 @@
   reaches the window as soon as the worker publishes it;
 - telemetry: ``GET /telemetry?gpu=N&since=<ts>`` each second, only while a chart is on screen
   (hidden in the tray the app must cost almost nothing);
-- status every 2 s (the tray tooltip needs it even when hidden), networks every 10 s.
+- status every 2 s, every 4 s while hidden in the tray (its tooltip needs it; an event
+  refreshes it at once anyway), networks every 10 s.
 
 All public signals are emitted on the GUI thread. A failed call marks the worker lost; the
 next successful status marks it connected again.
@@ -23,12 +24,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from desktop.ipc.client import ApiError
 from desktop.ui import tasks
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 LONG_POLL_S = 20
 TICK_MS = 1000
 STATUS_EVERY = 2
+STATUS_EVERY_HIDDEN = 4
 NETWORKS_EVERY = 10
 HISTORY_LIMIT = 500
 
@@ -80,9 +82,12 @@ class WorkerLink(QObject):
         self.networks: list[dict[str, Any]] = []
         self.connected = False
         self._live = False  # the window says when a chart is on screen
+        self._shown = False  # and when it is on screen at all
         self._ticks = 0
         self._in_flight: set[str] = set()
         self._last_ts: dict[int, float] = {}
+        self._started_at = 0.0
+        self.history_loaded = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._carrier = _Carrier()
@@ -97,6 +102,7 @@ class WorkerLink(QObject):
     def start(self, client: ApiClient | None = None) -> None:
         """Begin polling (with ``client``, or one from the factory)."""
         self._client = client or self._factory()
+        self._started_at = time.time()
         self._stop.clear()
         self._timer.start()
         self.refresh_status()
@@ -115,6 +121,10 @@ class WorkerLink(QObject):
         self._live = live
         if live and self._client is not None:
             self._poll_telemetry()
+
+    def set_shown(self, shown: bool) -> None:
+        """The window is on screen (status every 2 s) or hidden in the tray (every 4 s)."""
+        self._shown = shown
 
     @property
     def gpu_indexes(self) -> list[int]:
@@ -178,7 +188,8 @@ class WorkerLink(QObject):
 
     def _on_tick(self) -> None:
         self._ticks += 1
-        if self._ticks % STATUS_EVERY == 0 or not self.connected:
+        every = STATUS_EVERY if self._shown else STATUS_EVERY_HIDDEN
+        if self._ticks % every == 0 or not self.connected:
             self.refresh_status()
         if self._ticks % NETWORKS_EVERY == 0 and self.connected:
             self.refresh_networks()
@@ -272,8 +283,11 @@ class WorkerLink(QObject):
     def _on_events(self, payload: list[Any]) -> None:
         history, events = bool(payload[0]), payload[1]
         if history:
+            self.history_loaded = True
             self.events_loaded.emit(events)
-            return
+            # What happened since this link started is news, not history (a pause, a guard
+            # trip in the first moments): the views react to it like to any live event.
+            events = [e for e in events if float(e.get("ts") or 0) >= self._started_at]
         for event in events:
             self.event_received.emit(event)
         if events:
@@ -281,6 +295,8 @@ class WorkerLink(QObject):
 
 
 def _is_api_error(exc: Exception) -> bool:
+    from desktop.ipc.client import ApiError  # imported late: httpx is not needed to paint
+
     return isinstance(exc, ApiError)
 
 

@@ -50,18 +50,35 @@ def requirement_met(state: WizardState, requirement: CheckResult) -> bool:
     return requirement.status is not CheckStatus.FAIL and not failing_checks_for(state, requirement)
 
 
-def reasons(state: WizardState, option: NetworkOption) -> list[str]:
-    """Why this computer cannot join ``option`` now; empty when it can."""
-    found: list[str] = []
+def _failures(state: WizardState, option: NetworkOption) -> list[CheckResult]:
+    """The unmet requirements and the doctor failures under them, each once."""
+    found: dict[tuple[str, str], CheckResult] = {}
     for req in option.requirements:
-        texts = [_sentence(req)] if req.status is CheckStatus.FAIL else []
-        texts += [_sentence(c) for c in failing_checks_for(state, req)]
-        found += [t for t in texts if t not in found]
-    return found
+        for item in ([req] if req.status is CheckStatus.FAIL else []) + failing_checks_for(
+            state, req
+        ):
+            found.setdefault((item.id, item.summary), item)
+    return list(found.values())
+
+
+def reasons(state: WizardState, option: NetworkOption) -> list[str]:
+    """Why this computer cannot join ``option`` now, each with its fix; empty when it can."""
+    return [_sentence(c) for c in _failures(state, option)]
+
+
+def short_reasons(state: WizardState, option: NetworkOption, width: int = 120) -> list[str]:
+    """The same, one short line each ("Title: what is wrong"), for a network's row."""
+    lines = []
+    for check in _failures(state, option):
+        summary = check.summary.strip().rstrip(".")
+        if len(summary) > width:
+            summary = summary[: width - 1].rsplit(" ", 1)[0] + "…"
+        lines.append(f"{check.title}: {summary}" if summary else check.title)
+    return lines
 
 
 def why_not(state: WizardState, option: NetworkOption) -> str:
-    """One paragraph for the locked network's row ("" when it can be chosen)."""
+    """One paragraph with every reason and its fix ("" when the network can be chosen)."""
     found = reasons(state, option)
     if not found:
         return ""
@@ -123,7 +140,13 @@ def revalidate(state: WizardState) -> WizardState:
     if not dropped:
         return state
     option = state.network(dropped[0])
-    text = why_not(state, option) if option is not None else ""
+    text = ""
+    if option is not None:
+        text = (
+            f"{option.display_name} was unticked: "
+            + "; ".join(short_reasons(state, option))
+            + ". The fixes are on the checks page."
+        )
     return dataclasses.replace(state, chosen=kept, problem=Problem(text, dropped[0]))
 
 

@@ -114,6 +114,7 @@ class JobService:
         self._done: OrderedDict[str, _Job] = OrderedDict()
         self._paused_all = False
         self._paused_gpus: set[int] = set()
+        self._unwatched: set[str] = set()  # jobs whose last poll failed (runner unreachable)
 
     # --- queries ---------------------------------------------------------------------
 
@@ -142,6 +143,16 @@ class JobService:
         return len(self._live)
 
     # --- submit ----------------------------------------------------------------------
+
+    def check(self, data: object) -> JobSpec:
+        """Dry run of :meth:`submit`: the spec check and the runner's image preflight,
+        without starting anything. Raises SpecRefused or RunnerError like submit.
+
+        Networks ask it before they enroll (the practice network outside demo mode).
+        """
+        spec = parse_spec(data, self.allowed_images(), self.limits)
+        self.runner.preflight(spec)
+        return spec
 
     def submit(self, data: object) -> JobRecord:
         """Validate and start a job. Refusals raise SpecRefused (stable code + sentence).
@@ -292,17 +303,22 @@ class JobService:
             return [r for job in list(self._live.values()) if (r := self._poll_one(job))]
 
     def _poll_one(self, job: _Job) -> JobRecord | None:
+        """One look at one job. While the runner cannot answer (Docker down), ``job.error``
+        is announced once per job and outage, and ``job.recovered`` once when it answers
+        again: a poll every second must not become an event every second."""
         assert job.handle is not None
+        job_id = job.record.job_id
         try:
             info = self.runner.poll(job.handle)
         except RunnerError as exc:
-            self._emit(
-                "job.error",
-                f"Cannot watch job {job.record.job_id}: {exc.message}",
-                job,
-                Severity.WARNING,
-            )
+            if job_id not in self._unwatched:
+                self._unwatched.add(job_id)
+                message = f"Cannot watch job {job_id}: {exc.message}"
+                self._emit("job.error", message, job, Severity.WARNING)
             return None
+        if job_id in self._unwatched and info is None:  # an ending says it by itself
+            self._unwatched.discard(job_id)
+            self._emit("job.recovered", f"Job {job_id} is watched again.", job)
         if info is None:
             return None
         self._finish(job, info)
@@ -362,6 +378,7 @@ class JobService:
             message=info.message,
         )
         job.logs_tail = info.logs_tail
+        self._unwatched.discard(job.record.job_id)
         self.ledger.upsert_job(job.record)
         self._transition(job, info.state, info.message or info.reason.value)
         self._live.pop(job.record.job_id, None)

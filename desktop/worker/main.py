@@ -1,11 +1,13 @@
 """``rigpilot worker``: take the lock, open the GPUs, serve the API until told to stop.
 
 The order is what makes the guarantees: the lock first (a second worker leaves before it
-touches anything), then the logs, the token, the GPUs and the settings, then the API
-socket last, so a client that can connect finds a worker ready to answer. Stopping runs
-the other way: announce, close the API (answers in flight finish), then stop sampling and
-the components. SIGTERM, SIGINT, POST /v1/shutdown and ``rigpilot worker stop`` all take
-that path; a second Ctrl+C leaves at once.
+touches anything), then the logs, the token, the GPUs, the settings and the parts (the
+ledger, the job runner, the networks: desktop/worker/wiring.py), which start with jobs
+reconciled and enrolled networks running, then the API socket last, so a client that can
+connect finds a worker ready to answer. Stopping runs the other way: announce, close the
+API (answers in flight finish), let the networks go, stop the jobs, write the ledger's
+last rows, stop sampling. SIGTERM, SIGINT, POST /v1/shutdown and ``rigpilot worker stop``
+all take that path; a second Ctrl+C leaves at once.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from desktop.hardware.gpu import GpuError
 from desktop.ipc.auth import TokenError, load_or_create_token
 from desktop.ipc.server import build_app
 from desktop.ipc.transport import ApiServer, TransportError
+from desktop.ledger import LedgerError
 from desktop.logs import setup_logging
 from desktop.paths import Paths, get_paths
 from desktop.settings import SettingsStore
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.lock import AlreadyRunning, WorkerLock
-from desktop.worker.service import Components, WorkerService
+from desktop.worker.service import WorkerService
+from desktop.worker.wiring import build
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +72,7 @@ def run_worker(options: WorkerOptions, paths: Paths | None = None) -> int:
         log_path = setup_logging("worker", paths, console=options.foreground)
         log.info("RigPilot worker starting (pid %d, mode %s)", os.getpid(), options.mode)
         return asyncio.run(_serve(options, paths, log_path))
-    except (TransportError, TokenError) as exc:
+    except (TransportError, TokenError, LedgerError) as exc:
         log.error("%s", exc)
         print(f"rigpilot worker: {exc}", file=sys.stderr)
         return 1
@@ -87,15 +91,23 @@ async def _serve(options: WorkerOptions, paths: Paths, log_path: Path) -> int:
     monitor = await asyncio.to_thread(open_gpus, options)
     store = SettingsStore(paths.settings_file)
     await asyncio.to_thread(store.load)
+    try:
+        wired = await asyncio.to_thread(
+            build, options.mode, paths, store, monitor, sim_speed=options.sim_speed
+        )
+    except BaseException:
+        await asyncio.to_thread(monitor.stop)
+        raise
     service = WorkerService(
         mode=options.mode,
         monitor=monitor,
-        parts=Components(settings=store),
+        parts=wired.parts,
         log_path=log_path,
+        bus=wired.bus,
     )
     server = ApiServer(build_app(service, token), paths)
-    await service.start()
     try:
+        await service.start()
         await server.start()
     except BaseException:
         await service.close()

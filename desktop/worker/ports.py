@@ -12,9 +12,10 @@ Errors: raise ``desktop.ipc.protocol.ApiError`` with a stable code (``not_found`
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from desktop.model import GuardDecision
+from desktop.model import GpuSample, GuardDecision
 
 
 class JobsPort(Protocol):
@@ -23,7 +24,7 @@ class JobsPort(Protocol):
         ...
 
     async def get_job(self, job_id: str) -> dict[str, Any]:
-        """``{job: JobRecord, logs_tail: [str]}``; ApiError(not_found) when unknown."""
+        """``{job: JobRecord, logs_tail: str}``; ApiError(not_found) when unknown."""
         ...
 
     async def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
@@ -76,14 +77,56 @@ class GuardPort(Protocol):
         """A short word for the guard's state ("ok", "cooling", "throttled", ...)."""
         ...
 
+    def status(self, gpu_index: int) -> dict[str, Any]:
+        """The guard's state for the API: action, reason, source, state, limits, and
+        whether the card reports its VRAM temperature."""
+        ...
+
+    def extra_validators(self) -> list[Callable[[Any], Iterable[tuple[str, str, str]]]]:
+        """Card-specific settings rules for ``SettingsStore.patch`` (e.g. a pause limit
+        above the card's slowdown temperature is refused)."""
+        ...
+
 
 class TelemetrySource(Protocol):
     """Long telemetry ranges (the ledger's rollups); memory serves short ones."""
 
     async def window(self, gpu: int | None, range_: str, now: float) -> dict[str, Any]:
-        """``{resolution, points}`` for the range ending at ``now``."""
+        """``{resolution, points, source}`` for the range ending at ``now``."""
+        ...
+
+    async def since(self, gpu: int | None, since: float, now: float) -> dict[str, Any]:
+        """``{resolution, points, source}`` after ``since``: asked for when memory no
+        longer holds that far back (a long-running worker, or one that restarted)."""
         ...
 
 
 class Closable(Protocol):
     async def close(self) -> None: ...
+
+
+class Lifecycle(Protocol):
+    """A part with a life of its own (a loop, a thread, an open file): the service starts
+    them in list order once the event bus runs, and closes them in reverse order."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+# Called on the event loop with every sample the monitor keeps (the guard, the ledger).
+# It must not block: hand blocking work to a thread or a queue.
+SampleListener = Callable[[GpuSample], None]
+
+
+class PauseView(Protocol):
+    """What a pause hook reads of the user's pauses (desktop.worker.pause.PauseState)."""
+
+    @property
+    def all_paused(self) -> bool: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+# Applies the user's pauses to the work after every change (pause, resume, expiry).
+PauseHook = Callable[[PauseView], Awaitable[None]]

@@ -1,10 +1,13 @@
-"""The worker's composition root and the ``Controller`` behind the local API.
+"""The ``Controller`` behind the local API, over the worker's parts.
 
-It owns the parts that exist today (GPU monitor, event bus, pauses, settings, logs) and
-holds optional slots for the parts other modules bring (jobs, networks, earnings, guard,
-long telemetry). Wiring one is a constructor argument; until then its routes answer 503
-``unavailable``. Every method runs on the worker's event loop; blocking work (settings
-file, log file) goes to a thread.
+It owns what every worker has (GPU monitor, event bus, pauses, settings, logs) and holds
+optional slots for the parts other modules bring (jobs, networks, earnings, guard, long
+telemetry), built by desktop/worker/wiring.py. A slot left empty makes its routes answer
+503 ``unavailable``. Three hooks join the parts without the service knowing them:
+``on_sample`` listeners get every sample (the ledger, the guard), ``lifecycle`` parts are
+started after the bus runs and closed in reverse order, and ``apply_pauses`` turns the
+user's pauses into paused work. Every method runs on the worker's event loop; blocking
+work (settings file, log file) goes to a thread.
 """
 
 from __future__ import annotations
@@ -14,15 +17,15 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from desktop import __version__
+from desktop import __version__, autostart
 from desktop.ipc.protocol import ApiError, PauseRequest, unavailable
 from desktop.logs import tail_lines
-from desktop.model import Event, Severity
+from desktop.model import Event, GpuSample, Severity
 from desktop.settings import SettingsError, SettingsSaveError, SettingsStore, schema_json
 from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
@@ -31,17 +34,29 @@ from desktop.worker.ports import (
     EarningsPort,
     GuardPort,
     JobsPort,
+    Lifecycle,
     NetworksPort,
+    PauseHook,
+    SampleListener,
     TelemetrySource,
 )
+from desktop.worker.telemetry import TelemetryBuffer
 
 log = logging.getLogger(__name__)
 LIVE_WINDOW_S = 60.0  # GET /telemetry with neither since nor range
+LEDGER_RANGES = ("24h", "7d")  # longer than memory holds: asked of the telemetry source
 
 
 @dataclass
 class Components:
-    """The optional parts; ``None`` means "not wired into this worker yet"."""
+    """The optional parts; ``None`` means "not wired into this worker".
+
+    Attributes:
+        on_sample: called on the loop with every kept sample, in order (must not block).
+        lifecycle: started in order by ``start`` (after the bus and the sampler), closed
+            in reverse order by ``close``.
+        apply_pauses: applies the user's pauses to the work after every change.
+    """
 
     jobs: JobsPort | None = None
     networks: NetworksPort | None = None
@@ -49,6 +64,40 @@ class Components:
     guard: GuardPort | None = None
     telemetry_source: TelemetrySource | None = None
     settings: SettingsStore | None = None
+    on_sample: list[SampleListener] = field(default_factory=list)
+    lifecycle: list[Lifecycle] = field(default_factory=list)
+    apply_pauses: PauseHook | None = None
+
+
+class SampleFeed(TelemetryBuffer):
+    """The in-memory telemetry that also hands each kept sample to the listeners.
+
+    The monitor adds samples on the event loop, so listeners run there too, in order; a
+    failing listener is logged and never stops the others or the buffer.
+    """
+
+    def __init__(self, listeners: list[SampleListener], capacity: int) -> None:
+        super().__init__(capacity)
+        self.listeners = listeners
+        self._failed: set[int] = set()
+
+    def add(self, sample: GpuSample) -> None:
+        super().add(sample)
+        if self.latest_of(sample.gpu_index) is not sample:
+            return  # out of order: dropped by the buffer, so not handed on either
+        for number, listener in enumerate(self.listeners):
+            try:
+                listener(sample)
+            except Exception:
+                if number not in self._failed:  # once per listener, not once a second
+                    self._failed.add(number)
+                    log.exception("a sample listener failed")
+
+    def oldest_ts(self, gpu: int | None) -> float | None:
+        """The oldest sample memory holds (of one GPU, or the newest of the oldest)."""
+        rings = [self._samples.get(gpu)] if gpu is not None else list(self._samples.values())
+        firsts = [ring[0].ts for ring in rings if ring]
+        return max(firsts) if firsts else None
 
 
 class WorkerService:
@@ -82,6 +131,13 @@ class WorkerService:
         self.started_ts = clock()
         self._stop = asyncio.Event()
         self._expiry: asyncio.TimerHandle | None = None
+        self._pause_lock = asyncio.Lock()
+        self._started: list[Lifecycle] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        if isinstance(monitor.buffer, SampleFeed):
+            monitor.buffer.listeners = self.parts.on_sample
+        else:  # before sampling starts, so nothing is lost
+            monitor.buffer = SampleFeed(self.parts.on_sample, monitor.buffer.capacity)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -95,6 +151,9 @@ class WorkerService:
         self.started_ts = self.clock()
         gpus = len(self.monitor.infos)
         self.publish("worker.started", f"RigPilot's worker started ({self.mode}, {gpus} GPU(s))")
+        for part in self.parts.lifecycle:  # what they find (jobs a crash left...) comes next
+            await part.start()
+            self._started.append(part)
 
     async def wait_stopped(self) -> None:
         await self._stop.wait()
@@ -120,15 +179,26 @@ class WorkerService:
     async def close(self) -> None:
         """Stop sampling and every wired part (after ``begin_stop`` and the API's stop)."""
         self.begin_stop()
+        closed: set[int] = set()
+        while self._started:  # networks before jobs before the ledger (reverse start order)
+            part = self._started.pop()
+            closed.add(id(part))
+            await self._close_part(part)
         await asyncio.to_thread(self.monitor.stop)
-        for part in (self.parts.jobs, self.parts.networks, self.parts.earnings):
-            closer = getattr(part, "close", None)
-            if closer is None:
-                continue
-            try:
-                await closer()
-            except Exception:
-                log.exception("a component failed to stop cleanly")
+        for other in (self.parts.jobs, self.parts.networks, self.parts.earnings):
+            if other is not None and id(other) not in closed:
+                closed.add(id(other))
+                await self._close_part(other)
+
+    @staticmethod
+    async def _close_part(part: object) -> None:
+        closer = getattr(part, "close", None)
+        if closer is None:
+            return
+        try:
+            await closer()
+        except Exception:
+            log.exception("a component failed to stop cleanly")
 
     def publish(
         self, kind: str, message: str, severity: Severity = Severity.INFO, **kw: Any
@@ -184,14 +254,7 @@ class WorkerService:
     def _guard(self, index: int, paused: bool) -> dict[str, Any]:
         guard = self.parts.guard
         if guard is not None:
-            decision = guard.decision(index)
-            if decision is not None:
-                return {
-                    "action": decision.action.value,
-                    "reason": decision.reason,
-                    "source": decision.source,
-                    "state": guard.state(index),
-                }
+            return guard.status(index)
         if paused:
             return {
                 "action": "pause",
@@ -218,14 +281,19 @@ class WorkerService:
     ) -> dict[str, Any]:
         self._check_gpu(gpu)
         now = self.monitor.clock()
+        source = self.parts.telemetry_source
+        buffer = self.monitor.buffer
         if range_ is not None:
-            source = self.parts.telemetry_source
-            if source is not None:
+            if source is not None and range_ in LEDGER_RANGES:
                 return {"gpu": gpu, **await source.window(gpu, range_, now)}
-            resolution, points = self.monitor.buffer.window(gpu, range_, now)
+            resolution, points = buffer.window(gpu, range_, now)
             return {"gpu": gpu, "resolution": resolution, "points": points, "source": "memory"}
         start = since if since is not None else now - LIVE_WINDOW_S
-        points = self.monitor.buffer.since(gpu, start)
+        if source is not None and since is not None and isinstance(buffer, SampleFeed):
+            oldest = buffer.oldest_ts(gpu)
+            if oldest is None or since < oldest:  # memory does not reach back that far
+                return {"gpu": gpu, **await source.since(gpu, since, now)}
+        points = buffer.since(gpu, start)
         return {"gpu": gpu, "resolution": "raw", "points": points, "source": "memory"}
 
     async def telemetry_latest(self) -> dict[str, Any]:
@@ -254,6 +322,7 @@ class WorkerService:
             data=entry.to_json(),
         )
         self._schedule_expiry()
+        await self._apply_pauses()
         return {"paused": self.pauses.to_json()}
 
     async def resume(self, request: PauseRequest) -> dict[str, Any]:
@@ -268,7 +337,19 @@ class WorkerService:
         for entry in self.pauses.resume(request):
             self._announce_resume(entry, "by you")
         self._schedule_expiry()
+        await self._apply_pauses()
         return {"paused": self.pauses.to_json()}
+
+    async def _apply_pauses(self) -> None:
+        """Make the work follow the pauses (one change at a time, in order)."""
+        hook = self.parts.apply_pauses
+        if hook is None or self.stopping:
+            return
+        async with self._pause_lock:
+            try:
+                await hook(self.pauses)
+            except Exception:
+                log.exception("applying the pauses to the work failed")
 
     def _announce_resume(self, entry: PauseEntry, how: str) -> None:
         self.publish(
@@ -294,6 +375,10 @@ class WorkerService:
         for entry in self.pauses.expire():
             self._announce_resume(entry, "the pause time is over")
         self._schedule_expiry()
+        if self.parts.apply_pauses is not None:
+            task = asyncio.get_running_loop().create_task(self._apply_pauses())
+            self._tasks.add(task)  # a reference, so the task is not collected mid-way
+            task.add_done_callback(self._tasks.discard)
 
     # --- settings ---------------------------------------------------------------------
 
@@ -308,8 +393,9 @@ class WorkerService:
     async def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
         store = self._settings()
         before = store.current
+        validators = self.parts.guard.extra_validators() if self.parts.guard is not None else []
         try:
-            after = await asyncio.to_thread(store.patch, changes)
+            after = await asyncio.to_thread(store.patch, changes, validators)
         except SettingsError as exc:
             raise ApiError("invalid_setting", exc.message, 422, exc.field, exc.allowed) from None
         except SettingsSaveError as exc:
@@ -317,6 +403,8 @@ class WorkerService:
         applied = before.diff(after)
         if "sampling.interval_s" in applied:
             self.monitor.set_interval(float(after.get("sampling.interval_s")))
+        if "autostart" in applied:
+            await self._apply_autostart(bool(after.get("autostart")))
         if applied:
             self.publish(
                 "settings.changed",
@@ -324,6 +412,17 @@ class WorkerService:
                 data={"keys": applied},
             )
         return {"settings": after.to_json(), "applied": applied}
+
+    async def _apply_autostart(self, enabled: bool) -> None:
+        """The worker owns side effects, so it writes the OS autostart entry for the app."""
+        try:
+            await asyncio.to_thread(autostart.apply_setting, enabled)
+        except OSError as exc:
+            self.publish(
+                "settings.autostart_failed",
+                f"Could not change starting at sign-in: {exc}",
+                severity=Severity.WARNING,
+            )
 
     def _settings(self) -> SettingsStore:
         if self.parts.settings is None:

@@ -8,6 +8,16 @@ through ``asyncio.to_thread``. Secrets go to the keyring (SecretStore) and only 
 names reach the ledger. It serves the worker's NetworksPort and EarningsPort
 (desktop/worker/ports.py): ``list_networks``, ``summary``, ``enroll``, ``act``,
 ``earnings``, ``today`` and ``close``.
+
+One clock: every network timestamp the supervisor records (status history, snapshots,
+events, enrollments, pay, energy periods) is ``clock()``, the simulated clock in demo and
+simulated modes, because uptime compares status rows with "now" and energy periods with
+the samples' own (simulated) times. Adapters' own stamps are replaced by the time the
+supervisor saw them, and an adapter that simulates time (the practice network, through
+``use_clock``) is given this clock when the supervisor first meets it. When simulated
+time runs fast, polls come closer in real time so that two status observations are never
+more than ``max_state_gap_s`` simulated seconds apart (the ledger treats a longer gap as
+time the network was not seen up).
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -43,6 +53,8 @@ CRASHED_STATES = frozenset({NodeState.OFFLINE, NodeState.ERROR})
 STABLE_AFTER_S = 300.0  # an agent up this long has its restart backoff reset
 UPTIME_WINDOW_S = 30 * 86400.0
 MAX_DAYS = 3660  # "total" earnings: everything the ledger holds (its limit)
+MAX_STATE_GAP_S = 120.0  # clock seconds between status observations (ledger gap: 300 s)
+MIN_POLL_S = 0.1  # real seconds: the fastest the supervisor polls, however fast time runs
 
 
 class SupervisorLedger(Protocol):
@@ -103,10 +115,11 @@ class NetworkRuntime:
     restarts: int = 0
     last: StatusSnapshot | None = None
     action: ActionRequired | None = None
+    refused: str | None = None  # the saved enrollment no longer holds (why); enroll again
 
     @property
     def wanted(self) -> bool:
-        return self.enrolled and not self.paused and not self.awaiting_action
+        return self.enrolled and not self.paused and not self.awaiting_action and not self.refused
 
 
 class Supervisor:
@@ -124,13 +137,16 @@ class Supervisor:
         tariff: Callable[[], net.Tariff] = net.Tariff,
         facts: Callable[[], HostFacts | None] = lambda: None,
         restart_backoff: Callable[[], Backoff] = lambda: Backoff(base=5.0, cap=300.0),
+        max_state_gap_s: float = MAX_STATE_GAP_S,
     ) -> None:
         self.adapters: dict[str, NetworkAdapter] = dict(adapters)
         self.ledger, self.secrets, self.on_event = ledger, secrets, on_event
         self.clock, self.poll_interval_s = clock, poll_interval_s
         self.sync_interval_s, self.tariff, self.facts = sync_interval_s, tariff, facts
         self._restart_backoff = restart_backoff
+        self.max_state_gap_s = max_state_gap_s
         self._rt: dict[str, NetworkRuntime] = {}
+        self._clocked: set[str] = set()  # adapters given this clock (see runtime())
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = asyncio.Event()
         self._last_sync = 0.0
@@ -139,7 +155,16 @@ class Supervisor:
     def runtime(self, network: str) -> NetworkRuntime:
         if network not in self._rt:
             self._rt[network] = NetworkRuntime(RetryGate(self._restart_backoff(), self.clock))
+        if network not in self._clocked and network in self.adapters:
+            self._clocked.add(network)
+            use_clock = getattr(self.adapters[network], "use_clock", None)
+            if callable(use_clock):  # an adapter that keeps its own time: the practice network
+                use_clock(self.clock)
         return self._rt[network]
+
+    def _seen(self, snapshot: StatusSnapshot) -> StatusSnapshot:
+        """The snapshot stamped with the supervisor's clock (see the module doc)."""
+        return replace(snapshot, as_of=self.clock())
 
     def adapter(self, network: str) -> NetworkAdapter:
         if network not in self.adapters:
@@ -170,10 +195,10 @@ class Supervisor:
         self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.ledger.close_open_energy_periods)
         for network, adapter in self.adapters.items():
+            rt = self.runtime(network)
             record = await asyncio.to_thread(self.ledger.enrollment, network)
             if record is None:
                 continue
-            rt = self.runtime(network)
             rt.enrolled, rt.paused, rt.config = True, bool(record.paused), dict(record.config)
             rt.awaiting_action = bool(rt.config.get("awaiting_action"))
             creds = dict(rt.config.get("fields") or {})
@@ -183,7 +208,9 @@ class Supervisor:
                     creds[name] = value
             try:
                 rt.action = await asyncio.to_thread(adapter.enroll, creds)
-            except Exception as exc:
+            except Exception as exc:  # e.g. the practice image is no longer allowed
+                rt.refused = str(exc)  # not polled, not started: its status says why
+                rt.last = StatusSnapshot(NodeState.ERROR, "", self.clock(), message=str(exc))
                 self._emit(
                     "network.error", f"{adapter.display_name}: {exc}", network, Severity.ERROR
                 )
@@ -196,13 +223,25 @@ class Supervisor:
                 await self._start_network(network, restart=False)
 
     async def run(self) -> None:
-        """Poll every poll_interval_s until close()."""
+        """Poll every poll_interval_s (sooner when time runs fast) until close()."""
+        real, seen = time.monotonic(), self.clock()
         while not self._stop.is_set():
             await self.poll_once()
+            wait = self.poll_wait(self.clock() - seen, time.monotonic() - real)
+            real, seen = time.monotonic(), self.clock()
             try:
-                await asyncio.wait_for(self._stop.wait(), self.poll_interval_s)
+                await asyncio.wait_for(self._stop.wait(), wait)
             except TimeoutError:
                 pass
+
+    def poll_wait(self, clock_s: float, real_s: float) -> float:
+        """Real seconds to the next poll: ``poll_interval_s``, or less when the clock ran
+        faster than real time (``clock_s`` over ``real_s``) so observations stay within
+        ``max_state_gap_s`` clock seconds of each other."""
+        rate = clock_s / real_s if real_s > 0 and clock_s > 0 else 1.0
+        if rate * self.poll_interval_s <= self.max_state_gap_s:
+            return self.poll_interval_s
+        return max(MIN_POLL_S, self.max_state_gap_s / rate)
 
     async def close(self, timeout_s: float = 20.0) -> None:
         """Stop every running network: no guard watches the GPU once the worker is gone."""
@@ -215,6 +254,52 @@ class Supervisor:
                 except Exception as exc:
                     log.warning("supervisor: stopping %s failed: %s", network, exc)
                 self.runtime(network).started = False
+
+    def stop_now(self, network: str, reason: str = "") -> bool:
+        """Stop a running agent at once, without waiting for its job (a guard emergency).
+
+        Blocking: call it from a thread. The agent counts as stopped from the start, so the
+        poll does not restart it as crashed; ``start_again`` brings it back once the guard
+        lets go. False when it was not running or could not be stopped.
+        """
+        adapter, rt = self.adapters.get(network), self._rt.get(network)
+        if adapter is None or rt is None or not rt.started:
+            return False
+        rt.started, rt.up_since = False, None
+        try:
+            adapter.stop(False, 0.0)
+        except Exception as exc:
+            rt.started = True  # still running, as far as we know: close() tries again
+            self._emit("network.error", f"{adapter.display_name}: {exc}", network, Severity.ERROR)
+            return False
+        note = f": {reason}" if reason else ""
+        self._emit(
+            "network.stopped",
+            f"{adapter.display_name} was stopped at once{note}",
+            network,
+            Severity.WARNING,
+        )
+        return True
+
+    def start_again(self, network: str) -> bool:
+        """Start an agent ``stop_now`` stopped, if it is still wanted (blocking, a thread)."""
+        adapter, rt = self.adapters.get(network), self._rt.get(network)
+        if adapter is None or rt is None or rt.started or not rt.wanted:
+            return False
+        try:
+            adapter.start()
+        except Exception as exc:
+            rt.started, rt.up_since = True, None  # the poll restarts it, with backoff
+            self._emit(
+                "network.start_failed",
+                f"{adapter.display_name} could not start: {exc}",
+                network,
+                Severity.ERROR,
+            )
+            return False
+        rt.started, rt.up_since = True, self.clock()
+        self._emit("network.started", f"{adapter.display_name} started", network)
+        return True
 
     async def _start_network(self, network: str, restart: bool) -> bool:
         adapter, rt = self.adapters[network], self.runtime(network)
@@ -246,7 +331,8 @@ class Supervisor:
 
     async def poll_once(self) -> None:
         for network in list(self.adapters):
-            if self.runtime(network).enrolled:
+            rt = self.runtime(network)
+            if rt.enrolled and not rt.refused:
                 await self._poll_network(network)
         if self.clock() - self._last_sync >= self.sync_interval_s:
             self._last_sync = self.clock()
@@ -255,7 +341,7 @@ class Supervisor:
     async def _poll_network(self, network: str) -> None:
         adapter, rt = self.adapters[network], self.runtime(network)
         try:
-            snapshot = await asyncio.to_thread(adapter.status)
+            snapshot = self._seen(await asyncio.to_thread(adapter.status))
         except Exception as exc:  # an adapter must not take the supervisor down
             snapshot = StatusSnapshot(
                 NodeState.UNKNOWN, "", self.clock(), message=f"status failed: {exc}"
@@ -312,7 +398,7 @@ class Supervisor:
     async def enroll(self, network: str, credentials: Mapping[str, Any]) -> dict[str, Any]:
         """Validate, keep secrets in the keyring, enroll, record; start when nothing is left
         for the user to do. Answers ``{status, action_required}``; ApiError when refused."""
-        adapter = self.adapter(network)
+        adapter, rt = self.adapter(network), self.runtime(network)
         try:
             secret, plain = split_credentials(adapter, credentials, self.facts())
             if secret:
@@ -322,7 +408,8 @@ class Supervisor:
             action = await asyncio.to_thread(adapter.enroll, {**plain, **secret})
         except (EnrollmentError, KeyringUnavailable) as exc:
             raise ApiError("invalid_request", str(exc), 422, getattr(exc, "field", None)) from None
-        rt = self.runtime(network)
+        if rt.refused is not None:
+            rt.refused, rt.last = None, None  # its ERROR snapshot told the old story
         rt.enrolled, rt.paused, rt.action = True, False, action
         rt.awaiting_action = action is not None
         rt.config = {
@@ -483,7 +570,7 @@ class Supervisor:
             adapter, rt = self.adapter(network), self.runtime(network)
             snapshot = rt.last if rt.enrolled and rt.last is not None else None
             if snapshot is None:
-                snapshot = await asyncio.to_thread(adapter.status)
+                snapshot = self._seen(await asyncio.to_thread(adapter.status))
             try:
                 reputation = await asyncio.to_thread(adapter.reputation)
             except Exception as exc:

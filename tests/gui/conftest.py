@@ -104,22 +104,35 @@ def start_worker(rigpilot_home: Path) -> Iterator[Callable[..., GuiWorker]]:
 
 
 @pytest.fixture
-def open_app(
-    qtbot: Any, tray_host: None, rigpilot_home: Path
-) -> Iterator[Callable[..., Any]]:
-    """``open_app(options=None, connect=True)``: the app, shown, connected to the worker."""
+def open_app(qtbot: Any, tray_host: None, rigpilot_home: Path) -> Iterator[Callable[..., Any]]:
+    """``open_app(options=None, connect=True, first_run=False)``: the app, shown, connected.
+
+    Unless ``first_run``, the installation is marked as set up so the wizard stays closed.
+    """
     from desktop.ui import tasks
-    from desktop.ui.app import AppOptions, RigPilotApp
+    from desktop.ui.app import RigPilotApp
+    from desktop.ui.options import AppOptions
 
     apps: list[RigPilotApp] = []
 
-    def open_(options: AppOptions | None = None, connect: bool = True) -> RigPilotApp:
-        rig = RigPilotApp(options or AppOptions(), home_paths(rigpilot_home))
+    def open_(
+        options: AppOptions | None = None, connect: bool = True, first_run: bool = False
+    ) -> RigPilotApp:
+        paths = home_paths(rigpilot_home).ensure()
+        if not first_run:  # the setup wizard opens by itself only on a first start
+            from PySide6.QtCore import QSettings
+
+            from desktop.ui.pages import FIRST_RUN_KEY
+
+            prefs = QSettings(str(paths.config_dir / "ui.ini"), QSettings.Format.IniFormat)
+            prefs.setValue(FIRST_RUN_KEY, True)
+            prefs.sync()
+        rig = RigPilotApp(options or AppOptions(), paths)
         apps.append(rig)
         rig.start()
         qtbot.waitExposed(rig.window)
         if connect:
-            qtbot.waitUntil(lambda: rig.link.connected, timeout=15_000)
+            qtbot.waitUntil(lambda: rig.link.connected and rig.link.history_loaded, timeout=15_000)
         return rig
 
     yield open_

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -79,17 +80,24 @@ def test_ctrl_p_toggles_pause(start_worker: Any, open_app: Any, qtbot: Any) -> N
 def test_guard_trip_shows_in_the_strip_and_as_a_notification(
     start_worker: Any, open_app: Any, qtbot: Any, balloons: Any
 ) -> None:
-    worker = start_worker("--simulate", "hot", "--sim-speed", "30")
+    # A real trip: practice jobs load the simulated GPU past limits the user set low.
+    worker = start_worker("--demo", "--sim-speed", "30")
     if not worker.status().get("components", {}).get("guard"):
         pytest.xfail("this worker does not run the thermal guard yet (components.guard false)")
+    worker.client.patch_settings({"thermal.soft_limit_c": 50, "thermal.pause_limit_c": 55})
     rig = open_app()
-    with qtbot.waitSignal(rig.notifier.notified, timeout=90_000) as shown:
+    with qtbot.waitSignal(
+        rig.notifier.notified,
+        timeout=90_000,
+        check_params_cb=lambda title, _m: title == "RigPilot protected your GPU",
+    ) as shown:
         pass
-    title, message = shown.args
-    assert title == "RigPilot protected your GPU" and message
-    qtbot.waitUntil(lambda: rig.window.strip.text.text().startswith("Hot:"), timeout=5000)
+    message = shown.args[1]
+    assert "°C" in message
+    qtbot.waitUntil(lambda: any(message in text for text in balloons()), timeout=3000)
+    qtbot.waitUntil(lambda: rig.window.strip.text.text().startswith("Hot:"), timeout=10_000)
     assert rig.tray.headline.state == RigState.HOT
-    assert any(message in text for text in balloons())
+    assert rig.window.strip.detail.text()  # the guard's own sentence, with the numbers
 
 
 def test_a_worker_error_event_notifies_once_per_minute(
@@ -115,14 +123,21 @@ def test_a_worker_error_event_notifies_once_per_minute(
 def test_charts_gain_points_as_the_worker_samples(
     start_worker: Any, open_app: Any, qtbot: Any
 ) -> None:
-    start_worker("--simulate", "warm", "--sim-speed", "10")
+    start_worker("--simulate", "warm,hot", "--sim-speed", "10")
     rig = open_app()
-    chart = rig.window.dashboard.temp_chart
+    page = rig.window.dashboard
+    chart = page.temp_chart
     qtbot.waitUntil(lambda: chart.points("core") >= 1, timeout=10_000)
     first = chart.points("core")
     qtbot.waitUntil(lambda: chart.points("core") >= first + 2, timeout=15_000)
-    assert rig.window.dashboard.power_chart.points("power") >= first + 2
-    assert rig.window.dashboard.cards.cards["temperature"].value.text().endswith("°C")
+    assert page.power_chart.points("power") >= first + 2
+    assert page.cards.cards["temperature"].value.text().endswith("°C")
+    # Two GPUs: a selector, and each GPU has its own live buffer.
+    assert page.gpu_select.isVisible() and page.gpu_select.count() == 2
+    assert "hot" in page.gpu_select.itemText(1)
+    page.gpu_select.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: chart.points("core") >= 2, timeout=5000)
+    assert page.gpu == 1
 
 
 def test_range_switch_shows_the_rollups_the_api_serves(
@@ -178,7 +193,10 @@ def test_a_second_launch_focuses_the_first_and_exits(
         rig.window.hide()
         env = dict(os.environ, RIGPILOT_HOME=str(rigpilot_home))
         second = subprocess.Popen(
-            [sys.executable, "-m", "desktop"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-m", "desktop"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         qtbot.waitUntil(lambda: second.poll() is not None, timeout=30_000)
         assert second.returncode == 0, second.stderr.read() if second.stderr else ""
@@ -226,3 +244,77 @@ def test_jobs_and_events_views_stay_calm_without_jobs(
     assert events.proxy.rowCount() == sum(
         1 for e in events.model.events if e["severity"] in ("error", "critical")
     )
+
+
+def test_first_start_opens_the_setup_wizard_except_in_demo_mode(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    from desktop.ui.options import AppOptions
+
+    start_worker("--simulate", "warm")
+    demo = open_app(AppOptions(demo=True), first_run=True)
+    labels = [demo.window.tabs.tabText(i) for i in range(demo.window.tabs.count())]
+    assert labels == ["&Dashboard", "&Jobs", "&Events", "&Networks", "Se&ttings"]
+    qtbot.wait(300)
+    assert demo.pages.wizard is None
+    demo.window.hide()
+    first = open_app(first_run=True)
+    qtbot.waitUntil(lambda: first.pages.wizard is not None and first.pages.wizard.isVisible())
+    first.pages.wizard.reject()
+
+
+def test_rigpilot_demo_starts_a_demo_worker_and_opens_the_app(
+    tray_host: None, rigpilot_home: Any, qtbot: Any
+) -> None:
+    from desktop.ipc.client import IpcError, WorkerClient
+    from desktop.paths import get_paths
+
+    env = dict(os.environ, RIGPILOT_HOME=str(rigpilot_home))
+    app = subprocess.Popen([sys.executable, "-m", "desktop", "--demo"], env=env)
+    client = WorkerClient(get_paths())  # rigpilot_home is this process's RIGPILOT_HOME too
+    try:
+
+        def demo_worker() -> bool:
+            try:
+                return client.status()["mode"] == "demo"
+            except IpcError:
+                return False
+
+        qtbot.waitUntil(demo_worker, timeout=30_000)
+        second = subprocess.run(
+            [sys.executable, "-m", "desktop"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 0
+        assert "already open" not in second.stderr  # the first answered and came forward
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(15) == 0
+        assert client.status()["mode"] == "demo"  # closing the app leaves the worker running
+    finally:
+        if app.poll() is None:
+            app.kill()
+        try:
+            client.shutdown()
+        except IpcError:
+            pass
+        client.close()
+
+
+def test_the_theme_setting_switches_palettes_and_chart_colours(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    from PySide6.QtGui import QPalette
+
+    from desktop.ui import theme
+
+    worker = start_worker("--simulate", "warm")
+    rig = open_app()
+
+    def window_colour() -> str:
+        return str(QApplication.palette().color(QPalette.ColorRole.Window).name())
+
+    for choice, expected in (("dark", theme.DARK), ("light", theme.LIGHT)):
+        worker.client.patch_settings({"ui.theme": choice})  # a settings.changed event follows
+        qtbot.waitUntil(lambda e=expected: window_colour() == e.window, timeout=5000)
+        assert rig.theme is expected
+        background = rig.window.dashboard.temp_chart.plot.backgroundBrush().color().name()
+        assert background == expected.card

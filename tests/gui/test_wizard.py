@@ -104,6 +104,8 @@ def test_wizard_completes_with_the_practice_network_which_then_earns(
         monkeypatch.setenv("RIGPILOT_DEMO_IMAGE", os.environ["RIGPILOT_TEST_IMAGE"])
     worker = start_worker("--demo", "--sim-speed", "100")
     client: WorkerClient = worker.client
+    # Demo mode enrolls the practice network by itself; a first-time user has none.
+    client.request("POST", "/networks/demo/remove")
     demo_before = next(n for n in client.networks()["networks"] if n["network"] == "demo")
     assert not demo_before["enrolled"]
 
@@ -182,6 +184,7 @@ def test_failing_check_shows_its_fix_and_recheck_turns_it_green(
     commands = [line.command for line in row.commands]
     assert "sudo systemctl enable --now docker" in commands
     line = row.commands[commands.index("sudo systemctl enable --now docker")]
+    qtbot.waitUntil(lambda: line.copy_button.height() > 10)  # laid out, so clickable
     qtbot.mouseClick(line.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "sudo systemctl enable --now docker"
     assert line.copy_button.text() == "Copied"
@@ -190,9 +193,11 @@ def test_failing_check_shows_its_fix_and_recheck_turns_it_green(
     monkeypatch.setenv("DOCKER_HOST", docker_host)  # the fault is removed
     qtbot.mouseClick(page.recheck_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: not dialog.state.checks_running
-        and "docker.engine" in page.rows
-        and page.rows["docker.engine"].result.status is CheckStatus.PASS,
+        lambda: (
+            not dialog.state.checks_running
+            and "docker.engine" in page.rows
+            and page.rows["docker.engine"].result.status is CheckStatus.PASS
+        ),
         timeout=60_000,
     )
     assert page.rows["docker.engine"].status.text() == "✔ Pass"

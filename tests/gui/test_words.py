@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from desktop.ui import text
-from desktop.ui.app import AppOptions, OptionsError, parse_options
 from desktop.ui.dashboard import series
-from desktop.ui.dashboard.charts import RingBuffer
+from desktop.ui.dashboard.earnings import EarningsHistory, weekly_curves
+from desktop.ui.dashboard.ring_buffer import RingBuffer
 from desktop.ui.notifications import RateLimiter, notification_for
+from desktop.ui.options import AppOptions, OptionsError, parse_options
 from desktop.ui.rig_state import RigState, describe
 
 NOW = 1_800_000_000.0
@@ -59,6 +60,13 @@ def test_paused_by_the_user_until_a_time() -> None:
     assert h.text == f"Paused by you until {text.clock(until, NOW)}"
 
 
+def test_hot_takes_the_limit_from_the_guards_own_sentence() -> None:
+    reason = "GPU at 61 °C, above your soft limit of 50 °C: power limit lowered to 288 W."
+    s = status(gpus=[gpu(61, "throttle", "thermal", power_limit_w=320.0, reason=reason)])
+    h = describe(s, connected=True, now=NOW)
+    assert h.text == "Hot: power limit lowered to 288 W (GPU at 61 °C)" and h.detail == reason
+
+
 def test_hot_says_what_the_guard_did() -> None:
     s = status(gpus=[gpu(82, "throttle", "thermal", power_limit_w=220.0, reason="82 °C")])
     h = describe(s, connected=True, now=NOW)
@@ -84,6 +92,17 @@ def test_errors_carry_their_fix() -> None:
     h = describe(status(networks=[net]), connected=True, now=NOW)
     assert h.text == (
         "Error: Docker is not running — start Docker Desktop / sudo systemctl start docker"
+    )
+    no_gpu = status(
+        gpus=[],
+        gpu_error={
+            "code": "driver_not_loaded",
+            "cause": "the NVIDIA driver is not loaded",
+            "fix": "reboot after installing it",
+        },
+    )
+    assert describe(no_gpu, connected=True).text == (
+        "Error: the NVIDIA driver is not loaded — reboot after installing it"
     )
     lost = describe(None, connected=False, now=NOW)
     assert lost.state == RigState.ERROR and "rigpilot worker --detach" in lost.text
@@ -131,19 +150,42 @@ def test_ring_buffer_keeps_the_newest_in_order() -> None:
     assert len(buf) == 4 and buf.last_ts() == 5.0
 
 
-def test_earnings_steps_and_net() -> None:
-    jobs = [
-        {"network": "demo", "ended_ts": 110.0, "pay": {"amount": "1", "unit": "P", "usd": "0.5"}},
-        {"network": "demo", "ended_ts": 150.0, "pay": {"amount": "1", "unit": "P", "usd": "0.25"}},
-        {"network": "demo", "ended_ts": 500.0, "pay": {"amount": "1", "unit": "P", "usd": "9"}},
-        {"network": "demo", "ended_ts": None, "pay": None},
-    ]
-    curves = series.earnings_steps(jobs, 100.0, 200.0)
+def test_earnings_today_from_credits_then_status_snapshots() -> None:
+    history = EarningsHistory()
+    midnight = datetime.fromtimestamp(NOW).replace(hour=0, minute=0, second=0).timestamp()
+    t = midnight + 3600
+    for i, usd in enumerate(("0.5", "0.25")):
+        event = {
+            "kind": "network.earned",
+            "ts": t + i * 60,
+            "network": "demo",
+            "message": "demo: +1 DEMO",
+            "data": {"job_id": f"j{i}", "usd": usd},
+        }
+        assert history.add_event(event)
+    assert not history.add_event({"kind": "job.finished", "ts": t})
+    history.add_status(
+        t + 300,
+        {"gross_usd": "1", "net_usd": "0.8", "networks": {"demo": {"gross_usd": "1"}}},
+    )
+    curves = history.today_curves(t - 60, t + 600)
     x, y = curves["demo"]
-    assert y[-1] == pytest.approx(0.75) and x[0] == 100.0 and x[-1] == 200.0
-    assert list(series.total_at(curves, np.array([100.0, 120.0, 199.0]))) == [0.0, 0.5, 0.75]
-    kwh = series.cumulative_energy_kwh(np.array([0.0, 3600.0, 9000.0]), np.array([1000.0] * 3), 4000)
-    assert list(kwh) == [0.0, 1.0, 1.0]  # the 5400 s gap counts as nothing
+    assert list(y) == [0.0, 0.5, 0.5, 0.75, 1.0] and x[-1] == t + 300
+    assert list(curves["net"][1]) == [0.8]
+    assert history.pay_by_job == {"j0": 0.5, "j1": 0.25}
+
+
+def test_weekly_curves_add_up_the_days() -> None:
+    answer = {
+        "days": [
+            {"date": "2026-01-01", "network": "demo", "gross_usd": "1", "net_usd": "0.5"},
+            {"date": "2026-01-02", "network": "demo", "gross_usd": "2", "net_usd": "1.5"},
+        ]
+    }
+    curves = weekly_curves(answer, now=datetime(2026, 1, 2, 12).timestamp())
+    assert list(curves["demo"][1]) == [0.0, 1.0, 1.0, 3.0]
+    assert list(curves["net"][1]) == [0.0, 0.5, 0.5, 2.0]
+    assert curves["demo"][0][-1] == datetime(2026, 1, 2, 12).timestamp()
 
 
 def test_thermal_limits_prefer_settings_then_card_defaults() -> None:
@@ -181,11 +223,15 @@ def test_rate_limiter_per_kind_and_per_window() -> None:
 
 
 def test_which_events_notify() -> None:
-    def kind(k: str, severity: str = "info") -> dict:
-        return {"kind": k, "severity": severity, "message": "m"}
+    def kind(k: str, severity: str = "info", **data: Any) -> dict:
+        return {"kind": k, "severity": severity, "message": "m", "data": data}
 
-    assert notification_for(kind("guard.pause"))
-    assert notification_for(kind("guard.resume")) is None
+    assert notification_for(kind("guard.pause", "warning", source="thermal"))
+    assert notification_for(kind("guard.pause", source="user")) is None
+    assert notification_for(kind("guard.stop", source="activity")) is None
+    assert notification_for(kind("guard.run", source="thermal")) is None
+    assert notification_for(kind("guard.restore_power_limit", source="arbiter")) is None
+    assert notification_for(kind("guard.kill", "critical"))[2] == "error"  # type: ignore[index]
     assert notification_for(kind("worker.started")) is None
     assert notification_for(kind("worker.docker_lost", "error"))
     assert notification_for(kind("job.finished"))

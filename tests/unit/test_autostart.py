@@ -17,7 +17,7 @@ COMMAND = ["/opt/Rig Pilot/bin/rigpilot", "--minimized"]
 
 def exec_argv(entry: str) -> list[str]:
     line = next(line for line in entry.splitlines() if line.startswith("Exec="))
-    return shlex.split(line[len("Exec="):].replace("\\\\", "\\"))
+    return shlex.split(line[len("Exec=") :].replace("\\\\", "\\"))
 
 
 def test_xdg_entry_respects_xdg_config_home(tmp_path: Path) -> None:
@@ -113,7 +113,9 @@ def test_windows_run_key() -> None:
     run.enable()
     values = reg.keys["HKCU\\" + autostart.RUN_KEY]
     assert values["RigPilot"] == (
-        '"C:\\Program Files\\RigPilot\\rigpilot.exe" --minimized', FakeWinreg.REG_SZ)
+        '"C:\\Program Files\\RigPilot\\rigpilot.exe" --minimized',
+        FakeWinreg.REG_SZ,
+    )
     assert run.is_enabled()
     run.disable()
     assert not run.is_enabled() and "RigPilot" not in values
@@ -140,11 +142,19 @@ def test_platform_choice_and_command(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert isinstance(autostart.for_platform("win32", COMMAND), WindowsRunKey)
     assert isinstance(autostart.for_platform("darwin", COMMAND), MacLaunchAgent)
     assert autostart.launch_command(frozen=True, executable="/app/rigpilot") == [
-        "/app/rigpilot", "--minimized"]
+        "/app/rigpilot",
+        "--minimized",
+    ]
     assert autostart.launch_command(frozen=False, executable="/py", which=lambda n: None) == [
-        "/py", "-m", "desktop", "--minimized"]
+        "/py",
+        "-m",
+        "desktop",
+        "--minimized",
+    ]
     assert autostart.launch_command(frozen=False, which=lambda n: "/usr/bin/rigpilot") == [
-        "/usr/bin/rigpilot", "--minimized"]
+        "/usr/bin/rigpilot",
+        "--minimized",
+    ]
 
 
 def test_apply_setting_only_changes_what_differs(tmp_path: Path) -> None:

@@ -301,3 +301,21 @@ def test_schema_json_describes_every_field() -> None:
     assert schema["ui.theme"]["choices"] == ["system", "dark", "light"]
     assert all(field["help"].endswith(".") for field in schema.values())
     json.dumps(schema)
+
+
+@pytest.mark.parametrize("text", ["1e400", "9" * 400, "inf", "-inf", "nan"])
+def test_absurd_numbers_are_refused_not_crashed_on(store: SettingsStore, text: str) -> None:
+    err = refused(store, {"sampling.interval_s": parse_cli_value("sampling.interval_s", text)})
+    assert err.field == "sampling.interval_s" and "from 1 to 5 s" in err.message
+
+
+def test_allowed_local_images(store: SettingsStore) -> None:
+    key = "jobs.allowed_local_images"
+    text = "busybox:1.36, registry.local:5000/tools/probe:v2"
+    value = parse_cli_value(key, text)
+    assert store.patch({key: value}).get(key) == [
+        "busybox:1.36",
+        "registry.local:5000/tools/probe:v2",
+    ]
+    err = refused(store, {key: ["ok:1", "rm -rf /"]})
+    assert err.field == key and "item 2 is 'rm -rf /', not an image name" in err.message

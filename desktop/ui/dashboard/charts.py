@@ -9,7 +9,6 @@ is computed here, once per update, instead of pyqtgraph's auto-range on every pa
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,60 +20,6 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 from desktop.ui.theme import Theme
 
 DENSE_POINTS = 4000
-
-
-class RingBuffer:
-    """A fixed-capacity time series: timestamps plus named float columns (NaN = not reported).
-
-    Every value is written twice (at ``i`` and ``i + capacity``) so that the ordered contents
-    are always one contiguous slice: no ``np.roll`` and no allocation per sample.
-    """
-
-    def __init__(self, capacity: int, columns: Sequence[str]) -> None:
-        self.capacity = capacity
-        self.columns = tuple(columns)
-        self._data = np.full((len(self.columns) + 1, 2 * capacity), np.nan)
-        self._head = 0
-        self._count = 0
-
-    def __len__(self) -> int:
-        return self._count
-
-    def clear(self) -> None:
-        self._head = self._count = 0
-
-    def extend(self, rows: Iterable[Sequence[float | None]]) -> None:
-        """Append rows of ``(ts, col1, col2, ...)``; ``None`` becomes NaN."""
-        block = np.array(
-            [[math.nan if v is None else float(v) for v in row] for row in rows], dtype=float
-        )
-        if block.size == 0:
-            return
-        block = block[-self.capacity :]
-        n = len(block)
-        idx = (self._head + np.arange(n)) % self.capacity
-        self._data[:, idx] = block.T
-        self._data[:, idx + self.capacity] = block.T
-        self._head = (self._head + n) % self.capacity
-        self._count = min(self.capacity, self._count + n)
-
-    def _slice(self, row: int) -> np.ndarray:
-        start = (self._head - self._count) % self.capacity
-        return self._data[row, start : start + self._count]
-
-    def ts(self) -> np.ndarray:
-        return self._slice(0).copy()
-
-    def column(self, name: str) -> np.ndarray:
-        return self._slice(self.columns.index(name) + 1).copy()
-
-    def last(self, name: str) -> float | None:
-        col = self._slice(self.columns.index(name) + 1)
-        finite = col[np.isfinite(col)]
-        return float(finite[-1]) if len(finite) else None
-
-    def last_ts(self) -> float | None:
-        return float(self._slice(0)[-1]) if self._count else None
 
 
 @dataclass
@@ -110,6 +55,7 @@ class TimeChart(QWidget):
         self._curves: dict[str, _Series] = {}
         self._limits: dict[str, _Limit] = {}
         self._y_floor: float | None = None
+        self._min_span = 1.0
         self.setObjectName("chart")
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setAccessibleName(f"{title} chart")
@@ -161,6 +107,15 @@ class TimeChart(QWidget):
         self.plot.getPlotItem().addItem(line, ignoreBounds=True)
         self._limits[key] = _Limit(line, label, kind)
         self._style_limit(key)
+
+    def set_title(self, title: str) -> None:
+        if title != self._title:
+            self._title = title
+            self._update_header()
+
+    def set_min_span(self, span: float) -> None:
+        """The smallest y span shown (1 °C, 1 W, a cent), so a flat line is not magnified."""
+        self._min_span = span
 
     def set_y_floor(self, value: float | None) -> None:
         """The lowest y shown (e.g. 0 W); the top follows the data and the limit lines."""
@@ -231,7 +186,7 @@ class TimeChart(QWidget):
             lo, hi = 0.0, 1.0
         if self._y_floor is not None:
             lo = min(self._y_floor, lo)
-        span = max(hi - lo, 1.0)
+        span = max(hi - lo, self._min_span)
         item.setYRange(lo - span * 0.04, hi + span * 0.06, padding=0)
 
     # --- theme ---------------------------------------------------------------------
@@ -285,7 +240,7 @@ class TimeChart(QWidget):
             f"<span style='color:{t.text}; font-weight:600'>{self._title}</span>"
             f"<span style='color:{t.muted}'> ({self._unit})</span>"
         ]
-        for entry in self._curves.values():
+        for entry in sorted(self._curves.values(), key=lambda e: e.dashed):  # dashed last
             if entry.curve.isVisible():
                 mark = "╍╍" if entry.dashed else "━━"
                 parts.append(

@@ -25,17 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui import text
 from desktop.ui.dashboard import series
 from desktop.ui.dashboard.cards import CardRow
-from desktop.ui.dashboard.charts import RingBuffer, TimeChart
+from desktop.ui.dashboard.charts import TimeChart
+from desktop.ui.dashboard.earnings_chart import EarningsChart
+from desktop.ui.dashboard.ring_buffer import RingBuffer
 from desktop.ui.dashboard.summary import fill_cards
 from desktop.ui.theme import Theme
 from desktop.ui.worker_link import WorkerLink
 
 LIVE_CAPACITY = 4 * 3600
 LONG_REFRESH_S = 60.0
-JOBS_REFRESH_S = 30.0
+SIM_AHEAD_S = 30.0
+SIM_NOTE = "Simulated GPU: its clock runs faster than yours"
 VRAM_NOTE = "VRAM temperature not reported by the driver"
 RANGE_MNEMONICS = {"10m": "10 &min", "1h": "1 &h", "24h": "2&4 h", "7d": "&7 d"}
 
@@ -50,10 +52,6 @@ class DashboardPage(QWidget):
         self._link = link
         self._buffers: dict[int, RingBuffer] = {}
         self._long: dict[tuple[int, str], tuple[float, series.TelemetryArrays]] = {}
-        self._jobs: list[dict[str, Any]] = []
-        self._jobs_at = 0.0
-        self._price_kwh: float | None = None
-        self._overhead_w = 0.0
         self._status: dict[str, Any] = {}
         self._networks: list[dict[str, Any]] = []
         self.gpu = 0
@@ -102,9 +100,7 @@ class DashboardPage(QWidget):
         self.power_chart.add_series("power", "Power draw", 2)
         self.power_chart.add_series("limit", "Power limit", 4, dashed=True)
         self.power_chart.set_y_floor(0.0)
-        self.earn_chart = TimeChart("Earnings in this range", "USD", theme)
-        self.earn_chart.set_y_floor(0.0)
-        self._earn_keys: set[str] = set()
+        self.earn_chart = EarningsChart(self._link, theme)
         grid = QGridLayout()
         grid.setSpacing(10)
         grid.addWidget(self.temp_chart, 0, 0)
@@ -132,6 +128,7 @@ class DashboardPage(QWidget):
 
     def on_status(self, status: dict[str, Any]) -> None:
         self._status = status
+        self.earn_chart.on_status(status)
         gpus = status.get("gpus") or []
         names = [
             f"GPU {(g.get('info') or {}).get('index', i)}: {(g.get('info') or {}).get('name', '')}"
@@ -149,20 +146,19 @@ class DashboardPage(QWidget):
 
     def on_networks(self, networks: list[dict[str, Any]]) -> None:
         self._networks = networks
+        self.earn_chart.set_names(networks)
         self._dirty = True
 
-    def on_job_event(self) -> None:
-        self._jobs_at = 0.0  # refetch at the next tick
+    def on_events(self, events: list[dict[str, Any]]) -> None:
+        if self.earn_chart.on_events(events):
+            self._dirty = True
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        self.on_events([event])
 
     def set_limits(self, soft_c: float | None, pause_c: float | None) -> None:
         self.temp_chart.set_limit("soft", soft_c)
         self.temp_chart.set_limit("pause", pause_c)
-        self._dirty = True
-
-    def set_electricity(self, price_per_kwh: Any, overhead_w: Any) -> None:
-        """The price (in the ledger's currency) and the rest-of-PC watts, for the net curve."""
-        self._price_kwh = text.num(price_per_kwh)
-        self._overhead_w = text.num(overhead_w) or 0.0
         self._dirty = True
 
     def set_range(self, key: str) -> None:
@@ -171,7 +167,6 @@ class DashboardPage(QWidget):
         self.range = key
         for button in self.range_group.buttons():
             button.setChecked(button.property("range") == key)
-        self._jobs_at = 0.0
         self._dirty = True
         self._fetch_long(force=False)
         self._render()
@@ -211,25 +206,11 @@ class DashboardPage(QWidget):
             on_error=lambda exc: None,
         )
 
-    def _fetch_jobs(self) -> None:
-        if not self._link.connected or time.time() - self._jobs_at < JOBS_REFRESH_S:
-            return
-        self._jobs_at = time.time()
-
-        def jobs_done(answer: dict[str, Any]) -> None:
-            self._jobs = [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
-            self._dirty = True
-
-        self._link.call(
-            "GET", "/jobs", params={"limit": 500}, on_done=jobs_done, on_error=lambda exc: None
-        )
-
     # --- drawing -------------------------------------------------------------------
 
     def _on_timer(self) -> None:
         if not self.isVisible():
             return
-        self._fetch_jobs()
         self._fetch_long(force=False)
         if self._dirty:
             self._render()
@@ -252,6 +233,12 @@ class DashboardPage(QWidget):
         step = span / 60
         end = math.ceil(max(ends) / step) * step
         return end - span, end
+
+    def live_span(self) -> float:
+        """Seconds of samples the live buffer of the shown GPU holds."""
+        buf = self._buffers.get(self.gpu)
+        ts = buf.ts() if buf is not None else None
+        return float(ts[-1] - ts[0]) if ts is not None and len(ts) > 1 else 0.0
 
     def telemetry(self) -> series.TelemetryArrays:
         """The arrays the charts show now: the live buffer, or the range's rollups."""
@@ -277,43 +264,15 @@ class DashboardPage(QWidget):
                 chart.set_series(key, data.ts, data.columns.get(key, empty))
         has_mem = bool(len(data.ts)) and bool(np.isfinite(data.columns["mem"]).any())
         reported = (self._status or {}).get("vram_temperature_reported")
-        self.temp_chart.set_note("" if has_mem or reported else VRAM_NOTE)
+        notes = [] if has_mem or reported else [VRAM_NOTE]
+        if len(data.ts) and data.ts[-1] - time.time() > SIM_AHEAD_S:
+            notes.append(SIM_NOTE)
+        self.temp_chart.set_note(" · ".join(notes))
+        self.power_chart.set_note(SIM_NOTE if SIM_NOTE in notes else "")
         self.resolution_label.setText(
             f"Showing {series.resolution_words(data.resolution)}" if len(data.ts) else ""
         )
-        self._render_earnings(start, end, data)
-        for chart in (self.temp_chart, self.power_chart, self.earn_chart):
+        for chart in (self.temp_chart, self.power_chart):
             chart.set_window(start, end)
+        self.earn_chart.draw(self.range)
         fill_cards(self.cards, self._status, self._networks, self.gpu, self._buffers.get(self.gpu))
-
-    def _render_earnings(self, start: float, end: float, data: series.TelemetryArrays) -> None:
-        gpus = self._status.get("gpus") or []
-        uuid = (gpus[self.gpu].get("info") or {}).get("uuid") if self.gpu < len(gpus) else None
-        curves = series.earnings_steps(self._jobs, start, end, uuid)
-        names = {n.get("network"): n.get("display_name") for n in self._networks}
-        for i, (network, (x, y)) in enumerate(sorted(curves.items())):
-            key = f"net:{network}"
-            if key not in self._earn_keys:
-                self.earn_chart.add_series(key, f"{names.get(network) or network} (gross)", i)
-                self._earn_keys.add(key)
-            self.earn_chart.set_series(key, x, y)
-        for key in self._earn_keys - {f"net:{n}" for n in curves} - {"net"}:
-            self.earn_chart.set_series(key, np.empty(0), np.empty(0))
-        rate = self._price_kwh
-        if "net" not in self._earn_keys:
-            self.earn_chart.add_series("net", "Net after electricity", 5, dashed=True)
-            self._earn_keys.add("net")
-        if rate is not None and curves and len(data.ts) > 1:
-            mask = (data.ts >= start) & (data.ts <= end)
-            x = data.ts[mask]
-            watts = data.columns["power"][mask] + self._overhead_w
-            kwh = series.cumulative_energy_kwh(x, watts, max_gap_s=7200)
-            self.earn_chart.set_series("net", x, series.total_at(curves, x) - kwh * rate)
-            self.earn_chart.set_note("")
-        else:
-            self.earn_chart.set_series("net", np.empty(0), np.empty(0))
-            self.earn_chart.set_note(
-                "No paid jobs in this range yet"
-                if not curves
-                else "Net appears once the electricity price is known"
-            )

@@ -1,13 +1,11 @@
-"""Turn API answers into chart arrays: telemetry points, cumulative earnings, energy cost.
+"""Turn API answers into what the dashboard draws and shows.
 
-Qt-free (numpy only) so the arithmetic is unit-tested. Earnings are step curves that rise
-when a job's pay is credited (its end time); "net" subtracts the electricity the GPU used
-in the same window at the rate the ledger reports, so the two curves share one time axis.
+Qt-free (numpy only) so the arithmetic is unit-tested: telemetry answers to arrays, the
+words for a resolution, today's money from the status, and the thermal limit lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,67 +67,6 @@ class TelemetryArrays:
 
 def resolution_words(resolution: str) -> str:
     return RESOLUTION_WORDS.get(resolution, resolution)
-
-
-def cumulative_energy_kwh(ts: np.ndarray, power_w: np.ndarray, max_gap_s: float) -> np.ndarray:
-    """Energy used since the first point, in kWh, integrating power between points.
-
-    Gaps longer than ``max_gap_s`` (the worker was off) count as zero, not as a straight line.
-    """
-    if len(ts) < 2:
-        return np.zeros(len(ts))
-    dt = np.diff(ts)
-    p = np.nan_to_num(power_w[:-1], nan=0.0)
-    dt = np.where((dt > 0) & (dt <= max_gap_s), dt, 0.0)
-    joules = np.concatenate([[0.0], np.cumsum(p * dt)])
-    return joules / 3.6e6
-
-
-def job_pay_usd(job: dict[str, Any]) -> float | None:
-    pay = job.get("pay")
-    if not isinstance(pay, dict):
-        return None
-    value = text.num(pay.get("usd"))
-    return value if value is not None else None
-
-
-def earnings_steps(
-    jobs: Sequence[dict[str, Any]], start: float, end: float, gpu_uuid: str | None = None
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Cumulative USD per network over ``[start, end]``: step points at each paid job's end.
-
-    Each curve starts at 0 at ``start`` and is extended flat to ``end`` so it reads as a level.
-    """
-    paid: dict[str, list[tuple[float, float]]] = {}
-    for job in jobs:
-        usd = job_pay_usd(job)
-        ended = text.num(job.get("ended_ts"))
-        if usd is None or ended is None or not (start <= ended <= end):
-            continue
-        if gpu_uuid and job.get("gpu_uuid") not in (None, gpu_uuid):
-            continue
-        paid.setdefault(str(job.get("network") or "?"), []).append((ended, usd))
-    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for network, items in paid.items():
-        items.sort()
-        xs, ys, total = [start], [0.0], 0.0
-        for ts, usd in items:
-            xs += [ts, ts]
-            ys += [total, total + usd]
-            total += usd
-        xs.append(end)
-        ys.append(total)
-        curves[network] = (np.array(xs), np.array(ys))
-    return curves
-
-
-def total_at(curves: dict[str, tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> np.ndarray:
-    """The sum of every network's cumulative curve, sampled at ``x`` (for the net curve)."""
-    total = np.zeros(len(x))
-    for xs, ys in curves.values():
-        idx = np.searchsorted(xs, x, side="right") - 1
-        total += np.where(idx >= 0, ys[np.clip(idx, 0, len(ys) - 1)], 0.0)
-    return total
 
 
 def today_money(status: dict[str, Any]) -> tuple[float | None, float | None]:

@@ -11,13 +11,13 @@ from typing import Any
 
 from desktop.ui import text
 from desktop.ui.dashboard.cards import CardRow
-from desktop.ui.dashboard.charts import RingBuffer
+from desktop.ui.dashboard.ring_buffer import RingBuffer
 from desktop.ui.dashboard.series import today_money
 from desktop.ui.rig_state import network_list, network_name
 
 STATE_WORDS = {
     "busy": "Working",
-    "idle": "Waiting for work",
+    "idle": "Waiting",
     "paused": "Paused",
     "offline": "Offline",
     "starting": "Starting",
@@ -67,7 +67,7 @@ def fill_cards(
 
     core, mem = latest("core", "core_temp_c"), latest("mem", "mem_temp_c")
     fan = text.num(sample.get("fan_pct"))
-    mem_note = f"VRAM {text.temp(mem)}" if mem is not None else "VRAM not reported"
+    mem_note = f"VRAM {text.temp(mem)}" if mem is not None else "VRAM n/a"
     fan_note = f" · fan {text.percent(fan)}" if fan is not None else ""
     cards.set("temperature", text.temp(core), mem_note + fan_note)
 
@@ -83,16 +83,16 @@ def fill_cards(
     cards.set(
         "today",
         text.usd(gross if gross is not None else 0.0),
-        f"net {text.usd(net)} after electricity"
-        if net is not None
-        else "gross, before electricity",
+        f"net {text.usd(net)}" if net is not None else "gross, before electricity",
     )
 
     nets = networks or network_list(status)
     enrolled = [n for n in nets if n.get("enrolled", True) and n.get("state") != "not_enrolled"]
     running = int(status.get("jobs_running") or 0)
     busy = [network_name(n) for n in enrolled if n.get("state") == "busy"]
-    cards.set("jobs", str(running), ", ".join(busy) if busy else "none right now")
+    if running and not busy:
+        busy = [network_name(n) for n in enrolled if not n.get("paused")]
+    cards.set("jobs", str(running), ", ".join(busy) if running else "none right now")
 
     if not enrolled:
         cards.set("network", "None", "set one up with: rigpilot enroll")
@@ -108,18 +108,23 @@ def fill_cards(
             ", ".join(network_name(n) for n in enrolled),
         )
 
-    scores = [(network_name(n), _fraction(n.get("reputation"))) for n in enrolled]
-    known = [(name, s) for name, s in scores if s is not None]
+    scores = [(n, _fraction(n.get("reputation"))) for n in enrolled]
+    known = [(n, score) for n, score in scores if score is not None]
     if known:
-        name, score = known[0]
-        cards.set("reputation", f"{score:.0f} %", name if len(known) == 1 else "lowest shown")
-        if len(known) > 1:
-            name, score = min(known, key=lambda k: k[1])
-            cards.set("reputation", f"{score:.0f} %", f"lowest: {name}")
+        worst, score = min(known, key=lambda k: k[1])
+        rep = worst.get("reputation")
+        verified = " · verified" if isinstance(rep, dict) and rep.get("verified") else ""
+        where = network_name(worst) if len(known) == 1 else f"lowest: {network_name(worst)}"
+        cards.set("reputation", f"{score:.0f}/100", where + verified)
     else:
         cards.set("reputation", text.DASH, "not reported by the network")
 
-    uptimes = [_fraction(n.get("uptime_pct", n.get("uptime"))) for n in enrolled]
-    online = [u for u in uptimes if u is not None]
+    def uptime_of(net: dict[str, Any]) -> float | None:
+        rep = net.get("reputation")
+        if isinstance(rep, dict) and rep.get("uptime_pct") is not None:
+            return _fraction(rep["uptime_pct"])
+        return _fraction(net.get("uptime_pct"))
+
+    online = [u for u in (uptime_of(n) for n in enrolled) if u is not None]
     note = f"network online {min(online):.0f} %" if online else "worker running"
     cards.set("uptime", text.duration(status.get("uptime_s")), note)

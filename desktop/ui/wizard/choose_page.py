@@ -74,7 +74,14 @@ class NetworkRow(QFrame):
             self.why.setText("Enrolled: manage it on the Networks page.")
             self.why.setStyleSheet(f"color: {status_colour(self, CheckStatus.PASS)};")
         else:
-            self.why.setText(f"Locked. {why}" if why else "")
+            lines = networks_step.short_reasons(state, option)
+            text = "".join(f"<br>✘ {html.escape(line)}" for line in lines)
+            self.why.setText(
+                f"<b>Locked until this is fixed</b> (the fixes are on the checks page):{text}"
+                if why
+                else ""
+            )
+            self.why.setToolTip(why)
             self.why.setStyleSheet(f"color: {error_colour(self)};")
         self.why.setVisible(bool(why) or enrolled)
 

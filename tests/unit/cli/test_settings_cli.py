@@ -22,8 +22,13 @@ class StoreClient:
         self.store = SettingsStore(path)
         self.closed = False
 
-    def request(self, method: str, path: str, json: dict[str, Any] | None = None,
-                params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         assert path == "/settings"
         if method == "GET":
             return {"settings": self.store.current.to_json()}
@@ -55,9 +60,11 @@ def client(tmp_path: Path) -> StoreClient:
     [
         ("thermal.pause_limit_c", "hot", "must be a number from 55 to 100 °C"),
         ("electricity.price_per_kwh", "-0.5", "(got -0.5)"),
-        ("schedule.windows",
-         '[{"days":[2],"start":"08:00","end":"12:00"},{"days":[2],"start":"11:30","end":"13:00"}]',
-         "schedule windows 1 and 2 overlap on Wednesday at 11:30"),
+        (
+            "schedule.windows",
+            '[{"days":[2],"start":"08:00","end":"12:00"},{"days":[2],"start":"11:30","end":"13:00"}]',
+            "schedule windows 1 and 2 overlap on Wednesday at 11:30",
+        ),
         ("thermal.resume_limit_c", "84", "more than 5 °C below thermal.pause_limit_c (85 °C)"),
     ],
 )

@@ -148,3 +148,46 @@ def test_worker_not_running(client: type[FakeClient], capsys: pytest.CaptureFixt
     client.answers[("GET", "/jobs")] = [WorkerNotRunning()]
     assert main(["job", "list"]) == 1
     assert "not running" in capsys.readouterr().err
+
+
+def listed(job_id: str, image: str, state: JobState, reason: ExitReason | None) -> dict[str, Any]:
+    return JobRecord(
+        job_id, "demo", image, state, None, 1.7e9, 1.7e9 + 5, 1.7e9 + 65 if reason else None,
+        0 if reason is ExitReason.EXITED else None, reason,
+    ).to_json()  # fmt: skip
+
+
+PINNED = "ghcr.io/example-org/some-long-model-server@sha256:" + "ab12" * 16
+
+
+@pytest.mark.parametrize("columns", [200, 100, 80])
+def test_list_columns_stay_apart_and_fit_the_terminal(
+    client: type[FakeClient],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    columns: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    client.answers[("GET", "/jobs")] = [
+        {
+            "jobs": [
+                listed("demo-1795309339-4", "rigpilot-test/busybox:latest", JobState.RUNNING, None),
+                listed("j2", PINNED, JobState.SUCCEEDED, ExitReason.EXITED),
+                listed("j3", "busybox:1.36", JobState.STOPPED, ExitReason.USER),
+            ]
+        }
+    ]
+    assert main(["job", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0].split()
+    assert header == ["JOB", "STATE", "NETWORK", "STARTED", "RAN", "IMAGE"]
+    assert all(len(line) <= columns for line in lines)
+    image_at = lines[0].index("IMAGE")
+    assert lines[0][image_at - 2 : image_at] == "  "  # STARTED/RAN and IMAGE never touch
+    for line, image in zip(lines[1:], ["rigpilot-test/busybox:latest", PINNED], strict=False):
+        shown = line[image_at:]
+        assert shown == image or (shown.endswith("…") and image.startswith(shown[:-1]))
+    assert lines[2][image_at:].endswith("…")  # a pinned reference is always cut, with …
+    assert lines[1].startswith("demo-1795309339-4  running ")  # the id is never cut
+    assert " 1m 00s " in lines[2] and "stopped (user)" in lines[3]
+    assert "succeeded (exited)" not in lines[2]  # no redundant reason for a success

@@ -265,3 +265,67 @@ def test_shutdown_interrupts_live_jobs() -> None:
     record = h.service.get("a")
     assert record is not None and record.state is JobState.INTERRUPTED
     assert h.service.running_count == 0 and h.credits == []
+
+
+def test_an_outage_is_announced_once_per_job_and_its_end_once() -> None:
+    h = Harness()
+    h.service.submit(spec("a", load_profile=[{"seconds": 100, "load": 1}]))
+    h.service.submit(spec("b", load_profile=[{"seconds": 100, "load": 1}]))
+    real_poll = h.runner.poll
+    engine_down = True
+
+    def poll(job: RunningJob) -> Any:
+        if engine_down:
+            raise RunnerError("engine_error", "the Docker engine is not reachable")
+        return real_poll(job)
+
+    h.runner.poll = poll  # type: ignore[method-assign]
+    for _ in range(30):  # half a minute of polls every second while Docker is down
+        h.clock.now += 1
+        h.service.poll()
+    errors = [e for e in h.events if e.kind == "job.error"]
+    assert sorted(e.data["job_id"] for e in errors) == ["a", "b"]
+    assert all("not reachable" in e.message for e in errors)
+    engine_down = False
+    for _ in range(5):
+        h.clock.now += 1
+        h.service.poll()
+    recovered = [e.data["job_id"] for e in h.events if e.kind == "job.recovered"]
+    assert sorted(recovered) == ["a", "b"]
+    engine_down = True  # a second outage is a new one: announced again, once
+    for _ in range(10):
+        h.clock.now += 1
+        h.service.poll()
+    assert sum(e.kind == "job.error" for e in h.events) == 4
+
+
+def test_a_job_that_ends_during_an_outage_is_not_recovered() -> None:
+    h = Harness()
+    h.service.submit(spec("a", load_profile=[{"seconds": 100, "load": 1}]))
+
+    def down(job: RunningJob) -> Any:
+        raise RunnerError("engine_error", "the Docker engine is not reachable")
+
+    real_poll = h.runner.poll
+    h.runner.poll = down  # type: ignore[method-assign]
+    h.service.poll()
+    h.runner.poll = real_poll  # type: ignore[method-assign]
+    h.service.stop("a")
+    assert [e.kind for e in h.events] == ["job.started", "job.error", "job.finished"]
+
+
+def test_check_is_a_dry_run_of_submit() -> None:
+    h = Harness()
+    checked = h.service.check(spec("probe"))
+    assert checked.job_id == "probe" and checked.image == IMAGE
+    assert h.ledger.jobs == {} and h.events == [] and h.service.running_count == 0
+    with pytest.raises(SpecRefused) as info:
+        h.service.check(spec("probe", image="busybox:latest"))
+    assert info.value.code == "image_not_pinned"
+
+    def no_engine(spec: JobSpec) -> None:
+        raise RunnerError("engine_unavailable", "Jobs cannot run: Docker is down.")
+
+    h.runner.preflight = no_engine  # type: ignore[method-assign]
+    with pytest.raises(RunnerError, match="Docker is down"):
+        h.service.check(spec("probe"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,19 +11,22 @@ import pytest
 from desktop.ledger import Ledger
 from desktop.model import JobRecord, JobState, Money
 
-UTC = timezone.utc
 NOON = datetime(2025, 3, 10, 12, 0, tzinfo=UTC).timestamp()
 
 
-def _earn(ledger: Ledger, key: str, amount: str, ts: float, **kw: object) -> bool:
+def _earn(
+    ledger: Ledger,
+    key: str,
+    amount: str,
+    ts: float,
+    *,
+    kind: str = "job",
+    job_id: str | None = None,
+    usd_rate: Decimal | None = None,
+) -> bool:
     return ledger.record_earning(
-        key,
-        kw.pop("network", "demo"),
-        kw.pop("kind", "job"),  # type: ignore[arg-type]
-        Money(Decimal(amount), str(kw.pop("unit", "DEMO"))),
-        ts,
-        **kw,
-    )  # type: ignore[arg-type]
+        key, "demo", kind, Money(Decimal(amount), "DEMO"), ts, job_id, usd_rate
+    )
 
 
 def test_same_key_is_recorded_once(ledger: Ledger) -> None:

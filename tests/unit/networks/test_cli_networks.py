@@ -115,10 +115,10 @@ def test_commands_print_tables_and_enroll_posts(
     parser = build_parser()
     assert cli.cmd_networks(parser.parse_args(["networks"])) == 0
     out = capsys.readouterr().out
-    assert "demo" in out and "$0.42 / $0.31" in out and "71/100" in out
+    assert "demo" in out and "$0.4200 / $0.3100" in out and "71/100" in out
     assert cli.cmd_earnings(parser.parse_args(["earnings", "--days", "3"])) == 0
     out = capsys.readouterr().out
-    assert "ELECTRICITY" in out and "$0.31" in out and "0.40 per kWh" in out
+    assert "ELECTRICITY" in out and "$0.3100" in out and "0.40 USD per kWh" in out
     monkeypatch.setenv("RIGPILOT_DEMO_API_KEY", "from-env")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert cli.cmd_enroll(parser.parse_args(["enroll", "demo", "--from-env"])) == 0

@@ -25,14 +25,27 @@ def check(check_id: str, status: str = "pass", title: str = "", fix: str = "") -
 
 
 def healthy_checks() -> list[CheckResult]:
-    ids = ["driver", "cuda", "gpu", "docker.engine", "toolkit.version", "toolkit.runtime",
-           "toolkit.envvar", "runc", "gpu.smoke", "system.os", "system.ram", "system.disk",
-           "system.virt"]
+    ids = [
+        "driver",
+        "cuda",
+        "gpu",
+        "docker.engine",
+        "toolkit.version",
+        "toolkit.runtime",
+        "toolkit.envvar",
+        "runc",
+        "gpu.smoke",
+        "system.os",
+        "system.ram",
+        "system.disk",
+        "system.virt",
+    ]
     return [check(i) for i in ids]
 
 
-def with_status(results: list[CheckResult], check_id: str, status: str, fix: str = "",
-                title: str = "") -> list[CheckResult]:
+def with_status(
+    results: list[CheckResult], check_id: str, status: str, fix: str = "", title: str = ""
+) -> list[CheckResult]:
     out = []
     for r in results:
         if r.id == check_id:
@@ -43,48 +56,83 @@ def with_status(results: list[CheckResult], check_id: str, status: str, fix: str
 
 
 def requirement(network: str, topic: str, ok: bool = True, fix: str = "") -> dict[str, Any]:
-    return {"id": f"{network}.{topic}", "title": topic.capitalize(),
-            "status": "pass" if ok else "fail", "summary": "ok" if ok else f"{topic} missing",
-            "fix": "" if ok else fix, "details": {}}
+    return {
+        "id": f"{network}.{topic}",
+        "title": topic.capitalize(),
+        "status": "pass" if ok else "fail",
+        "summary": "ok" if ok else f"{topic} missing",
+        "fix": "" if ok else fix,
+        "details": {},
+    }
 
 
 def demo_network(enrolled: bool = False) -> dict[str, Any]:
     return {
-        "network": "demo", "display_name": "Practice network", "state": "not_enrolled",
-        "enrolled": enrolled, "next_step": "Enroll it: rigpilot enroll demo",
+        "network": "demo",
+        "display_name": "Practice network",
+        "state": "not_enrolled",
+        "enrolled": enrolled,
+        "next_step": "Enroll it: rigpilot enroll demo",
         "requirements": [requirement("demo", "any")],
-        "credential_fields": [{"name": "api_key", "kind": "api_key", "required": False,
-                               "how_to_obtain": "Optional: any text.", "url": None,
-                               "expires_days": None, "secret": True,
-                               "label": "Practice API key"}],
+        "credential_fields": [
+            {
+                "name": "api_key",
+                "kind": "api_key",
+                "required": False,
+                "how_to_obtain": "Optional: any text.",
+                "url": None,
+                "expires_days": None,
+                "secret": True,
+                "label": "Practice API key",
+            }
+        ],
         "earnings_today": {"gross_usd": "0", "net_usd": "0"},
-        "earnings_total": {"gross_usd": "0", "net_usd": "0"}, "reputation": None,
+        "earnings_total": {"gross_usd": "0", "net_usd": "0"},
+        "reputation": None,
     }
 
 
 def nosana_network(gpu_ok: bool = True) -> dict[str, Any]:
     return {
-        "network": "nosana", "display_name": "Nosana", "state": "not_enrolled",
-        "enrolled": False, "next_step": "",
+        "network": "nosana",
+        "display_name": "Nosana",
+        "state": "not_enrolled",
+        "enrolled": False,
+        "next_step": "",
         "requirements": [
-            requirement("nosana", "native_linux"), requirement("nosana", "docker"),
+            requirement("nosana", "native_linux"),
+            requirement("nosana", "docker"),
             requirement("nosana", "toolkit"),
             requirement("nosana", "gpu", gpu_ok, "Nosana accepts RTX 3060 and newer."),
         ],
-        "credential_fields": [{"name": "key_file", "kind": "keypair_file", "required": True,
-                               "how_to_obtain": "Made by `nosana node join`.",
-                               "url": "https://docs.nosana.io", "expires_days": None,
-                               "secret": False, "label": "Key file"}],
+        "credential_fields": [
+            {
+                "name": "key_file",
+                "kind": "keypair_file",
+                "required": True,
+                "how_to_obtain": "Made by `nosana node join`.",
+                "url": "https://docs.nosana.io",
+                "expires_days": None,
+                "secret": False,
+                "label": "Key file",
+            }
+        ],
         "earnings_today": {"gross_usd": "0", "net_usd": "0"},
-        "earnings_total": {"gross_usd": "0", "net_usd": "0"}, "reputation": None,
+        "earnings_total": {"gross_usd": "0", "net_usd": "0"},
+        "reputation": None,
     }
 
 
 class FakePort:
     """The worker as the wizard sees it: real settings validation, scripted networks."""
 
-    def __init__(self, tmp: Path, checks: list[CheckResult] | None = None,
-                 networks: list[dict[str, Any]] | None = None, keyring_ok: bool = True) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        checks: list[CheckResult] | None = None,
+        networks: list[dict[str, Any]] | None = None,
+        keyring_ok: bool = True,
+    ) -> None:
         self.store = SettingsStore(tmp / "settings.json")
         self.checks = healthy_checks() if checks is None else checks
         self.nets = [demo_network(), nosana_network()] if networks is None else networks
@@ -123,8 +171,9 @@ class FakePort:
         try:
             after = self.store.patch(changes)
         except SettingsError as exc:
-            raise PortError(exc.message, code="invalid_setting", field=exc.field,
-                            allowed=exc.allowed) from None
+            raise PortError(
+                exc.message, code="invalid_setting", field=exc.field, allowed=exc.allowed
+            ) from None
         return {"settings": after.to_json(), "applied": before.diff(after)}
 
     def enrolled_calls(self) -> list[tuple[str, dict[str, str]]]:

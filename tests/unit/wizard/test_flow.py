@@ -49,7 +49,9 @@ def test_all_checks_pass_both_networks_enroll(tmp_path: Path, fakes: ModuleType)
 
     state = flow.advance(state, port)
     assert (state.step, state.current_network and state.current_network.id) == (
-        Step.CREDENTIALS, "demo")
+        Step.CREDENTIALS,
+        "demo",
+    )
     state = credentials_step.set_value(state, "demo", "api_key", "practice-key")
     state = flow.advance(state, port)
     assert state.current_network is not None and state.current_network.id == "nosana"
@@ -62,8 +64,10 @@ def test_all_checks_pass_both_networks_enroll(tmp_path: Path, fakes: ModuleType)
     state = credentials_step.set_value(blocked, "nosana", "key_file", "/keys/nosana.json")
     state = flow.advance(state, port)
     assert state.step is Step.DEFAULTS
-    assert port.enrolled_calls() == [("demo", {"api_key": "practice-key"}),
-                                      ("nosana", {"key_file": "/keys/nosana.json"})]
+    assert port.enrolled_calls() == [
+        ("demo", {"api_key": "practice-key"}),
+        ("nosana", {"key_file": "/keys/nosana.json"}),
+    ]
     nosana = state.enrollment("nosana")
     assert nosana is not None and nosana.ok and nosana.message == "Wait for approval"
 
@@ -84,8 +88,9 @@ def test_all_checks_pass_both_networks_enroll(tmp_path: Path, fakes: ModuleType)
 
 def test_docker_missing_locks_docker_networks_only(tmp_path: Path, fakes: ModuleType) -> None:
     fix = "Install Docker Engine and start it: `sudo systemctl enable --now docker`"
-    checks = fakes.with_status(fakes.healthy_checks(), "docker.engine", "fail", fix,
-                               "Docker engine")
+    checks = fakes.with_status(
+        fakes.healthy_checks(), "docker.engine", "fail", fix, "Docker engine"
+    )
     port = fakes.FakePort(tmp_path, checks=checks)
     state = start(port)
     assert flow.blocker(state) is None, "a failing check does not block the wizard itself"
@@ -110,8 +115,9 @@ def test_docker_missing_locks_docker_networks_only(tmp_path: Path, fakes: Module
 
 def test_toolkit_outdated_locks_gpu_container_networks(tmp_path: Path, fakes: ModuleType) -> None:
     fix = "Upgrade the NVIDIA Container Toolkit to 1.17.8 or newer (CVE-2025-23266)."
-    checks = fakes.with_status(fakes.healthy_checks(), "toolkit.version", "fail", fix,
-                               "NVIDIA Container Toolkit")
+    checks = fakes.with_status(
+        fakes.healthy_checks(), "toolkit.version", "fail", fix, "NVIDIA Container Toolkit"
+    )
     port = fakes.FakePort(tmp_path, checks=checks)
     state = flow.advance(start(port), port)
     state = networks_step.choose(state, "nosana", True)
@@ -126,18 +132,21 @@ def test_a_choice_made_before_a_recheck_is_dropped_with_the_reason(
     state = flow.advance(start(port), port)
     state = networks_step.choose(state, "nosana", True)
     assert state.chosen == ("demo", "nosana")
-    port.checks = fakes.with_status(fakes.healthy_checks(), "docker.engine", "fail",
-                                    "Start Docker.", "Docker engine")
+    port.checks = fakes.with_status(
+        fakes.healthy_checks(), "docker.engine", "fail", "Start Docker.", "Docker engine"
+    )
     state = flow.run_checks(state, port)
     assert state.chosen == ("demo",)
-    assert state.problem is not None and "Start Docker." in state.problem.message
+    assert state.problem is not None and state.problem.field == "nosana"
+    assert state.problem.message == (
+        "Nosana was unticked: Docker engine: not fine. The fixes are on the checks page."
+    )
 
 
-def test_unmet_requirement_says_why_and_cannot_be_chosen(
-    tmp_path: Path, fakes: ModuleType
-) -> None:
-    port = fakes.FakePort(tmp_path, networks=[fakes.demo_network(),
-                                              fakes.nosana_network(gpu_ok=False)])
+def test_unmet_requirement_says_why_and_cannot_be_chosen(tmp_path: Path, fakes: ModuleType) -> None:
+    port = fakes.FakePort(
+        tmp_path, networks=[fakes.demo_network(), fakes.nosana_network(gpu_ok=False)]
+    )
     state = flow.advance(start(port), port)
     nosana = state.network("nosana")
     assert nosana is not None
@@ -199,8 +208,10 @@ def test_back_walks_the_history(tmp_path: Path, fakes: ModuleType) -> None:
 
 @pytest.mark.parametrize(
     ("price", "field", "words"),
-    [("-1", "electricity.price_per_kwh", "from 0 to 5"),
-     ("cheap", "electricity.price_per_kwh", "'cheap'")],
+    [
+        ("-1", "electricity.price_per_kwh", "from 0 to 5"),
+        ("cheap", "electricity.price_per_kwh", "'cheap'"),
+    ],
 )
 def test_bad_price_is_refused_in_place_and_not_saved(
     tmp_path: Path, fakes: ModuleType, price: str, field: str, words: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -21,8 +22,10 @@ from desktop.wizard.state import CredentialSpec, NetworkOption, WizardState
 
 
 def test_commands_are_found_in_backticks() -> None:
-    fix = ("Register the runtime: `sudo nvidia-ctk runtime configure --runtime=docker && "
-           "sudo systemctl restart docker`, then `rigpilot doctor`; `x` is too short.")
+    fix = (
+        "Register the runtime: `sudo nvidia-ctk runtime configure --runtime=docker && "
+        "sudo systemctl restart docker`, then `rigpilot doctor`; `x` is too short."
+    )
     assert checks_step.commands_in(fix) == [
         "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker",
         "rigpilot doctor",
@@ -36,8 +39,11 @@ def test_smoke_run_only_when_its_prerequisites_pass(fakes: ModuleType) -> None:
     assert not checks_step.wants_smoke(fakes.with_status(healthy, "driver", "fail"))
     merged = checks_step.merge(healthy[:3], [fakes.check("cuda", "warn"), fakes.check("new")])
     assert [(r.id, r.status) for r in merged] == [
-        ("driver", CheckStatus.PASS), ("cuda", CheckStatus.WARN), ("gpu", CheckStatus.PASS),
-        ("new", CheckStatus.PASS)]
+        ("driver", CheckStatus.PASS),
+        ("cuda", CheckStatus.WARN),
+        ("gpu", CheckStatus.PASS),
+        ("new", CheckStatus.PASS),
+    ]
 
 
 def test_headline_sums_up(fakes: ModuleType) -> None:
@@ -61,8 +67,10 @@ def test_smoke_rerun_merges_into_the_first_results(tmp_path: Path, fakes: Module
     assert next(r for r in state.checks if r.id == "gpu.smoke").status is CheckStatus.FAIL
 
 
-@pytest.mark.parametrize(("days", "words"), [(None, ""), (30, "Expires 30 days after"),
-                                             (1, "1 day after"), (365, "1 year after")])
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [(None, ""), (30, "Expires 30 days after"), (1, "1 day after"), (365, "1 year after")],
+)
 def test_expiry_in_words(days: int | None, words: str) -> None:
     spec = CredentialSpec("token", "api_key", True, "From the dashboard.", expires_days=days)
     text = credentials_step.expiry_text(spec)
@@ -70,11 +78,17 @@ def test_expiry_in_words(days: int | None, words: str) -> None:
 
 
 def test_network_option_tolerates_odd_api_entries() -> None:
-    option = NetworkOption.from_json({
-        "network": "x", "requirements": [{"id": "x.gpu", "status": "weird"}, "junk",
-                                         {"id": "x.ram", "status": "fail", "title": "RAM"}],
-        "credential_fields": [{"name": "k", "expires_days": 90}, {"nameless": True}],
-    })
+    option = NetworkOption.from_json(
+        {
+            "network": "x",
+            "requirements": [
+                {"id": "x.gpu", "status": "weird"},
+                "junk",
+                {"id": "x.ram", "status": "fail", "title": "RAM"},
+            ],
+            "credential_fields": [{"name": "k", "expires_days": 90}, {"nameless": True}],
+        }
+    )
     assert option.display_name == "x" and [r.id for r in option.unmet()] == ["x.ram"]
     assert option.credential_fields[0].expires_days == 90
     assert option.credential_fields[0].title == "K"
@@ -86,8 +100,9 @@ def test_thermal_explanation_uses_the_settings_in_force() -> None:
     assert "your card's own limit" in prefs.thermal_explained({})[0]
 
 
-@pytest.mark.parametrize(("text", "value"), [("0.15", 0.15), ("0,2", 0.2), ("3", 3),
-                                             ("1e-1", 0.1), (" abc ", "abc")])
+@pytest.mark.parametrize(
+    ("text", "value"), [("0.15", 0.15), ("0,2", 0.2), ("3", 3), ("1e-1", 0.1), (" abc ", "abc")]
+)
 def test_parse_number(text: str, value: Any) -> None:
     parsed = prefs.parse_number(text)
     assert parsed == value and type(parsed) is type(value)
@@ -101,8 +116,13 @@ class FakeClient:
         self.error = error
         self.sent: list[tuple[str, str, Any]] = []
 
-    def request(self, method: str, path: str, json: dict[str, Any] | None = None,
-                params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         self.sent.append((method, path, json))
         if self.error is not None:
             raise self.error
@@ -110,8 +130,13 @@ class FakeClient:
 
 
 def test_client_port_maps_api_refusals() -> None:
-    refusal = ApiError("invalid_setting", "electricity.price_per_kwh must be ...", 422,
-                       "electricity.price_per_kwh", "a number from 0 to 5 per kWh")
+    refusal = ApiError(
+        "invalid_setting",
+        "electricity.price_per_kwh must be ...",
+        422,
+        "electricity.price_per_kwh",
+        "a number from 0 to 5 per kWh",
+    )
     port = ClientPort(FakeClient(refusal), doctor=lambda smoke: [])
     with pytest.raises(PortError) as info:
         port.patch_settings({"electricity.price_per_kwh": -1})
@@ -130,8 +155,10 @@ def test_client_port_paths() -> None:
     assert port.networks() == [{"network": "demo"}]
     port.enroll("demo", {"api_key": "k"})
     port.patch_settings({"autostart": True})
-    assert client.sent[1:] == [("POST", "/networks/demo/enroll", {"credentials": {"api_key": "k"}}),
-                               ("PATCH", "/settings", {"autostart": True})]
+    assert client.sent[1:] == [
+        ("POST", "/networks/demo/enroll", {"credentials": {"api_key": "k"}}),
+        ("PATCH", "/settings", {"autostart": True}),
+    ]
 
 
 # --- the doctor child process -----------------------------------------------------------
@@ -144,19 +171,35 @@ def _script(tmp_path: Path, body: str) -> list[str]:
 
 
 def test_doctor_report_is_read_from_the_child(tmp_path: Path) -> None:
-    report = {"version": 1, "ok": False, "checks": [
-        {"id": "docker.engine", "title": "Docker engine", "status": "fail", "summary": "gone",
-         "fix": "Start it.", "details": {}}, {"broken": True}]}
+    report = {
+        "version": 1,
+        "ok": False,
+        "checks": [
+            {
+                "id": "docker.engine",
+                "title": "Docker engine",
+                "status": "fail",
+                "summary": "gone",
+                "fix": "Start it.",
+                "details": {},
+            },
+            {"broken": True},
+        ],
+    }
     argv = _script(tmp_path, f"import sys; print({json.dumps(json.dumps(report))}); sys.exit(1)")
     results = doctor_run.run_doctor(command=argv, timeout=30)
     assert [(r.id, r.status, r.fix) for r in results] == [
-        ("docker.engine", CheckStatus.FAIL, "Start it.")]
+        ("docker.engine", CheckStatus.FAIL, "Start it.")
+    ]
 
 
 @pytest.mark.parametrize(
     ("body", "words"),
-    [("import sys; sys.stderr.write('Traceback\\nBoom: no\\n'); sys.exit(3)", "Boom: no"),
-     ("print('not json')", "not JSON"), ("print('[1]')", "no list of checks")],
+    [
+        ("import sys; sys.stderr.write('Traceback\\nBoom: no\\n'); sys.exit(3)", "Boom: no"),
+        ("print('not json')", "not JSON"),
+        ("print('[1]')", "no list of checks"),
+    ],
 )
 def test_doctor_failures_become_messages(tmp_path: Path, body: str, words: str) -> None:
     with pytest.raises(PortError, match=words):
@@ -173,3 +216,17 @@ def test_doctor_command_uses_this_installation() -> None:
     argv = doctor_run.doctor_command(smoke=False)
     assert argv[0] == sys.executable and argv[-3:] == ["doctor", "--json", "--no-smoke"]
     assert "--no-smoke" not in doctor_run.doctor_command(smoke=True)
+
+
+def test_short_reasons_are_one_line_each(fakes: ModuleType) -> None:
+    from desktop.wizard import networks_step
+
+    long_summary = "runc 1.1.5 is older than 1.1.12 and vulnerable " * 5
+    checks = fakes.with_status(fakes.healthy_checks(), "runc", "fail", "Upgrade runc.", "runc")
+    checks = [c if c.id != "runc" else dataclasses.replace(c, summary=long_summary) for c in checks]
+    state = checks_step.with_results(WizardState(), checks)
+    option = NetworkOption.from_json(fakes.nosana_network(gpu_ok=False))
+    lines = networks_step.short_reasons(state, option, width=60)
+    assert lines[0].startswith("runc: runc 1.1.5 is older") and lines[0].endswith("…")
+    assert len(lines[0]) <= 66 and lines[1] == "Gpu: gpu missing"
+    assert "Upgrade runc." in networks_step.why_not(state, option)

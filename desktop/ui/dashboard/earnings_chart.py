@@ -1,0 +1,106 @@
+"""The earnings chart: today's running totals (gross per network, net overall), or 7 days.
+
+Money accumulates over a day, so for the 10 min / 1 h / 24 h ranges the chart shows today
+from its first credit to now (at least two minutes wide), and the ledger's last 7 days for
+7 d. It owns its data (``EarningsHistory``) and its window on the wall clock; the page feeds
+it status answers and events and calls ``draw`` once a second while on screen.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from PySide6.QtWidgets import QWidget
+
+from desktop.ui.dashboard.charts import TimeChart
+from desktop.ui.dashboard.earnings import NET, Curves, EarningsHistory, midnight, weekly_curves
+from desktop.ui.dashboard.series import RANGES
+from desktop.ui.theme import Theme
+from desktop.ui.worker_link import WorkerLink
+
+WEEK_REFRESH_S = 60.0
+MIN_TODAY_SPAN_S = 120.0
+
+
+class EarningsChart(TimeChart):
+    def __init__(self, link: WorkerLink, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__("Earned today", "USD", theme, parent)
+        self._link = link
+        self.history = EarningsHistory()
+        self._week: Curves = {}
+        self._week_at = 0.0
+        self._names: dict[str, str] = {}
+        self._keys: list[str] = []
+        self.set_y_floor(0.0)
+        self.set_min_span(0.01)
+
+    # --- inputs --------------------------------------------------------------------
+
+    def on_status(self, status: dict[str, Any]) -> None:
+        self.history.add_status(time.time(), status.get("earnings_today"))
+
+    def on_events(self, events: list[dict[str, Any]]) -> bool:
+        """Feed events; True when one of them was a credit (the chart should redraw)."""
+        return any([self.history.add_event(e) for e in events])
+
+    def span(self) -> float:
+        """Seconds of today's money the chart holds (tests wait for a full chart)."""
+        curves = self.history.today_curves(midnight(time.time()), time.time())
+        firsts = [float(x[0]) for x, _ in curves.values() if len(x)]
+        return time.time() - min(firsts) if firsts else 0.0
+
+    def set_names(self, networks: list[dict[str, Any]]) -> None:
+        self._names = {
+            str(n.get("network")): str(n.get("display_name") or n.get("network")) for n in networks
+        }
+
+    # --- drawing -------------------------------------------------------------------
+
+    def draw(self, range_key: str) -> None:
+        """7 d: the ledger's days. Otherwise today, from its first data (at least 2 min wide)."""
+        now = time.time()
+        if range_key == "7d":
+            self._fetch_week()
+            curves = self._week
+            end = now
+            start = end - RANGES["7d"][1]
+            self.set_title("Earned in the last 7 days")
+        else:
+            curves = self.history.today_curves(midnight(now), now)
+            firsts = [float(x[0]) for x, _ in curves.values() if len(x)]
+            start = min(firsts, default=now - MIN_TODAY_SPAN_S)
+            end = max(now, start + MIN_TODAY_SPAN_S)  # a young day grows into the chart
+            self.set_title("Earned today")
+        networks = sorted(k for k in curves if k != NET)
+        for key in [*networks, NET]:
+            if key not in self._keys:
+                label = "Net after electricity" if key == NET else self._label(key)
+                self.add_series(key, label, 5 if key == NET else len(self._keys), key == NET)
+                self._keys.append(key)
+            x, y = curves.get(key, (np.empty(0), np.empty(0)))
+            if len(x) and x[-1] < now:  # carry the last total to now: a level, not a dangling end
+                x, y = np.append(x, now), np.append(y, y[-1])
+            self.set_series(key, x, y)
+        for key in self._keys:
+            if key not in curves:
+                self.set_series(key, np.empty(0), np.empty(0))
+        self.set_note("" if curves else "Nothing earned yet")
+        pad = (end - start) * 0.01
+        self.set_window(start - pad, end + pad)
+
+    def _label(self, network: str) -> str:
+        return f"{self._names.get(network, network)} (gross)"
+
+    def _fetch_week(self) -> None:
+        if not self._link.connected or time.time() - self._week_at < WEEK_REFRESH_S:
+            return
+        self._week_at = time.time()
+
+        def done(answer: dict[str, Any]) -> None:
+            self._week = weekly_curves(answer, time.time())
+
+        self._link.call(
+            "GET", "/earnings", params={"days": 7}, on_done=done, on_error=lambda _e: None
+        )

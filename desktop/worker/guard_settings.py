@@ -1,0 +1,303 @@
+"""What the user asks of the guards: their settings and pauses.
+
+The settings: from the settings keys to per-card policies, and back to errors.
+
+The settings file speaks in user terms (``thermal.pause_limit_c``); the thermal policy in
+card terms (``pause_c``, derived per card from its NVML thresholds). This module is the
+translation both ways: it builds each card's ``ThermalPolicy`` from the settings in
+force, and turns the policy's refusals ("pause_c is 96 °C, above this card's slowdown
+point ...") into ``SettingsStore.patch`` validator errors that name the settings key and
+the card, so an unsafe limit is refused before it is saved.
+
+A limit the user sets alone drags the limits tied to it along: a pause limit of 75 °C with
+the soft and resume limits left to the card gives soft 74 and resume 70 (never the card's
+80 °C soft limit, which would sit above the new pause limit and be refused).
+
+The pauses: ``UserInputs`` (mixed into the guard loop) takes new settings and the user's
+pauses, and turns the pauses into the state the planner weighs (guard_plan.Shared).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import time
+from typing import TYPE_CHECKING, Any
+
+from desktop.guard.activity import ActivityPolicy
+from desktop.guard.schedule import ScheduleError, Window, parse_windows
+from desktop.guard.thermal import InvalidThermalPolicy, ThermalPolicy, is_gddr6x
+from desktop.model import GpuInfo
+
+if TYPE_CHECKING:  # the guard loop's parts (they import this module)
+    from desktop.worker.guard_gpu import GpuGuards
+    from desktop.worker.guard_plan import Planner, Shared
+    from desktop.worker.power import PowerKeeper
+
+GUARD_KEYS = (
+    "thermal.soft_limit_c",
+    "thermal.pause_limit_c",
+    "thermal.resume_limit_c",
+    "thermal.cooldown_s",
+    "thermal.memory_pause_limit_c",
+    "thermal.user_power_limit_w",
+    "gaming.enabled",
+    "gaming.games",
+    "gaming.quiet_period_s",
+    "gaming.idle_only",
+    "gaming.idle_after_s",
+    "schedule.enabled",
+    "schedule.windows",
+)
+
+# Policy field → the settings key a person changes to move it.
+_FIELD_KEYS = {
+    "soft_c": "thermal.soft_limit_c",
+    "pause_c": "thermal.pause_limit_c",
+    "resume_c": "thermal.resume_limit_c",
+    "cooldown_s": "thermal.cooldown_s",
+    "mem_pause_c": "thermal.memory_pause_limit_c",
+    "mem_soft_c": "thermal.memory_pause_limit_c",
+    "mem_resume_c": "thermal.memory_pause_limit_c",
+}
+_ALLOWED = re.compile(r"allowed range is (.+?)(?: \(|\.$)")
+
+Validator = Callable[[Mapping[str, Any]], Iterable[tuple[str, str, str]]]
+
+
+def read_values(get: Callable[[str], Any]) -> dict[str, Any]:
+    """The guard settings in force, from a getter such as ``store.current.get``."""
+    values: dict[str, Any] = {}
+    for key in GUARD_KEYS:
+        try:
+            values[key] = get(key)
+        except KeyError:
+            values[key] = None
+    return values
+
+
+@dataclass(frozen=True)
+class CardPolicy:
+    """One card's thermal policy and the power ceiling the throttle never exceeds."""
+
+    policy: ThermalPolicy
+    problems: tuple[str, ...] = ()  # why the user's limits were refused (defaults in force)
+
+
+def thermal_overrides(base: ThermalPolicy, values: Mapping[str, Any]) -> dict[str, float]:
+    """The policy overrides the settings ask for, with the tied limits dragged along."""
+    pause = values.get("thermal.pause_limit_c")
+    soft = values.get("thermal.soft_limit_c")
+    resume = values.get("thermal.resume_limit_c")
+    mem_pause = values.get("thermal.memory_pause_limit_c")
+    out: dict[str, float] = {}
+    if pause is not None:
+        out["pause_c"] = float(pause)
+        if soft is None:
+            out["soft_c"] = min(base.soft_c, float(pause) - 1)
+        if resume is None:
+            out["resume_c"] = min(base.resume_c, float(pause) - 5)
+    if soft is not None:
+        out["soft_c"] = float(soft)
+    if resume is not None:
+        out["resume_c"] = float(resume)
+    cooldown = values.get("thermal.cooldown_s")
+    if cooldown is not None:
+        out["cooldown_s"] = float(cooldown)
+    if mem_pause is not None:
+        out["mem_pause_c"] = float(mem_pause)
+        out["mem_soft_c"] = min(base.mem_soft_c, float(mem_pause) - 1)
+        out["mem_resume_c"] = min(base.mem_resume_c, float(mem_pause) - 5)
+    return out
+
+
+def card_policy(info: GpuInfo, values: Mapping[str, Any]) -> CardPolicy:
+    """This card's policy under the settings; the card's defaults when they are unsafe."""
+    base = ThermalPolicy.for_card(info.thresholds, gddr6x=is_gddr6x(info.name))
+    try:
+        policy = base.with_overrides(thermal_overrides(base, values), info.thresholds)
+    except InvalidThermalPolicy as exc:
+        return CardPolicy(base, tuple(exc.problems))
+    return CardPolicy(policy)
+
+
+def power_ceiling(original_w: float | None, values: Mapping[str, Any]) -> float | None:
+    """The highest limit work may run at: the user's own, or their cap for work if lower."""
+    cap = values.get("thermal.user_power_limit_w")
+    if cap is None:
+        return original_w
+    return float(cap) if original_w is None else min(float(cap), original_w)
+
+
+def activity_policy(values: Mapping[str, Any]) -> ActivityPolicy:
+    return ActivityPolicy(
+        enabled=bool(values.get("gaming.enabled", True)),
+        extra_game_names=frozenset(values.get("gaming.games") or ()),
+        quiet_period_s=float(values.get("gaming.quiet_period_s") or 0.0),
+        idle_only=bool(values.get("gaming.idle_only", False)),
+        idle_after_s=float(values.get("gaming.idle_after_s") or 600.0),
+    )
+
+
+def schedule_windows(values: Mapping[str, Any]) -> list[Window]:
+    """The schedule's windows; raises ScheduleError naming the bad window.
+
+    The settings allow an end of ``24:00`` (midnight at the end of the day); the schedule
+    writes that as ``00:00`` (``23:59`` for a window that starts at midnight).
+    """
+    raw = []
+    for window in values.get("schedule.windows") or []:
+        item = dict(window)
+        if item.get("end") == "24:00":
+            item["end"] = time(23, 59) if item.get("start") in ("00:00", "0:00") else time(0, 0)
+        raw.append(item)
+    return parse_windows(raw)
+
+
+def card_problems(info: GpuInfo, values: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, message, allowed) for every limit this card refuses under ``values``."""
+    found = card_policy(info, values).problems
+    out = []
+    for problem in found:
+        name, _, rest = problem.partition(" ")
+        key = _FIELD_KEYS.get(name, "thermal.pause_limit_c")
+        shown = key if name in _FIELD_KEYS else name
+        match = _ALLOWED.search(problem)
+        allowed = match.group(1) if match else ""
+        out.append((key, f"GPU {info.index} ({info.name}): {shown} {rest}", allowed))
+    return out
+
+
+def validators(infos: list[GpuInfo]) -> list[Validator]:
+    """Validators for ``SettingsStore.patch``: unsafe limits per card, unusable windows."""
+
+    def thermal(settings: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        values = {key: settings.get(key) for key in GUARD_KEYS}
+        return [p for info in infos for p in card_problems(info, values)]
+
+    def schedule(settings: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        try:
+            schedule_windows({"schedule.windows": settings.get("schedule.windows")})
+        except ScheduleError as exc:
+            return [("schedule.windows", p, "windows that can be used") for p in exc.problems]
+        return []
+
+    return [thermal, schedule]
+
+
+class UserInputs:
+    """The guard loop's methods for new settings and for the user's pauses.
+
+    A pause of all work or of a GPU that ends also acknowledges that GPU's emergency or
+    stop for the day, as the reasons tell the user to "press Resume".
+    """
+
+    _lock: Any
+    _shared: Shared
+    _gpus: dict[int, GpuGuards]
+    _values: dict[str, Any]
+    settings_get: Callable[[str], Any]
+    power: PowerKeeper
+    clock: Callable[[], float]
+    _plan: Planner
+
+    def _request_all(self) -> None:
+        raise NotImplementedError
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        raise NotImplementedError
+
+    def apply_settings(self, settings: Mapping[str, Any] | None = None) -> None:
+        """Use new settings (the guard also notices changes by itself within a tick)."""
+        values = read_values(settings.get if settings is not None else self.settings_get)
+        now = self.clock()
+        with self._lock:
+            if values == self._values:
+                return
+            self._values = values
+            for g in self._gpus.values():
+                g.apply_values(values, self.power.original(g.info.index), now)
+                self._report_policy_problems(g, now)
+        self._request_all()
+
+    def extra_validators(self) -> list[Validator]:
+        """For ``SettingsStore.patch``: refuse limits unsafe for any of these cards."""
+        return validators([g.info for g in self._gpus.values()])
+
+    def _report_policy_problems(self, g: GpuGuards, now: float) -> None:
+        if g.policy_problems:
+            self._plan.publish(g.policy_event(now))
+
+    def user_pause(
+        self,
+        scope: str = "all",
+        gpu: int | None = None,
+        network: str | None = None,
+        reason: str = "",
+    ) -> None:
+        """The user paused all work, one GPU or one network (until ``user_resume``)."""
+        with self._lock:
+            wanted = dict(self._shared.user)
+            wanted[user_key(scope, gpu, network)] = reason
+            self._shared.set_user(wanted, set(), self._gpus, self.clock())
+        self._request_all()
+
+    def user_resume(
+        self, scope: str = "all", gpu: int | None = None, network: str | None = None
+    ) -> None:
+        """Lift the user's pause; for all work or a GPU, also acknowledge a heat stop."""
+        with self._lock:
+            wanted = {} if scope == "all" else dict(self._shared.user)
+            wanted.pop(user_key(scope, gpu, network), None)
+            ack = set(self._gpus) if scope == "all" else {gpu} if scope == "gpu" else set()
+            self._shared.set_user(
+                wanted, {i for i in ack if i is not None}, self._gpus, self.clock()
+            )
+        self._request_all()
+
+    def apply_user_pauses(self, paused: Mapping[str, Any]) -> None:
+        """Follow the worker's pauses (``PauseState.to_json()``: all, GPUs, networks)."""
+        wanted = {
+            user_key(str(i.get("scope")), i.get("gpu"), i.get("network")): str(
+                i.get("reason") or ""
+            )
+            for i in paused.get("items") or []
+        }
+        with self._lock:
+            gone = set(self._shared.user) - set(wanted)
+            ack = set(self._gpus) if ("all", None) in gone else {t for s, t in gone if s == "gpu"}
+            self._shared.set_user(wanted, ack, self._gpus, self.clock())
+        self._request_all()
+
+    async def apply_pauses(self, pauses: Any) -> None:
+        """A worker pause hook (``Components.apply_pauses``): the user's pauses as guard
+        decisions; the GPU's work then follows the arbiter."""
+        self.apply_user_pauses(pauses.to_json())
+        await asyncio.to_thread(self.flush)
+
+    def pause_hook(
+        self, first: Callable[[Any], Awaitable[None]] | None
+    ) -> Callable[[Any], Awaitable[None]]:
+        """``first`` (the worker's own pause bridge), then the guard: the guard's holds are
+        put back at once, since a bridge's "resume everything" lifts every hold."""
+
+        async def hook(pauses: Any) -> None:
+            if first is not None:
+                await first(pauses)
+            with self._lock:
+                for g in self._gpus.values():
+                    g.applied = ""  # order the GPU's state again, whatever it was
+            await self.apply_pauses(pauses)
+
+        return hook
+
+
+def user_key(scope: str, gpu: Any, network: Any) -> tuple[str, Any]:
+    """The key of one user pause: ("all", None), ("gpu", index) or ("network", name)."""
+    if scope == "gpu":
+        return ("gpu", None if gpu is None else int(gpu))
+    if scope == "network":
+        return ("network", None if network is None else str(network))
+    return ("all", None)

@@ -1,0 +1,319 @@
+"""The composition root: the worker's parts built from its mode, paths and settings.
+
+``build(...)`` opens the ledger, picks the job runner, and joins the job service, the
+network supervisor with every adapter of the registry, the event persistence and the
+telemetry history into the ``Components`` the service runs. What goes where:
+
+- the ledger: one ``Ledger`` shared by all (thread-safe); samples, events and energy go
+  through one writer thread (adapters.LedgerPump), jobs and money are written by the job
+  service and the supervisor from their own threads; the pump closes it last;
+- the runner: Docker when the engine answers a quick ping (DOCKER_HOST honoured), and in
+  demo mode only when the practice image is there too; otherwise the simulated runner in
+  demo/simulated mode (its load drives the simulated GPU) and, on real GPUs, no runner at
+  all (jobs are refused with the reason rather than pretended);
+- the networks: every adapter of desktop/networks/registry.py; the practice network hands
+  its jobs to the job service and pays them itself (key ``demo:<job>:pay``), so the job
+  service's ``on_finished`` only tells the network, and never credits;
+- net earnings: each sample's energy counter feeds the supervisor's accounting; the tariff
+  is read from the settings at every report, so a settings change applies at once;
+- the guard (desktop/worker/guarding.py, in progress) plugs in at ``attach_guard``.
+
+Simulated modes stamp samples with simulated time, so the supervisor (energy periods and
+earnings) uses the monitor's clock too; jobs keep wall-clock time (their deadlines are).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop import earnings
+from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
+from desktop.jobs.lease import install_id
+from desktop.jobs.runner import GpuSlot, Runner, RunnerError
+from desktop.jobs.simulated_runner import SimulatedRunner
+from desktop.ledger import Ledger
+from desktop.model import Event, GpuSample, JobRecord
+from desktop.networks import registry
+from desktop.networks.base import HostFacts
+from desktop.networks.demo import DEFAULT_IMAGE
+from desktop.paths import Paths
+from desktop.secrets import SecretStore
+from desktop.settings import SettingsStore
+from desktop.worker.adapters import JobsAdapter, LedgerPump, LedgerTelemetry, NoEngineRunner
+from desktop.worker.events import EventBus
+from desktop.worker.gpus import GpuMonitor
+from desktop.worker.guarding import (
+    GuardActionsImpl,
+    GuardLifecycle,
+    GuardLoop,
+    can_set_power_limits,
+)
+from desktop.worker.jobs_service import JobService, allowed_images_from_env
+from desktop.worker.loops import EarningsView, JobsLoop, NetworksLoop, UserPauseBridge
+from desktop.worker.ports import GuardPort, Lifecycle, SampleListener
+from desktop.worker.service import Components
+from desktop.worker.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+PROBE_TIMEOUT_S = 3
+POLL_S = {"demo": 2.0}  # supervisor status polls; others use DEFAULT_POLL_S
+DEFAULT_POLL_S = 5.0
+CDI_SPECS = (Path("/etc/cdi"), Path("/var/run/cdi"))
+
+
+@dataclass
+class EngineProbe:
+    """What a quick look at the Docker engine found."""
+
+    reachable: bool
+    reason: str = ""
+    toolkit_ok: bool = False
+    images: dict[str, bool] = field(default_factory=dict)
+
+
+def probe_engine(images: Collection[str] = (), timeout_s: int = PROBE_TIMEOUT_S) -> EngineProbe:
+    """Ping the engine of DOCKER_HOST (or the platform default) with a short timeout."""
+    import docker
+    from docker.errors import DockerException, ImageNotFound
+
+    try:
+        client = docker.from_env(timeout=timeout_s)
+        client.ping()
+    except DockerException as exc:
+        return EngineProbe(False, f"the Docker engine is not reachable ({_short(exc)})")
+    except Exception as exc:  # requests' own errors on a strange DOCKER_HOST
+        return EngineProbe(False, f"the Docker engine is not reachable ({_short(exc)})")
+    try:
+        info = client.info()
+        runtimes = info.get("Runtimes") or {}
+        cdi = any(any(d.glob("nvidia*.y*ml")) for d in CDI_SPECS if d.is_dir())
+        found = {}
+        for image in images:
+            try:
+                client.images.get(image)
+                found[image] = True
+            except ImageNotFound:
+                found[image] = False
+        return EngineProbe(True, "", "nvidia" in runtimes or cdi, found)
+    except DockerException as exc:
+        return EngineProbe(False, f"the Docker engine did not answer ({_short(exc)})")
+    finally:
+        client.close()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def choose_runner(
+    mode: str,
+    paths: Paths,
+    probe: EngineProbe,
+    set_load: Callable[[int, float], None] | None,
+    demo_image: str,
+) -> tuple[Runner, str]:
+    """The job runner of this worker, and a note saying why when it is not Docker."""
+    from desktop.jobs.docker_runner import DockerRunner
+
+    reason = probe.reason
+    if probe.reachable and mode == "demo" and not probe.images.get(demo_image):
+        reason = f"the practice image {demo_image} is not on this machine"
+    elif probe.reachable:
+        try:
+            runner = DockerRunner(
+                install_id=install_id(paths.data_dir),
+                lease_dir=paths.runtime_dir,
+                set_load=set_load,
+            )
+            return runner, ""
+        except RunnerError as exc:  # went away since the probe
+            reason = exc.message
+    if mode == "nvml":
+        return NoEngineRunner(reason), reason
+    return SimulatedRunner(set_load), reason
+
+
+def allowed_images(store: SettingsStore, extra: Collection[str] = ()) -> Callable[[], list[str]]:
+    """Local images jobs may use: the setting, RIGPILOT_ALLOWED_IMAGES, and ``extra``."""
+
+    def read() -> list[str]:
+        images = list(store.current.get("jobs.allowed_local_images", []))
+        return [*images, *allowed_images_from_env(), *extra]
+
+    return read
+
+
+def host_facts(paths: Paths, probe: EngineProbe, gpu_names: tuple[str, ...]) -> HostFacts:
+    """What the networks' requirement checks judge, gathered once at start."""
+    facts = read_host_facts()
+    try:
+        free = free_disk_bytes(paths.data_dir) / 1024**3
+    except OSError:
+        free = 0.0
+    names = {"linux": "linux", "windows": "windows", "darwin": "macos"}
+    return HostFacts(
+        os=names.get(facts.system.lower(), sys.platform),
+        is_wsl=facts.wsl is not WslKind.NONE,
+        ram_gb=facts.ram_total_bytes / 1024**3,
+        free_disk_gb=free,
+        docker_ok=probe.reachable,
+        toolkit_ok=probe.toolkit_ok,
+        gpu_names=gpu_names,
+    )
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if 0 < value <= 10000 else default
+
+
+def _event_emitter(bus: EventBus) -> Callable[[Event], None]:
+    """Publish from any thread: directly on the loop's thread, else handed over to it."""
+
+    def emit(event: Event) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a worker thread (the job service, an adapter)
+            bus.publish_threadsafe(event)
+            return
+        bus.publish(event)
+
+    return emit
+
+
+@dataclass
+class Wiring:
+    """The built parts, for the service and for tests."""
+
+    parts: Components
+    bus: EventBus
+    ledger: Ledger
+    jobs: JobService
+    supervisor: Supervisor
+    pump: LedgerPump
+
+
+def build(
+    mode: str,
+    paths: Paths,
+    store: SettingsStore,
+    monitor: GpuMonitor,
+    *,
+    sim_speed: float = 1.0,
+    ledger: Ledger | None = None,
+    probe: EngineProbe | None = None,
+) -> Wiring:
+    """Build every part. Blocking (the ledger opens, Docker is pinged): call it through
+    ``asyncio.to_thread``; tests pass ``ledger`` and ``probe`` to skip those steps."""
+    ledger = ledger or Ledger.open(paths.ledger_file)
+    bus = EventBus()
+    bus.last_seq = ledger.last_event_seq()  # numbering goes on across restarts
+    emit = _event_emitter(bus)
+    demo_image = os.environ.get("RIGPILOT_DEMO_IMAGE") or DEFAULT_IMAGE
+    probe = probe or probe_engine([demo_image] if mode == "demo" else [])
+    set_load = getattr(monitor.backend, "set_load", None) if mode != "nvml" else None
+    runner, note = choose_runner(mode, paths, probe, set_load, demo_image)
+    facts = host_facts(paths, probe, tuple(i.name for i in monitor.infos))
+    supervisor = Supervisor(
+        {},
+        ledger,
+        SecretStore(),
+        emit,
+        clock=monitor.clock,
+        poll_interval_s=POLL_S.get(mode, DEFAULT_POLL_S),
+        tariff=lambda: earnings.tariff_from_settings(store.current.get),
+        facts=lambda: facts,
+    )
+
+    def finished(record: JobRecord) -> None:
+        supervisor.job_finished(record.network, record.job_id, record.state, record.exit_reason)
+
+    jobs = JobService(
+        runner,
+        ledger,
+        lambda: [GpuSlot(i.index, i.uuid, simulated=i.simulated) for i in monitor.infos],
+        emit,
+        time.time,
+        allowed_images=allowed_images(store, [demo_image] if mode == "demo" else []),
+        on_finished=finished,
+    )
+
+    def stop_job(job_id: str) -> None:
+        jobs.stop(job_id)
+
+    context = registry.AdapterContext(
+        submit_job=lambda spec: jobs.submit(spec).job_id,
+        stop_job=stop_job,
+        credit=supervisor.credit,
+        demo_speed=_env_float("RIGPILOT_DEMO_SPEED", sim_speed),
+        demo_image=demo_image,
+    )
+    supervisor.adapters.update(registry.create_all(context))
+    for network in supervisor.adapters:  # made now: the ledger thread reads them from the start
+        supervisor.runtime(network)
+
+    def energy(sample: GpuSample) -> None:
+        supervisor.record_energy(sample.uuid, sample.ts, sample.energy_j, sample.power_w)
+
+    pump = LedgerPump(ledger, monitor.clock, energy=energy)
+    bus.sink = pump.put_event
+    bridge = UserPauseBridge(jobs, supervisor)
+    jobs_loop = JobsLoop(jobs, emit, note)
+    lifecycle: list[Lifecycle] = [
+        pump,
+        jobs_loop,
+        NetworksLoop(supervisor, ["demo"] if mode == "demo" else []),
+    ]
+    parts = Components(
+        jobs=JobsAdapter(jobs),
+        networks=supervisor,
+        earnings=EarningsView(supervisor),
+        telemetry_source=LedgerTelemetry(
+            ledger, lambda: [i.index for i in monitor.infos], lambda: monitor.buffer
+        ),
+        settings=store,
+        on_sample=[pump.put_sample],
+        lifecycle=lifecycle,
+        apply_pauses=bridge.apply,
+    )
+    guard = GuardLoop(
+        monitor.infos,
+        lambda key: store.current.get(key),
+        GuardActionsImpl(monitor, jobs, supervisor),
+        emit,
+        monitor.clock,
+        can_set_power_limits(monitor.backend),
+        data_dir=paths.data_dir,
+    )
+    guard_life = GuardLifecycle(guard)
+    attach_guard(parts, guard, guard.on_sample, guard_life)
+    # Closed in reverse order: the power limits come back only after the jobs stopped.
+    parts.lifecycle.insert(parts.lifecycle.index(jobs_loop), guard_life.restorer())
+    parts.apply_pauses = guard.pause_hook(parts.apply_pauses)  # guard holds outlast a resume
+    bus.sink = guard.watching(pump.put_event)  # gpu.lost / sensor.failure reach the guard
+    return Wiring(parts, bus, ledger, jobs, supervisor, pump)
+
+
+def attach_guard(
+    parts: Components, guard: GuardPort, on_sample: SampleListener, life: Lifecycle | None
+) -> None:
+    """Where the guard loop (desktop/worker/guarding.py) plugs in: its verdicts for status,
+    every sample (after the ledger's listener), and its own start/stop between the job
+    service and the networks (so it stops after the networks let go of their jobs).
+    Its arbiter may also replace ``parts.apply_pauses`` for the GPU side."""
+    parts.guard = guard
+    parts.on_sample.append(on_sample)
+    if life is not None:
+        parts.lifecycle.insert(len(parts.lifecycle) - 1, life)

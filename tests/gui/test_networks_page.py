@@ -1,0 +1,217 @@
+"""The Networks page against a real worker in demo mode: one-click Enroll, Pause, Resume,
+Remove, each confirmed through the API; earnings appear; a screenshot for the README."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHOTS = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
+
+
+def api_network(worker: Any, network: str) -> dict[str, Any]:
+    return next(n for n in worker.client.networks()["networks"] if n["network"] == network)
+
+
+@pytest.fixture
+def page(
+    qtbot: Any, display: str, start_worker: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    from desktop.ui.networks_page import NetworksPage
+
+    if os.environ.get("RIGPILOT_TEST_IMAGE"):
+        monkeypatch.setenv("RIGPILOT_DEMO_IMAGE", os.environ["RIGPILOT_TEST_IMAGE"])
+    worker = start_worker("--demo", "--sim-speed", "100")
+    # Demo mode enrolls the practice network by itself; start from "not enrolled".
+    worker.client.request("POST", "/networks/demo/remove")
+    networks_page = NetworksPage(worker.client)
+    networks_page.worker = worker
+    qtbot.addWidget(networks_page)
+    networks_page.resize(1000, 700)
+    with qtbot.waitSignal(networks_page.refreshed, timeout=10_000):
+        networks_page.show()
+    return networks_page
+
+
+def click(qtbot: Any, button: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    qtbot.waitUntil(lambda: button.isVisible() and button.isEnabled() and button.height() > 5)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_cards_show_state_requirements_and_next_step(qtbot: Any, page: Any) -> None:
+    assert {"demo", "nosana"} <= set(page.cards)
+    demo = page.cards["demo"]
+    assert demo.name.text() == api_network(page.worker, "demo")["display_name"]
+    assert demo.buttons["enroll"].isVisible() and not demo.buttons["pause"].isVisible()
+    assert "Next step:" in demo.next_step.text() and "Enroll" in demo.next_step.text()
+    assert "Requirements:" in demo.requirements.text()
+    assert "Today:" in demo.figures.text() and "Reputation:" in demo.figures.text()
+    nosana = page.cards["nosana"]
+    unmet = [r for r in api_network(page.worker, "nosana")["requirements"] if r["status"] == "fail"]
+    if unmet:  # this test machine has no supported NVIDIA GPU: the card says what is missing
+        assert "✘" in nosana.requirements.text()
+        assert unmet[0]["title"] in nosana.requirements.text()
+
+
+def test_enroll_pause_resume_remove_in_one_click_each(
+    qtbot: Any, page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = page.cards["demo"]
+    click(qtbot, card.buttons["enroll"])
+    qtbot.waitUntil(lambda: api_network(page.worker, "demo")["enrolled"], timeout=10_000)
+    qtbot.waitUntil(lambda: card.buttons["pause"].isVisible(), timeout=10_000)
+    assert "Enrolled" in card.message.text()
+    assert not card.buttons["enroll"].isVisible()
+
+    qtbot.waitUntil(
+        lambda: (
+            float((api_network(page.worker, "demo")["earnings_total"] or {}).get("gross_usd") or 0)
+            > 0
+        ),
+        timeout=90_000,
+    )
+    with qtbot.waitSignal(page.refreshed, timeout=10_000):
+        page.refresh()
+    total = re.search(r"Total: <b>\$([\d,]+\.\d+)", card.figures.text())
+    assert total is not None and float(total.group(1).replace(",", "")) > 0
+    page.resize(1000, 700)
+    qtbot.wait(250)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    from desktop.ui import theme
+
+    app = __import__("PySide6.QtWidgets").QtWidgets.QApplication.instance()
+    palette, style, sheet = app.palette(), app.style().name(), app.styleSheet()
+    theme.apply(app, theme.DARK)
+    try:
+        qtbot.wait(250)
+        assert page.grab().save(str(SHOTS / "networks.png"))
+    finally:
+        app.setStyle(style)
+        app.setPalette(palette)
+        app.setStyleSheet(sheet)
+
+    click(qtbot, card.buttons["pause"])
+    qtbot.waitUntil(lambda: api_network(page.worker, "demo")["paused"], timeout=10_000)
+    qtbot.waitUntil(lambda: card.buttons["resume"].isVisible(), timeout=10_000)
+    assert "Paused" in card.state.text()
+
+    click(qtbot, card.buttons["resume"])
+    qtbot.waitUntil(lambda: not api_network(page.worker, "demo")["paused"], timeout=10_000)
+    qtbot.waitUntil(lambda: card.buttons["pause"].isVisible(), timeout=10_000)
+
+    monkeypatch.setattr(type(page), "_confirm_remove", lambda self, card: True)
+    click(qtbot, card.buttons["remove"])
+    qtbot.waitUntil(lambda: not api_network(page.worker, "demo")["enrolled"], timeout=10_000)
+    qtbot.waitUntil(lambda: card.buttons["enroll"].isVisible(), timeout=10_000)
+
+
+def test_a_refused_action_is_shown_on_its_card(qtbot: Any, page: Any) -> None:
+    card = page.cards["demo"]
+    card.action_requested.emit("demo", "pause")  # not enrolled: the worker says 409
+    qtbot.waitUntil(lambda: card.message.isVisible(), timeout=10_000)
+    assert "not enrolled" in card.message.text() and "enroll" in card.message.text().lower()
+
+
+def test_enroll_dialog_asks_for_required_fields(qtbot: Any, display: str) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from desktop.ui.wizard.enroll_dialog import EnrollDialog
+
+    sent: list[Any] = []
+
+    class Client:
+        def request(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
+            sent.append((method, path, json))
+            return {"status": {}, "action_required": None}
+
+    network = {
+        "network": "acme",
+        "display_name": "Acme",
+        "credential_fields": [
+            {
+                "name": "token",
+                "kind": "api_key",
+                "required": True,
+                "secret": True,
+                "how_to_obtain": "Create one under Account, Tokens.",
+                "url": "https://acme.example/tokens",
+                "expires_days": 90,
+                "label": "API token",
+            }
+        ],
+    }
+    dialog = EnrollDialog(Client(), network, run=lambda fn, done, err: done(fn()))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    editor = dialog.form.editors["token"]
+    assert editor.edit.echoMode() is QLineEdit.EchoMode.Password
+    assert editor.link is not None and "https://acme.example/tokens" in editor.link.text()
+    assert "Expires 90 days after" in editor.expiry.text()
+    dialog.submit()  # nothing typed: refused before the worker is asked
+    assert not sent and editor.problem.isVisible() and "API token" in editor.problem.text()
+    editor.edit.setText("  tok-123 ")
+    with qtbot.waitSignal(dialog.enrolled, timeout=2000):
+        dialog.submit()
+    assert sent == [("POST", "/networks/acme/enroll", {"credentials": {"token": "tok-123"}})]
+
+
+def test_next_steps_and_states_from_the_api_shape(qtbot: Any, display: str) -> None:
+    """What only the user can do is written out: message, link, code, command to copy."""
+    from desktop.ui.networks_page import NetworksPage
+    from desktop.ui.wizard.checks_page import CommandLine
+
+    network = {
+        "network": "nosana",
+        "display_name": "Nosana",
+        "state": "pending_approval",
+        "enrolled": True,
+        "paused": False,
+        "next_step": "Wait for approval of your node in the Nosana dashboard.",
+        "action_required": {
+            "message": "Register once with this command",
+            "url": "https://dashboard.nosana.com",
+            "code": "AB-12",
+            "command": "nosana node join",
+        },
+        "requirements": [
+            {
+                "id": "nosana.gpu",
+                "title": "Supported GPU",
+                "status": "fail",
+                "summary": "no supported GPU",
+                "fix": "An RTX 3060 or newer.",
+            }
+        ],
+        "earnings_today": {"gross_usd": "1.5", "net_usd": "1.2"},
+        "earnings_total": {"gross_usd": "12.25", "net_usd": None},
+        "reputation": {"uptime_pct": 97.4, "verified": True, "score": None},
+    }
+
+    class Client:
+        def request(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
+            return {"networks": [network]}
+
+    page = NetworksPage(Client(), run=lambda fn, done, err: done(fn()))
+    qtbot.addWidget(page)
+    page.set_networks([network])
+    card = page.cards["nosana"]
+    assert "Waiting for approval" in card.state.text()
+    text = card.next_step.text()
+    assert (
+        "Wait for approval" in text and "https://dashboard.nosana.com" in text and "AB-12" in text
+    )
+    assert [c.command for c in card.findChildren(CommandLine)] == ["nosana node join"]
+    assert "$1.50 (after power $1.20)" in card.figures.text()
+    assert "$12.25" in card.figures.text() and "97 % uptime, verified" in card.figures.text()
+    assert "An RTX 3060 or newer." in card.requirements.text()
+    assert card.buttons["pause"].isVisibleTo(card) and card.buttons["remove"].isVisibleTo(card)
+    assert not card.buttons["enroll"].isVisibleTo(card)
+    page.set_networks([])
+    assert page.cards == {}

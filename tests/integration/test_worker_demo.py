@@ -1,0 +1,150 @@
+"""The practice network end to end in a real worker process (issue 7).
+
+``rigpilot worker --demo`` enrolls and starts the practice network by itself; its jobs run
+through the worker's job service (Docker with the busybox image, or the simulated runner
+when DOCKER_HOST points nowhere), pay lands in the ledger, stopping one of its jobs costs
+reputation and that job's pay, and ``rigpilot earnings --json`` shows a net that matches
+a hand computation from the ledger's own energy rows and the price in the settings.
+Simulated time runs 120 times faster, so a few minutes of marketplace take seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.settings import SettingsStore
+from tests.integration.conftest import StartWorker, WorkerProcess, home_paths
+
+PRICE = Decimal("0.4")
+OVERHEAD_W = Decimal("50")
+Q = Decimal("0.000001")
+
+
+def ledger_rows(worker: WorkerProcess, sql: str) -> list[tuple[Any, ...]]:
+    """Read the worker's ledger directly (WAL: readers never block its writer)."""
+    with sqlite3.connect(home_paths(worker.home).ledger_file) as conn:
+        return list(conn.execute(sql).fetchall())
+
+
+def demo_reputation(worker: WorkerProcess) -> dict[str, Any]:
+    (demo,) = [n for n in worker.client.networks()["networks"] if n["network"] == "demo"]
+    assert demo["enrolled"], demo
+    return dict(demo["reputation"])
+
+
+def stop_a_running_job(worker: WorkerProcess, poll: Callable[..., Any]) -> str:
+    """Stop a demo job while it runs (one may end by itself first: then try the next)."""
+
+    def attempt() -> str | None:
+        for job in worker.client.jobs(state="running")["jobs"]:
+            if job["network"] != "demo":
+                continue
+            run = worker.cli("job", "stop", job["job_id"], "--json")
+            record = json.loads(run.stdout)["job"]
+            if record["state"] == "stopped":
+                assert record["exit_reason"] == "user"
+                return str(record["job_id"])
+        return None
+
+    return str(poll(attempt, timeout=40, interval=0.2))
+
+
+def hand_net(worker: WorkerProcess) -> tuple[Decimal, Decimal, Decimal]:
+    """Gross, electricity and net of the demo network from the ledger rows themselves."""
+    usd = ledger_rows(worker, "SELECT usd FROM earnings WHERE network = 'demo'")
+    gross = sum((Decimal(u) for (u,) in usd), Decimal(0)).quantize(Q)
+    periods = ledger_rows(
+        worker, "SELECT energy_j, end_ts - start_ts FROM energy_periods WHERE network = 'demo'"
+    )
+    kwh = Decimal(repr(sum(j for j, _ in periods) / 3.6e6)).quantize(Q)
+    hours = Decimal(repr(sum(s for _, s in periods))) / Decimal(3600)
+    cost = ((kwh + OVERHEAD_W * hours / Decimal(1000)) * PRICE).quantize(Q)
+    return gross, cost, gross - cost
+
+
+@pytest.mark.parametrize("runner", [pytest.param("docker", marks=pytest.mark.docker), "simulated"])
+def test_the_practice_network_runs_end_to_end(
+    runner: str,
+    request: pytest.FixtureRequest,
+    start_worker: StartWorker,
+    tmp_path: Path,
+    poll: Callable[..., Any],
+) -> None:
+    if runner == "docker":
+        host = str(request.getfixturevalue("docker_host"))
+        image = str(request.getfixturevalue("test_image"))
+    else:
+        host, image = f"unix://{tmp_path}/no-engine.sock", "rigpilot-test/busybox:latest"
+    home = tmp_path / "home"
+    SettingsStore(home_paths(home).ensure().settings_file).patch(
+        {
+            "electricity.price_per_kwh": float(PRICE),
+            "electricity.system_overhead_w": int(OVERHEAD_W),
+            "sampling.interval_s": 1,
+        }
+    )
+    env = {"DOCKER_HOST": host, "RIGPILOT_DEMO_IMAGE": image}
+    worker = start_worker("--demo", "--sim-speed", "120", home=home, env=env)
+    kinds = [e for e in worker.client.events(0)["events"] if e["kind"] == "jobs.runner"]
+    assert kinds and kinds[0]["data"]["kind"] == runner, worker.output()
+
+    # Jobs arrive, run and are paid, in the ledger.
+    paid = "SELECT e.job_id FROM earnings e JOIN jobs j ON j.job_id = e.job_id"
+    paid += " WHERE e.idem_key = 'demo:' || e.job_id || ':pay' AND j.state = 'succeeded'"
+    poll(lambda: len(ledger_rows(worker, paid)) >= 2, timeout=45, interval=0.3)
+    (job_id,) = ledger_rows(worker, paid)[0]
+    shown = json.loads(worker.cli("job", "show", job_id, "--json").stdout)["job"]
+    assert shown["network"] == "demo" and shown["pay"]["unit"] == "DEMO"
+    status = worker.client.status()
+    assert [n["state"] for n in status["networks"] if n["network"] == "demo"] != ["not_enrolled"]
+    assert Decimal(status["earnings_today"]["gross_usd"]) > 0
+
+    # An interruption costs reputation and the job's pay.
+    before = demo_reputation(worker)
+    stopped = stop_a_running_job(worker, poll)
+    after = poll(
+        lambda: (
+            (r := demo_reputation(worker))["details"]["interruptions"]
+            > before["details"]["interruptions"]
+            and r
+        ),
+        timeout=15,
+    )
+    assert after["score"] < before["score"]
+    assert ledger_rows(worker, f"SELECT * FROM earnings WHERE job_id = '{stopped}'") == []
+
+    # Pause the network so its running period closes and the books stand still.
+    worker.client.pause(network="demo", reason="count the money")
+    poll(
+        lambda: ledger_rows(worker, "SELECT count(*), sum(open) FROM energy_periods")[0][1] == 0,
+        timeout=20,
+        interval=0.3,
+    )
+    # One clock: status history and energy periods are both in simulated seconds (120x),
+    # so uptime counts the time the network was up, not wall seconds against sim "now".
+    ((seen_until,),) = ledger_rows(
+        worker, "SELECT max(until_ts) FROM network_status WHERE network = 'demo'"
+    )
+    ((energy_until,),) = ledger_rows(worker, "SELECT max(end_ts) FROM energy_periods")
+    assert abs(seen_until - energy_until) < 600, (seen_until, energy_until)
+    (listed,) = [n for n in worker.client.networks()["networks"] if n["network"] == "demo"]
+    assert 50 < listed["uptime_pct"] <= 100, listed["uptime_pct"]  # up until the pause
+
+    run = worker.cli("earnings", "--json")
+    assert run.returncode == 0, run.stderr
+    totals = json.loads(run.stdout)["totals"]
+    gross, cost, net = hand_net(worker)
+    days = len(json.loads(run.stdout)["days"])  # midnight may split the periods: 1e-6 each
+    assert gross > 0 and cost > 0, (gross, cost)
+    assert Decimal(totals["gross_usd"]) == gross
+    assert abs(Decimal(totals["electricity_cost"]) - cost) <= Q * days
+    assert abs(Decimal(totals["net_usd"]) - net) <= Q * days
+    assert totals["networks"]["demo"]["net_usd"] == totals["net_usd"]
+    assert worker.stop() == 0

@@ -1,0 +1,104 @@
+"""The CLI's tables (desktop/cli/_table.py) and the networks/earnings text, as people read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop.cli._table import cut, money, money_decimals, table
+from desktop.cli.networks import earnings_text, networks_text
+
+
+def test_table_aligns_numbers_and_shrinks_only_what_it_may() -> None:
+    rows = [["a", "12", "x" * 50], ["bbbb", "3", "short"]]
+    text = table(["NAME", "N", "DETAIL"], rows, width=40, shrink=[2], right={1})
+    lines = text.splitlines()
+    assert all(len(line) <= 40 for line in lines)
+    assert lines[1].startswith("a     12  xxx") and lines[1].endswith("…")
+    assert lines[2].startswith("bbbb   3  short")
+    wide = table(["NAME", "N", "DETAIL"], rows, width=200, shrink=[2])
+    assert "x" * 50 in wide  # room enough: nothing is cut
+    assert cut("abcdef", 4) == "abc…" and cut("abc", 4) == "abc"
+
+
+def test_money_keeps_small_amounts_readable() -> None:
+    assert money_decimals(["0.0478", "0.0079"]) == 4
+    assert money_decimals(["12.5", "0.4"]) == 2 and money_decimals([None, "0"]) == 2
+    assert money("0.04781", decimals=4) == "$0.0478" and money("-1.5") == "-$1.50"
+    assert money("0.5", "EUR") == "0.50 EUR" and money(None) == "-" and money("x") == "-"
+
+
+NETWORKS: dict[str, Any] = {
+    "networks": [
+        {
+            "network": "demo",
+            "display_name": "Practice network",
+            "state": "busy",
+            "enrolled": True,
+            "next_step": "",
+            "earnings_today": {"gross_usd": "0.047810", "net_usd": "0.039920"},
+            "reputation": {"score": 67.5, "uptime_pct": 100.0},
+            "uptime_pct": 96.4,
+        },
+        {
+            "network": "nosana",
+            "display_name": "Nosana",
+            "state": "not_enrolled",
+            "enrolled": False,
+            "next_step": "Install Docker and add your user to the docker group "
+            "(see `rigpilot doctor`).",
+            "earnings_today": {"gross_usd": "0", "net_usd": "0"},
+            "reputation": None,
+            "uptime_pct": None,
+        },
+    ]
+}
+
+
+def test_networks_text_for_a_new_user() -> None:
+    text = networks_text(NETWORKS, width=80)
+    lines = text.splitlines()
+    assert lines[0].split() == [
+        "NETWORK", "NAME", "STATE", "TODAY", "GROSS", "/", "NET", "REPUTATION", "UPTIME"
+    ]  # fmt: skip
+    assert "Practice network" in lines[1] and "$0.0478 / $0.0399" in lines[1]
+    assert lines[1].rstrip().endswith("68/100     96%")
+    assert "not enrolled" in lines[2] and "$" not in lines[2]  # no money shown where none can be
+    assert all(len(line) <= 80 for line in lines)
+    steps = text.split("Next steps:")[1]
+    assert "nosana: Install Docker" in steps and "`rigpilot doctor`" in steps  # never cut
+
+
+def test_earnings_text_adds_up_and_names_the_currency() -> None:
+    answer = {
+        "days": [
+            {
+                "date": "2026-11-22",
+                "network": "demo",
+                "gross_usd": "0.256810",
+                "energy_kwh": "0.202906",
+                "electricity_cost": "0.041089",
+                "net_usd": "0.215721",
+                "unit_amounts": {"DEMO": "2.5681"},
+            }
+        ],
+        "totals": {
+            "gross_usd": "0.256810",
+            "energy_kwh": "0.202906",
+            "electricity_cost": "0.041089",
+            "net_usd": "0.215721",
+        },
+        "tariff": {"price_per_kwh": "0.15", "system_overhead_w": "60", "currency": "USD"},
+    }
+    text = earnings_text(answer, width=100)
+    day, total = text.splitlines()[1:3]
+    assert day.split() == [
+        "2026-11-22", "demo", "2.5681", "DEMO", "$0.2568", "0.203", "$0.0411", "$0.2157"
+    ]  # fmt: skip
+    assert total.split() == ["total", "$0.2568", "0.203", "$0.0411", "$0.2157"]
+    assert "0.15 USD per kWh" in text and "60 W" in text
+    answer["tariff"]["currency"] = "EUR"
+    answer["days"][0]["net_usd"] = answer["totals"]["net_usd"] = None
+    text = earnings_text(answer, width=100)
+    assert "0.0411 EUR" in text and "not in USD" in text
+    empty = earnings_text({"days": [], "totals": {}, "tariff": {}}, width=100)
+    assert "Nothing earned" in empty

@@ -1,0 +1,257 @@
+"""The composition root without Docker: parts built, started, joined and closed in order.
+
+A real SQLite ledger in tmp_path, a simulated GPU and the simulated runner (the engine
+probe is handed in as "not reachable"), so each test runs the real service in a fresh
+event loop in well under a second or two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from desktop.hardware.simulated import SimulatedBackend
+from desktop.ipc.protocol import ApiError, PauseRequest
+from desktop.jobs.profile import LABEL_INSTALL, LABEL_JOB, LABEL_MANAGED, LABEL_WORKER
+from desktop.jobs.simulated_runner import SimulatedRunner
+from desktop.ledger import Ledger
+from desktop.model import JobState
+from desktop.paths import Paths
+from desktop.settings import SettingsStore
+from desktop.worker.adapters import NoEngineRunner
+from desktop.worker.gpus import GpuMonitor
+from desktop.worker.service import WorkerService
+from desktop.worker.wiring import EngineProbe, Wiring, allowed_images, build, choose_runner
+
+T = TypeVar("T")
+IMAGE = "rigpilot-test/busybox:latest"
+DOWN = EngineProbe(False, "the Docker engine is not reachable (test)")
+
+
+def paths_in(root: Path) -> Paths:
+    return Paths(root / "config", root / "data", root / "logs", root / "run").ensure()
+
+
+def make(tmp_path: Path, mode: str = "simulated") -> tuple[WorkerService, Wiring]:
+    paths = paths_in(tmp_path)
+    backend = SimulatedBackend(["warm"], seed=3, speed=1.0)
+    monitor = GpuMonitor(backend, clock=backend.clock)
+    store = SettingsStore(paths.settings_file)
+    store.patch({"jobs.allowed_local_images": [IMAGE]})
+    wired = build(mode, paths, store, monitor, probe=DOWN)
+    wired.pump.flush_every_s = 0.05
+    service = WorkerService(mode=mode, monitor=monitor, parts=wired.parts, bus=wired.bus)
+    return service, wired
+
+
+def run(service: WorkerService, scenario: Callable[[WorkerService], Awaitable[T]]) -> T:
+    async def main() -> T:
+        await service.start()
+        try:
+            return await scenario(service)
+        finally:
+            service.begin_stop()
+            await service.close()
+
+    return asyncio.run(main())
+
+
+async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+    return result
+
+
+def spec(job_id: str, seconds: float = 0.2, **extra: Any) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "image": IMAGE,
+        "gpus": 1,
+        "memory_mb": 64,
+        "load_profile": [{"seconds": seconds, "load": 0.9}],
+        **extra,
+    }
+
+
+def test_runner_choice_follows_the_engine_and_the_mode(tmp_path: Path) -> None:
+    paths = paths_in(tmp_path)
+    runner, note = choose_runner("simulated", paths, DOWN, None, IMAGE)
+    assert isinstance(runner, SimulatedRunner) and "not reachable" in note
+    runner, note = choose_runner("nvml", paths, DOWN, None, IMAGE)
+    assert isinstance(runner, NoEngineRunner) and "not reachable" in note
+    no_image = EngineProbe(True, images={IMAGE: False})
+    runner, note = choose_runner("demo", paths, no_image, None, IMAGE)
+    assert isinstance(runner, SimulatedRunner) and IMAGE in note
+
+
+def test_allowed_images_come_from_settings_env_and_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SettingsStore(tmp_path / "settings.json")
+    monkeypatch.setenv("RIGPILOT_ALLOWED_IMAGES", "env/one:1, env/two:2")
+    read = allowed_images(store, ["demo/image:1"])
+    assert read() == ["env/one:1", "env/two:2", "demo/image:1"]
+    store.patch({"jobs.allowed_local_images": ["mine/job:3"]})
+    assert read()[0] == "mine/job:3"  # read at every submit: a change applies at once
+    with pytest.raises(ValueError, match="not an image name"):
+        store.patch({"jobs.allowed_local_images": ["two words"]})
+
+
+def test_a_job_runs_and_every_record_reaches_the_ledger(tmp_path: Path) -> None:
+    service, wired = make(tmp_path)
+
+    async def scenario(service: WorkerService) -> tuple[Any, ...]:
+        jobs = service.parts.jobs
+        assert jobs is not None
+        submitted = await jobs.submit(spec("unit-1"))
+        done = await until(
+            lambda: (r := wired.jobs.get("unit-1")) is not None and r.state.finished and r
+        )
+        shown = await jobs.get_job("unit-1")
+        status = await service.status()
+        return submitted, done, shown, status
+
+    submitted, done, shown, status = run(service, scenario)
+    assert submitted["state"] == "running" and done.state is JobState.SUCCEEDED
+    assert "finished its load profile" in shown["logs_tail"]
+    assert status["components"]["jobs"] and status["jobs_running"] == 0
+    assert status["earnings_today"] is not None and "net_usd" in status["earnings_today"]
+    with Ledger.open(paths_in(tmp_path).ledger_file) as ledger:  # closed by the service
+        assert [t.state for t in ledger.transitions("unit-1")][-1] is JobState.SUCCEEDED
+        kinds = [e.kind for e in ledger.events(0, 100)]
+        assert {"jobs.runner", "job.started", "job.finished", "worker.stopping"} <= set(kinds)
+
+
+def test_refusals_and_unknown_jobs_become_api_errors(tmp_path: Path) -> None:
+    service, _ = make(tmp_path)
+
+    async def scenario(service: WorkerService) -> list[ApiError]:
+        errors = []
+        for call in (
+            service.submit_job({"image": "not/allowed:1"}),
+            service.submit_job({**spec("x"), "privileged": True}),
+            service.job("nope"),
+            service.stop_job("nope"),
+            service.jobs(5, "sleeping"),
+        ):
+            with pytest.raises(ApiError) as caught:
+                await call
+            errors.append(caught.value)
+        return errors
+
+    errors = run(service, scenario)
+    assert [(e.code, e.status) for e in errors] == [
+        ("image_not_pinned", 422),
+        ("privileged_refused", 422),
+        ("not_found", 404),
+        ("not_found", 404),
+        ("invalid_request", 422),
+    ]
+
+
+def test_a_real_gpu_worker_without_docker_refuses_jobs_with_the_reason(tmp_path: Path) -> None:
+    service, wired = make(tmp_path)
+    wired.jobs.runner = NoEngineRunner(DOWN.reason)
+
+    async def scenario(service: WorkerService) -> ApiError:
+        with pytest.raises(ApiError) as caught:
+            await service.submit_job(spec("gpu-1"))
+        return caught.value
+
+    error = run(service, scenario)
+    assert error.code == "unavailable" and error.status == 503
+    assert "not reachable" in error.message and "rigpilot doctor" in error.message
+
+
+def test_user_pauses_freeze_and_release_the_jobs(tmp_path: Path) -> None:
+    service, wired = make(tmp_path)
+
+    async def scenario(service: WorkerService) -> list[JobState]:
+        await service.submit_job(spec("long-1", seconds=30))
+        seen = []
+        for request, resume in (
+            (PauseRequest("all"), False),
+            (PauseRequest("all"), True),
+            (PauseRequest("gpu", gpu=0), False),
+            (PauseRequest("gpu", gpu=0), True),
+        ):
+            await (service.resume(request) if resume else service.pause(request))
+            record = wired.jobs.get("long-1")
+            assert record is not None
+            seen.append(record.state)
+        refused = None
+        await service.pause(PauseRequest("all"))
+        try:
+            await service.submit_job(spec("while-paused"))
+        except ApiError as exc:
+            refused = exc.code
+        assert refused == "paused"
+        return seen
+
+    assert run(service, scenario) == [
+        JobState.PAUSED,
+        JobState.RUNNING,
+        JobState.PAUSED,
+        JobState.RUNNING,
+    ]
+
+
+def test_event_numbers_go_on_after_a_restart(tmp_path: Path) -> None:
+    first, _ = make(tmp_path)
+    run(first, lambda s: asyncio.sleep(0))
+    last = first.bus.last_seq
+    second, _ = make(tmp_path)
+    assert second.bus.last_seq == last  # taken from the ledger before the first event
+    run(second, lambda s: asyncio.sleep(0))
+    with Ledger.open(paths_in(tmp_path).ledger_file) as ledger:
+        seqs = [e.seq for e in ledger.events(0, 1000)]
+    assert seqs == sorted(set(seqs)) and seqs[-1] == second.bus.last_seq > last
+
+
+def test_samples_reach_the_ledger_and_old_telemetry_is_read_from_it(tmp_path: Path) -> None:
+    service, _ = make(tmp_path)
+
+    async def scenario(service: WorkerService) -> tuple[Any, ...]:
+        sample = await until(lambda: service.monitor.buffer.latest_of(0))
+        base = sample.ts - 3000.0
+        for i in range(5):  # older than memory: only the ledger can answer for them
+            older = replace(sample, ts=base + i)
+            service.parts.on_sample[0](older)
+        ledger_file = paths_in(tmp_path).ledger_file
+
+        def stored() -> int:
+            with sqlite3.connect(ledger_file) as conn:
+                return int(conn.execute("SELECT count(*) FROM telemetry_raw").fetchone()[0])
+
+        await until(lambda: stored() >= 5)
+        old = await service.telemetry(0, base - 1, None)
+        day = await service.telemetry(None, None, "24h")
+        live = await service.telemetry(0, sample.ts, None)  # memory reaches that far
+        return old, day, live, base
+
+    old, day, live, base = run(service, scenario)
+    assert old["source"] == "ledger" and old["resolution"] == "raw"  # under 2 h: raw
+    assert [p["ts"] for p in old["points"][:5]] == [base + i for i in range(5)]
+    assert old["points"][-1]["ts"] > base + 2000  # completed with what memory holds
+    assert day["source"] == "ledger" and day["resolution"] == "1m" and day["points"]
+    assert live["source"] == "memory"
+
+
+def test_nosana_containers_are_not_job_orphans() -> None:
+    """Job reconcile removes managed containers of this install; the reaper those of one
+    worker: a Nosana node carries neither label, so neither can take it down."""
+    from desktop.networks.nosana_node import NodeContainerConfig, labels
+
+    for role in ("node", "podman"):
+        found = labels(NodeContainerConfig(key_path=Path("key.json")), role)
+        assert found[LABEL_MANAGED] == "1"
+        assert not {LABEL_INSTALL, LABEL_WORKER, LABEL_JOB} & set(found)
