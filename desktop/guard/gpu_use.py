@@ -16,15 +16,29 @@ lower level has held for ``settle_s``, so a job whose memory breathes up and dow
 ask on every breath. A job of ours that grows its memory also makes the watch look (at
 most once per 3 s while it grows): only the list can tell whose memory it is.
 
-Pure: no I/O; the guard loop passes the readings, whether our work runs, and the clock.
+``ProcessLooks`` paces one GPU's lists with the watch: every 10 s, and early when asked.
+Pure: no I/O; the guard loop passes the readings, whether our work runs, the clock, and
+the calls that fetch a list and our own pids.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["GpuUseWatch", "UseWatchPolicy"]
+__all__ = ["PROCESS_LIST_EVERY_S", "GpuUseWatch", "ProcessLooks", "UseWatchPolicy"]
+
+PROCESS_LIST_EVERY_S = 10.0  # the NVML process list is expensive: routinely this often
+
+
+class _Process(Protocol):
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -110,3 +124,55 @@ class GpuUseWatch:
         if self._calm_since is not None and now - self._calm_since >= p.settle_s:
             self._busy_armed = True
         return self._busy and self._busy_armed
+
+
+class ProcessLooks:
+    """One GPU's process lists: when to fetch one, and who the last one showed."""
+
+    def __init__(self, policy: UseWatchPolicy | None = None) -> None:
+        self.watch = GpuUseWatch(policy)
+        self.processes: list[_Process] | None = None
+        self.at = -math.inf  # when the last list was fetched
+        self.fresh = False  # a list not yet handed to the activity guard
+        self.look_now = False  # a reading asked for an early list
+        self.early = 0  # lists fetched early (beyond the routine)
+        self.vram_used_mib: float | None = None
+
+    def observe(
+        self, vram_used_mib: float | None, util_pct: float | None, ours_running: bool, now: float
+    ) -> None:
+        """Feed one reading; it may ask for an early list (``look_now``)."""
+        self.vram_used_mib = vram_used_mib
+        if self.watch.observe(vram_used_mib, util_pct, ours_running, now):
+            self.look_now = True
+
+    def handed(self, processes: Sequence[_Process], now: float) -> None:
+        """A list fetched by someone else (the sampler)."""
+        self.processes, self.fresh, self.at = list(processes), True, now
+
+    def foreign(
+        self,
+        fetch: Callable[[], Sequence[_Process] | None],
+        ours: Callable[[], set[int]],
+        now: float,
+    ) -> dict[int, str] | None:
+        """pid → name of the processes on the GPU that are not ours; None when no new list
+        was looked at (the activity guard then keeps the last one). A list is fetched every
+        ``PROCESS_LIST_EVERY_S``, and early when a reading asked for it."""
+        routine = now - self.at >= PROCESS_LIST_EVERY_S
+        if routine or self.look_now:
+            self.early += 0 if routine else 1
+            self.look_now = False
+            fetched = fetch()
+            self.at = now
+            self.watch.looked(self.vram_used_mib, now)
+            if fetched is not None:
+                self.processes, self.fresh = list(fetched), True
+        if not self.fresh:
+            return None
+        self.fresh = False
+        found = {p.pid: p.name for p in self.processes or []}
+        if found:
+            mine = ours()
+            found = {pid: name for pid, name in found.items() if pid not in mine}
+        return found

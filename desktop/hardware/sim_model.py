@@ -144,6 +144,8 @@ def read_sample(card: Card, now: float) -> GpuSample:
     fan = (
         0.0 if p.fan_broken else float(round(min(100.0, max(30.0, 30 + (card.temp_c - 40) * 1.5))))
     )
+    # other programs' memory counts, as on a real card (a game shows up as used VRAM)
+    others = sum(proc.used_vram_mib or 0.0 for proc in card.extra.values())
     return GpuSample(
         ts=now,
         gpu_index=card.index,
@@ -154,7 +156,7 @@ def read_sample(card: Card, now: float) -> GpuSample:
         energy_j=round(card.energy_j, 3),
         gpu_util_pct=util,
         mem_util_pct=float(round(card.load * 55)) if busy else 0.0,
-        vram_used_mib=round(min(float(p.vram_mib), DESKTOP_VRAM_MIB + card.job_vram()), 1),
+        vram_used_mib=round(min(float(p.vram_mib), DESKTOP_VRAM_MIB + card.job_vram() + others), 1),
         vram_total_mib=float(p.vram_mib),
         fan_pct=fan,
         sm_clock_mhz=float(round(sm)),

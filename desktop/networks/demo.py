@@ -61,7 +61,7 @@ RECOVERY_PER_HOUR = 0.01  # online time closes 1 % of the gap to 100 per hour
 INTERRUPTION_COST = 10.0  # points lost per interrupted job
 SUCCESS_GAIN = 0.05  # a finished job closes 5 % of the gap to 100
 SubmitJob = Callable[[dict[str, Any]], str]
-CheckOffer = Callable[[dict[str, Any]], None]
+CheckOffer = Callable[[dict[str, Any]], object]
 Credit = Callable[[str, str, Money, str], bool]
 # refusals that no later offer can get past: the image is not allowed, missing, no engine
 BLOCKING_CODES = frozenset({"image_not_pinned", "image_missing", "engine_unavailable"})

@@ -30,7 +30,7 @@ class AdapterContext:
     """What adapters may call back into; anything left None is simply not available."""
 
     submit_job: Callable[[dict[str, Any]], str] | None = None
-    check_job: Callable[[dict[str, Any]], None] | None = None  # dry run: raises if refused
+    check_job: Callable[[dict[str, Any]], object] | None = None  # dry run: raises if refused
     stop_job: Callable[[str], None] | None = None
     credit: Callable[[str, str, Money, str], bool] | None = None
     clock: Callable[[], float] = time.time  # real time; the supervisor gives the demo its own

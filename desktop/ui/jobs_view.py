@@ -103,7 +103,7 @@ class JobsModel(QAbstractTableModel):
             if isinstance(pay, dict):
                 return text.money(pay)
             credited = self.pay_by_job.get(str(job.get("job_id")))
-            return text.usd(credited) if credited is not None else text.DASH
+            return text.usd_exact(credited) if credited is not None else text.DASH
         reason = str(job.get("exit_reason") or "")
         message = str(job.get("message") or "")
         return message or reason
@@ -196,7 +196,9 @@ class JobsView(QWidget):
         if not jobs:
             self._show_empty("Jobs appear here as soon as a network sends work to this GPU.")
             return
-        self.running_label.setText(f"Running now ({self.running.rowCount()})")
+        count = self.running.rowCount()
+        self.running_label.setText(f"Running now ({count})" if count else "Nothing running now")
+        self.running_table.setVisible(bool(count))
         self.stack.setCurrentIndex(1)
 
     def _on_error(self, exc: Exception) -> None:

@@ -125,13 +125,16 @@ def _paused(status: dict[str, Any], now: float) -> Headline | None:
         if action == "run" or guard.get("source") == "thermal":
             continue
         reason = str(guard.get("reason") or "")
-        if guard.get("source") == "activity":
-            return Headline(RigState.PAUSED, f"Paused while you use the GPU: {reason}".rstrip(": "))
-        if guard.get("source") == "user":
-            return Headline(RigState.PAUSED, "Paused by you")
-        if guard.get("source") == "schedule":
-            return Headline(RigState.PAUSED, f"Paused by your schedule: {reason}".rstrip(": "))
-        return Headline(RigState.PAUSED, f"Paused: {reason or action}")
+        source = str(guard.get("source") or "")
+        # The guard's reason is a whole sentence ("cs2 is running: ..."): it goes on the
+        # detail line, under a headline short enough for the tray menu.
+        if source == "activity":
+            return Headline(RigState.PAUSED, "Paused while you use the GPU", reason)
+        if source.startswith("user"):
+            return Headline(RigState.PAUSED, "Paused by you", reason)
+        if source == "schedule":
+            return Headline(RigState.PAUSED, "Paused by your schedule", reason)
+        return Headline(RigState.PAUSED, "Paused", reason or str(action))
     nets = [n for n in network_list(status) if n.get("enrolled", True)]
     if nets and all(n.get("paused") or n.get("state") == "paused" for n in nets):
         return Headline(RigState.PAUSED, "Paused: every network is switched off")

@@ -56,6 +56,14 @@ def usd(value: Any) -> str:
     return f"{sign}${v:,.2f}"
 
 
+def usd_exact(value: Any) -> str:
+    """Dollars to the hundredth of a cent below $1 (one job's pay), cents above."""
+    v = num(value)
+    if v is None:
+        return DASH
+    return f"${v:.4f}" if abs(v) < 1 else usd(v)
+
+
 def money(value: Any) -> str:
     """A Money JSON object (``{amount, unit, usd}``) or a plain USD amount, for display."""
     if isinstance(value, dict):

@@ -83,7 +83,8 @@ class Tray(QObject):
         self.menu.clear()
         connected = self._link.connected
         status = self._link.status or {}
-        heading = self.menu.addAction(self.headline.text)
+        title = self.headline.text
+        heading = self.menu.addAction(title if len(title) <= 60 else title[:59] + "…")
         heading.setEnabled(False)
         self.menu.addSeparator()
         if self._controller.paused_all:

@@ -9,14 +9,13 @@ list when a reading hints at a newcomer on the GPU, and the words the API shows.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from desktop.guard.activity import ActivityGuard
 from desktop.guard.arbiter import user_decision
-from desktop.guard.gpu_use import GpuUseWatch
+from desktop.guard.gpu_use import ProcessLooks
 from desktop.guard.schedule import ScheduleError, ScheduleGuard
 from desktop.guard.thermal import ThermalGuard, ThermalState
 from desktop.hardware.gpu import PermissionRequired
@@ -36,7 +35,6 @@ if TYPE_CHECKING:  # the guard loop's parts (they import this module)
     from desktop.worker.power import PowerKeeper
 
 _REFUSALS = frozenset({"no_permission", "not_supported"})  # GpuError codes of a refused limit
-PROCESS_LIST_EVERY_S = 10.0  # the NVML process list is expensive: at most this often per GPU
 _WAITING = "Waiting for the first GPU reading."  # the thermal guard's reason before any
 LOCAL = "local"  # the network key of work no adapter declared (jobs run by hand)
 _SEVERITY = {"run": 0, "duty_cycle": 1, "pause": 2, "stop": 3, "kill": 4}
@@ -127,13 +125,7 @@ class GpuGuards:
         self.level = "run"  # the arbiter's level (duty_cycle slices into run and rest)
         self.duty_since = 0.0
         self.jobs_here = False  # a job of ours is on this GPU (as of the last evaluation)
-        self.processes: list[Any] | None = None
-        self.processes_at = -math.inf
-        self.processes_fresh = False
-        self.watch = GpuUseWatch()
-        self.look_now = False  # a reading asked for an early process list
-        self.early_lists = 0  # process lists fetched early (beyond the 10 s routine)
-        self.vram_used_mib: float | None = None
+        self.looks = ProcessLooks()  # its process lists: every 10 s, or early
         self.power_failed_w: float | None = None
         self.cool_since: float | None = None
         self.started = now
@@ -150,12 +142,9 @@ class GpuGuards:
             self.gap_s = gap if self.gap_s is None else 0.8 * self.gap_s + 0.2 * gap
         self.last_sample_ts = max(now, self.last_sample_ts or now)
         self.thermal_decision = self.thermal.observe(sample, now)
-        self.vram_used_mib = sample.vram_used_mib
-        ours = self.jobs_here and self.applied == "run"
-        if self.activity_policy.enabled and self.watch.observe(
-            sample.vram_used_mib, sample.gpu_util_pct, ours, now
-        ):
-            self.look_now = True
+        if self.activity_policy.enabled:
+            ours = self.jobs_here and self.applied == "run"
+            self.looks.observe(sample.vram_used_mib, sample.gpu_util_pct, ours, now)
         self._maybe_rebuild(now)
         st, p = self.thermal.state, self.thermal.policy
         cool = (
@@ -167,35 +156,6 @@ class GpuGuards:
         self.cool_since = (
             (self.cool_since if self.cool_since is not None else now) if cool else None
         )
-
-    def foreign_processes(
-        self,
-        fetch: Callable[[int], list[Any] | None],
-        ours: Callable[[], set[int]],
-        now: float,
-    ) -> dict[int, str] | None:
-        """pid → name of the processes on this GPU that are not ours; None when no new
-        list was looked at this round (the activity guard then keeps the last one).
-
-        A list is fetched every 10 s, and early when a reading asked for it (``look_now``).
-        """
-        routine = now - self.processes_at >= PROCESS_LIST_EVERY_S
-        if routine or self.look_now:
-            self.early_lists += 0 if routine else 1
-            self.look_now = False
-            fetched = fetch(self.info.index)
-            self.processes_at = now
-            self.watch.looked(self.vram_used_mib, now)
-            if fetched is not None:
-                self.processes, self.processes_fresh = list(fetched), True
-        if not self.processes_fresh:
-            return None
-        self.processes_fresh = False
-        found = {p.pid: p.name for p in self.processes or []}
-        if found:
-            mine = ours()
-            found = {pid: name for pid, name in found.items() if pid not in mine}
-        return found
 
     def check_stale(self, now: float) -> None:
         """No reading for 3 sample periods (10 s at least) counts as a failed read."""

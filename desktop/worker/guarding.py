@@ -31,19 +31,15 @@ from typing import Any
 
 from desktop.guard.activity import ActivityObservation
 from desktop.guard.activity_probe import probe_fullscreen, probe_idle_seconds, probe_processes
+from desktop.guard.gpu_use import PROCESS_LIST_EVERY_S
 from desktop.model import Event, GpuInfo, GpuSample
 from desktop.worker import guard_settings as gs
 from desktop.worker.guard_actions import GuardActions, GuardActionsImpl
-from desktop.worker.guard_gpu import PROCESS_LIST_EVERY_S, GpuGuards, GuardReads
+from desktop.worker.guard_gpu import GpuGuards, GuardReads
 from desktop.worker.guard_plan import Planner, Shared, safe
 from desktop.worker.guard_settings import UserInputs
-from desktop.worker.power import (
-    STATE_FILE,
-    GuardLifecycle,
-    PowerKeeper,
-    PowerRestarts,
-    can_set_power_limits,
-)
+from desktop.worker.power import STATE_FILE, GuardLifecycle, PowerKeeper, PowerRestarts
+from desktop.worker.power import can_set_power_limits as can_set_power_limits
 
 __all__ = [
     "GuardActions",
@@ -209,7 +205,7 @@ class GuardLoop(UserInputs, PowerRestarts, GuardReads):
         with self._lock:
             g = self._gpus.get(gpu)
             if g is not None:
-                g.processes, g.processes_fresh, g.processes_at = list(processes), True, self.clock()
+                g.looks.handed(processes, self.clock())
 
     # --- the periodic round ------------------------------------------------------------
 
@@ -237,10 +233,10 @@ class GuardLoop(UserInputs, PowerRestarts, GuardReads):
 
     def _observe_activity(self, g: GpuGuards, now: float) -> None:
         """The activity guard's round: the last probes and, when due, the process list."""
-        listed = None
+        listed, acts = None, self.actions
         if self._values.get("gaming.enabled", True):
-            fetch = lambda gpu: safe(lambda: self.actions.gpu_processes(gpu), None)  # noqa: E731
-            listed = g.foreign_processes(fetch, lambda: safe(self.actions.our_pids, set()), now)
+            fetch = lambda: safe(lambda: acts.gpu_processes(g.info.index), None)  # noqa: E731
+            listed = g.looks.foreign(fetch, lambda: safe(acts.our_pids, set()), now)
         observation = replace(self._seen, gpu_processes=listed)
         with self._lock:
             g.activity_decision = g.activity.observe(observation, now)
@@ -287,8 +283,10 @@ class GuardLoop(UserInputs, PowerRestarts, GuardReads):
         g = self._gpus.get(gpu)
         if g is None:
             return
-        if g.look_now and not looked:  # a reading hinted at a newcomer on the GPU
-            log.debug("guard: GPU %s: an early look at its processes: %s", gpu, g.watch.reason)
+        if g.looks.look_now and not looked:  # a reading hinted at a newcomer on the GPU
+            log.debug(
+                "guard: GPU %s: an early look at its processes: %s", gpu, g.looks.watch.reason
+            )
             self._observe_activity(g, now)
         self._plan.evaluate(g, now, lambda: self._stopping)
 

@@ -259,6 +259,7 @@ def build(
         credit=supervisor.credit,
         demo_speed=_env_float("RIGPILOT_DEMO_SPEED", sim_speed),
         demo_image=demo_image,
+        check_job=jobs.check,
     )
     supervisor.adapters.update(registry.create_all(context))
     for network in supervisor.adapters:  # made now: the ledger thread reads them from the start

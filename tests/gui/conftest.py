@@ -84,6 +84,8 @@ def start_worker(rigpilot_home: Path) -> Iterator[Callable[..., GuiWorker]]:
         while True:
             try:
                 worker.status()
+                # A program named like a game on the test machine must not pause the work.
+                worker.client.patch_settings({"gaming.enabled": False})
                 return worker
             except IpcError:
                 pass

@@ -79,7 +79,7 @@ def test_hot_wins_over_a_user_pause_and_a_game_pause_reads_as_paused() -> None:
     assert describe(hot, connected=True, now=NOW).state == RigState.HOT
     game = status(gpus=[gpu(50, "stop", "activity", reason="Cyberpunk 2077 is running")])
     h = describe(game, connected=True, now=NOW)
-    assert h.text == "Paused while you use the GPU: Cyberpunk 2077 is running"
+    assert (h.text, h.detail) == ("Paused while you use the GPU", "Cyberpunk 2077 is running")
 
 
 def test_errors_carry_their_fix() -> None:

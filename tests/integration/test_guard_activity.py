@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from desktop.jobs.runner import GpuSlot
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.jobs.spec import HostLimits, SpecRefused
 from desktop.ledger import Ledger
-from desktop.model import Event, ExitReason, GpuSample, JobState
+from desktop.model import Event, ExitReason, JobState
 from desktop.settings import Settings
 from desktop.worker.guarding import PROCESS_LIST_EVERY_S, GuardActionsImpl, GuardLoop
 from desktop.worker.jobs_service import JobService
@@ -40,32 +40,9 @@ IMAGE = "demo/job:1"
 STOP_WITHIN_S = 5.0  # issue 6: a game, or a program on the GPU, stops work within 5 s
 
 
-class CardWithPrograms(SimulatedBackend):
-    """The simulated card, whose readings count the VRAM other programs hold on it (as a
-    real card's do; the simulator itself counts only our job's)."""
-
-    def __init__(self, profiles: list[str]) -> None:
-        super().__init__(profiles)
-        self.programs: dict[tuple[int, int], float] = {}
-
-    def add_process(self, index: int, process: GpuProcess) -> None:
-        super().add_process(index, process)
-        self.programs[(index, process.pid)] = process.used_vram_mib or 0.0
-
-    def remove_process(self, index: int, pid: int) -> None:
-        super().remove_process(index, pid)
-        self.programs.pop((index, pid), None)
-
-    def sample(self, index: int) -> GpuSample:
-        reading = super().sample(index)
-        extra = sum(mib for (gpu, _), mib in self.programs.items() if gpu == index)
-        used = min(reading.vram_total_mib or 0.0, (reading.vram_used_mib or 0.0) + extra)
-        return replace(reading, vram_used_mib=used)
-
-
 @dataclass
 class Rig:
-    backend: CardWithPrograms
+    backend: SimulatedBackend
     jobs: JobService
     guard: GuardLoop
     events: list[Event]
@@ -85,7 +62,7 @@ class Rig:
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
-    backend = CardWithPrograms(["warm"])
+    backend = SimulatedBackend(["warm"])
     ledger = Ledger.open(tmp_path / "ledger.sqlite")
     events: list[Event] = []
     slots = [GpuSlot(i.index, i.uuid, simulated=True) for i in backend.devices()]

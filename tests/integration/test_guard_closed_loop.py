@@ -69,6 +69,16 @@ class FullLoadJob:
         self.frozen = False
         self._load()
 
+    def rest_gpu(self, gpu: int, reason: str) -> None:
+        self.calls.append("rest_gpu")
+        self.frozen = True
+        self._load()
+
+    def wake_gpu(self, gpu: int, reason: str) -> None:
+        self.calls.append("wake_gpu")
+        self.frozen = False
+        self._load()
+
     def stop_gpu(self, gpu: int, reason: str) -> None:
         self.calls.append("stop_gpu")
         self.alive = False
@@ -81,6 +91,9 @@ class FullLoadJob:
 
     def pause_network(self, network: str, reason: str) -> None:
         self.calls.append("pause_network")
+
+    def stop_network_now(self, network: str, reason: str) -> None:
+        self.calls.append("stop_network_now")
 
     def resume_network(self, network: str, reason: str) -> None:
         self.calls.append("resume_network")
@@ -167,7 +180,7 @@ def test_hot_card_without_the_power_privilege_is_duty_cycled(can_set: bool) -> N
     run = run_loop("hot", requires_privilege=True, can_set=can_set)
     assert run.peak <= pause_limit(run) + 2, run.kinds()
     assert "guard.duty_cycle" in run.kinds()
-    assert run.actions.calls.count("pause_gpu") > 5 and run.actions.alive
+    assert run.actions.calls.count("rest_gpu") > 5 and run.actions.alive
     if can_set:  # the refusal is reported once, with the fix
         [error] = [e for e in run.events if e.kind == "guard.error"]
         assert "administrator" in error.message
@@ -214,8 +227,10 @@ def test_the_loop_closes_through_the_real_job_service(tmp_path: Path) -> None:
     ledger.close()
     assert peak <= pause_limit_of(guard) + 2
     assert {JobState.RUNNING, JobState.PAUSED} <= states  # the duty cycle froze and thawed it
-    paused = [e for e in events if e.kind == "job.paused"]
-    assert paused and "resting" in paused[0].message
+    kinds = [e.kind for e in events]
+    # ... quietly: the duty cycle is announced (and each change of its duty), not each rest
+    assert "guard.duty_cycle" in kinds and kinds.count("guard.duty_cycle") < 10
+    assert "job.paused" not in kinds and "job.resumed" not in kinds, kinds
 
 
 def pause_limit_of(guard: GuardLoop) -> float:

@@ -8,7 +8,12 @@ guard costs the worker.
   no longer running (SIGKILL, no grace period);
 - ``on_sample_us``: what one sample costs the event loop (the thermal guard and a wake-up;
   everything else runs on the guard thread);
-- ``tick_ms``: one activity round (psutil process names, the schedule, the arbiter).
+- ``tick_ms``: one activity round (psutil process names, the schedule, the arbiter);
+- ``process_lists_per_10s_steady``: NVML process lists the guard takes per 10 s per GPU
+  while nothing changes (issue 3: at most 1), and ``early_process_lists_per_program``, the
+  extra lists one program starting on the GPU costs (early looks, at most one per 3 s);
+- ``gpu_program_stop_s``: from a program starting on the GPU to our job stopped, on a
+  scripted card read every 2 s (issue 6: within 5 s).
 
 It needs the engine in DOCKER_HOST and the test image (tests/services.sh starts both);
 ``python tests/perf/guard_perf.py`` prints the figures.
@@ -25,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from desktop.hardware.gpu import GpuProcess
 from desktop.hardware.simulated import SimulatedBackend
 from desktop.jobs.docker_runner import DockerRunner, connect, reap
 from desktop.jobs.runner import GpuSlot
@@ -135,6 +141,66 @@ class _NoActions:
         return lambda *args: results.get(name, [] if name == "gpu_processes" else None)
 
 
+class _ScriptedCard(_NoActions):
+    """GuardActions over a scripted card: our job (pid 11, 3 GiB, full load) until the
+    guard stops it, and from ``program_at`` another program (2 GiB)."""
+
+    def __init__(self, clock: Callable[[], float], program_at: float) -> None:
+        self.clock, self.program_at = clock, program_at
+        self.lists: list[float] = []  # when each process list was taken
+        self.stopped_at: float | None = None
+
+    @property
+    def program(self) -> bool:
+        return self.clock() >= self.program_at
+
+    def gpu_processes(self, gpu: int) -> list[GpuProcess]:
+        self.lists.append(self.clock())
+        ours = [GpuProcess(11, 3072.0, "python")] if self.stopped_at is None else []
+        return ours + ([GpuProcess(4242, 2048.0, "blender")] if self.program else [])
+
+    def our_pids(self) -> set[int]:
+        return {11}
+
+    def job_running(self, gpu: int) -> dict[str, bool]:
+        return {"local": True} if self.stopped_at is None else {}
+
+    def stop_gpu(self, gpu: int, reason: str) -> None:
+        self.stopped_at = self.stopped_at or self.clock()
+
+    def reading(self, backend: SimulatedBackend, ts: float) -> GpuSample:
+        job = self.stopped_at is None
+        vram = 900.0 + 3072.0 * job + 2048.0 * self.program
+        util = 100.0 if job or self.program else 0.0
+        return GpuSample(**{**_sample(backend, ts, 60.0).to_json(), "vram_used_mib": vram,
+                            "gpu_util_pct": util})  # fmt: skip
+
+
+def process_lists(program_at_s: float = 601.0, after_s: float = 120.0) -> dict[str, float]:
+    """Scripted: a reading and a guard round every 2 s (simulated time, inline guard);
+    ten steady minutes, then a program starts on the GPU (between two readings)."""
+    backend = SimulatedBackend(["warm"])
+    now = [1e9]
+    card = _ScriptedCard(lambda: now[0], now[0] + program_at_s)
+    guard = GuardLoop(backend.devices(), Settings().get, card, lambda e: None,
+                      lambda: now[0], True, probes=QUIET, inline=True)  # fmt: skip
+    guard.start()
+    start, early_before = now[0], 0
+    while now[0] < card.program_at + after_s:
+        now[0] += SAMPLE_PERIOD_S
+        guard.on_sample(card.reading(backend, now[0]))
+        guard.tick()
+        if now[0] < card.program_at:
+            early_before = guard._gpus[0].looks.early  # noqa: SLF001 - the loop's own count
+    warm_up = start + 20  # the first readings look before the first round knows our job
+    steady = [t for t in card.lists if warm_up <= t < card.program_at]
+    return {
+        "steady": len(steady) / ((card.program_at - warm_up) / 10),
+        "early": float(guard._gpus[0].looks.early - early_before),  # noqa: SLF001
+        "stop_s": (card.stopped_at or float("inf")) - card.program_at,
+    }
+
+
 def measure() -> dict[str, dict[str, Any]]:
     image = os.environ.get("RIGPILOT_TEST_IMAGE", "rigpilot-test/busybox:latest")
     client = connect()
@@ -160,6 +226,29 @@ def measure() -> dict[str, dict[str, Any]]:
         },  # fmt: skip
         "on_sample_us": {"value": on_sample_cost_us(), "unit": "µs", "target": "< 200"},
         "tick_ms": {"value": tick_cost_ms(), "unit": "ms", "target": "< 50"},
+        **process_list_figures(),
+    }
+
+
+def process_list_figures() -> dict[str, dict[str, Any]]:
+    """The process-list figures alone (no Docker needed)."""
+    lists = process_lists()
+    return {
+        "process_lists_per_10s_steady": {
+            "value": lists["steady"],
+            "unit": "lists per 10 s per GPU",
+            "target": "<= 1",
+        },
+        "early_process_lists_per_program": {
+            "value": lists["early"],
+            "unit": "extra lists",
+            "target": "<= 2 (at most one per 3 s)",
+        },
+        "gpu_program_stop_s": {
+            "value": lists["stop_s"],
+            "unit": "s (2 s readings)",
+            "target": "< 5",
+        },
     }
 
 

@@ -263,9 +263,11 @@ def test_processes_show_the_job_and_added_processes() -> None:
     assert procs[777].name == "game.exe"
     job = next(p for p in procs.values() if p.pid != 777)
     assert job.used_vram_mib == 4000
-    assert sim.sample(0).vram_used_mib == pytest.approx(4350)
+    # desktop 350 + the job's 4000 + the game's 1200: other programs count, as on a real card
+    assert sim.sample(0).vram_used_mib == pytest.approx(5550)
     sim.remove_process(0, 777)
     assert 777 not in {p.pid for p in sim.processes(0)}
+    assert sim.sample(0).vram_used_mib == pytest.approx(4350)
 
 
 def test_bad_inputs_are_refused_clearly() -> None:

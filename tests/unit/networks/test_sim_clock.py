@@ -105,9 +105,8 @@ def test_uptime_after_interruptions_in_sim_time_matches_the_hand_count(
     ],
 )
 def test_polls_come_sooner_when_time_runs_fast(
-    clock_s: float, real_s: float, wait: float, memory_keyring: MemoryKeyring
+    clock_s: float, real_s: float, wait: float, ledger: Ledger, memory_keyring: MemoryKeyring
 ) -> None:
-    sup = Supervisor(
-        {}, Any, SecretStore(backend=memory_keyring), lambda e: None, poll_interval_s=2.0
-    )
+    secrets = SecretStore(backend=memory_keyring)
+    sup = Supervisor({}, ledger, secrets, lambda e: None, poll_interval_s=2.0)
     assert sup.poll_wait(clock_s, real_s) == pytest.approx(wait)

@@ -381,7 +381,7 @@ def test_steady_readings_keep_the_lists_at_one_per_10_s(tmp_path: Path) -> None:
     rig = Rig(tmp_path, actions)
     rig.tick(150)  # 300 s with our job at a steady 4 GB, 100 % busy
     assert actions.lists == 30 and actions.calls == []
-    assert rig.guard._gpus[0].early_lists == 0  # noqa: SLF001 - the loop's own count
+    assert rig.guard._gpus[0].looks.early == 0  # noqa: SLF001 - the loop's own count
 
 
 def test_a_busy_gpu_with_none_of_our_work_is_looked_at_once(tmp_path: Path) -> None:
@@ -393,7 +393,7 @@ def test_a_busy_gpu_with_none_of_our_work_is_looked_at_once(tmp_path: Path) -> N
     rig.feed(60, 1, util=95.0)  # 4 s after the list: busy, and not with our work
     assert actions.lists == 2
     rig.feed(60, 30, util=95.0)  # still busy: the routine lists only, no more early looks
-    assert actions.lists == 2 and rig.guard._gpus[0].early_lists == 1  # noqa: SLF001
+    assert actions.lists == 2 and rig.guard._gpus[0].looks.early == 1  # noqa: SLF001
     rig.tick(5, core=None)  # (the routine comes with the ticks)
     assert actions.lists == 3
 
