@@ -86,7 +86,7 @@ run() {  # run NAME COMMAND...: run a check, remember a failure, go on with the 
 
 run "ruff" .venv/bin/ruff check desktop tests
 run "mypy" .venv/bin/mypy
-run "import-linter" .venv/bin/lint-imports
+run "import-linter" .venv/bin/lint-imports --no-cache
 run "pytest unit" .venv/bin/pytest -q tests/unit
 run "packages (PyInstaller bundle, tarball, .deb)" installers/build_linux.sh
 export RIGPILOT_BUILD_BUNDLE=1

@@ -45,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the app with a simulated GPU and the practice network (no GPU needed)",
     )
+    app = parser.add_argument_group("app options (no COMMAND: they open the desktop app)")
+    app.add_argument(
+        "--simulate",
+        metavar="PROFILES",
+        help="run the app's worker on simulated GPUs: cool, warm, hot, broken-fan (e.g. warm,hot)",
+    )
+    app.add_argument(
+        "--sim-speed", metavar="N", type=float, help="simulated seconds per real second"
+    )
+    app.add_argument(
+        "--minimized", action="store_true", help="start in the tray (used when starting at sign-in)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
         module.register(subparsers)

@@ -10,6 +10,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from desktop.cli._table import money, money_decimals
+
 MORNING_HOUR = 6
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 MAX_DURATION_S = 366 * 86400
@@ -158,7 +160,8 @@ def status_text(status: dict[str, Any], now: float | None = None) -> str:
     networks = status.get("networks") or []
     if networks:
         summary = ", ".join(
-            f"{n.get('display_name') or n.get('network')}: {n.get('state')}"
+            f"{n.get('display_name') or n.get('network')}: "
+            + str(n.get("state") or "unknown").replace("_", " ")
             + (" (paused)" if n.get("paused") else "")
             for n in networks
         )
@@ -171,7 +174,12 @@ def status_text(status: dict[str, Any], now: float | None = None) -> str:
         lines.append(f"Jobs running: {status['jobs_running']}")
     today = status.get("earnings_today")
     if isinstance(today, dict) and today.get("net_usd") is not None:
-        lines.append(f"Earned today: ${today['net_usd']} after electricity")
+        gross, net = today.get("gross_usd"), today["net_usd"]
+        places = money_decimals([gross, net])
+        lines.append(
+            f"Earned today: {money(gross, decimals=places)} gross, "
+            f"{money(net, decimals=places)} after electricity"
+        )
     for warning in status.get("settings_warnings") or []:
         lines.append(f"Settings warning: {warning}")
     return "\n".join(lines)

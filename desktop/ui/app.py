@@ -81,7 +81,11 @@ class RigPilotApp(QObject):
             from desktop.ui.pages import install_pages
 
             prefs = None if self.options.demo else self.prefs
-            return install_pages(self.window, WorkerClient(self.paths), prefs)
+            installed = install_pages(self.window, WorkerClient(self.paths), prefs)
+            corner = self.window.tabs.cornerWidget()
+            if corner is not None:
+                corner.show()  # a corner widget added to a visible QTabWidget starts hidden
+            return installed
         except Exception:  # the dashboard must open even if an extra page is broken
             log.exception("the Networks and Settings pages could not be added")
             return None

@@ -199,6 +199,12 @@ class JobsView(QWidget):
         count = self.running.rowCount()
         self.running_label.setText(f"Running now ({count})" if count else "Nothing running now")
         self.running_table.setVisible(bool(count))
+        rows = min(count, 6)  # a few running jobs: no tall empty table above the history
+        self.running_table.setMaximumHeight(
+            self.running_table.horizontalHeader().height()
+            + rows * self.running_table.verticalHeader().defaultSectionSize()
+            + 4
+        )
         self.stack.setCurrentIndex(1)
 
     def _on_error(self, exc: Exception) -> None:

@@ -31,6 +31,12 @@ FLUSH_EVERY_S = 10.0  # samples reach the ledger in batches: one commit per 10 s
 MAINTAIN_EVERY_S = 300.0  # rollups and retention
 
 
+def _with_pay(record: JobRecord, stored: JobRecord | None) -> JobRecord:
+    if stored is not None and stored.pay is not None and record.pay is None:
+        return replace(record, pay=stored.pay)  # credited since it ended
+    return record
+
+
 class JobsAdapter:
     """``JobsPort`` over a :class:`JobService` (refusals become 422 with their code)."""
 
@@ -39,8 +45,19 @@ class JobsAdapter:
 
     async def list_jobs(self, limit: int, state: str | None) -> list[dict[str, Any]]:
         wanted = _job_state(state)
-        records = await asyncio.to_thread(self.service.list, wanted, limit)
+        records = await asyncio.to_thread(self._list, wanted, limit)
         return [r.to_json() for r in records]
+
+    def _list(self, state: JobState | None, limit: int) -> list[JobRecord]:
+        """This session's jobs first, then the ledger's history (earlier sessions too),
+        each with the pay credited to it since it ended (the network credits it later)."""
+        live = self.service.list(state, limit)
+        stored = {r.job_id: r for r in self.service.ledger.jobs(limit, state)}
+        merged = [_with_pay(r, stored.get(r.job_id)) for r in live]
+        seen = {r.job_id for r in live}
+        older = [r for r in stored.values() if r.job_id not in seen]
+        older.sort(key=lambda r: r.created_ts, reverse=True)
+        return (merged + older)[:limit]
 
     async def get_job(self, job_id: str) -> dict[str, Any]:
         found = await asyncio.to_thread(self._get, job_id)
@@ -53,9 +70,7 @@ class JobsAdapter:
         record = self.service.get(job_id)
         if record is None:
             return None
-        stored = self.service.ledger.job(job_id)
-        if stored is not None and stored.pay is not None and record.pay is None:
-            record = replace(record, pay=stored.pay)  # credited since it ended
+        record = _with_pay(record, self.service.ledger.job(job_id))
         return record, self.service.logs_tail(job_id)
 
     async def submit(self, spec: dict[str, Any]) -> dict[str, Any]:

@@ -54,6 +54,10 @@ class JobLedger(Protocol):
         """The job's row, or None."""
         ...
 
+    def jobs(self, limit: int = 50, state: JobState | None = None) -> list[JobRecord]:
+        """The newest jobs' rows (the history the API lists after this session's jobs)."""
+        ...
+
     def mark_interrupted(self, job_id: str) -> bool:
         """Atomically: if the job is still STARTING/RUNNING/PAUSED, make it INTERRUPTED
         (exit_reason interrupted, ended now, transition recorded) and return True; else

@@ -318,3 +318,13 @@ def test_the_theme_setting_switches_palettes_and_chart_colours(
         assert rig.theme is expected
         background = rig.window.dashboard.temp_chart.plot.backgroundBrush().color().name()
         assert background == expected.card
+
+
+def test_the_pages_corner_button_is_shown_with_the_extra_tabs(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    start_worker("--simulate", "warm")
+    rig = open_app()
+    corner = rig.window.tabs.cornerWidget()
+    assert corner is not None
+    qtbot.waitUntil(corner.isVisible, timeout=2000)

@@ -102,6 +102,8 @@ def test_the_practice_network_runs_end_to_end(
     (job_id,) = ledger_rows(worker, paid)[0]
     shown = json.loads(worker.cli("job", "show", job_id, "--json").stdout)["job"]
     assert shown["network"] == "demo" and shown["pay"]["unit"] == "DEMO"
+    listed = {j["job_id"]: j for j in worker.client.jobs()["jobs"]}
+    assert listed[job_id]["pay"]["unit"] == "DEMO", "the job list shows the pay credited"
     status = worker.client.status()
     assert [n["state"] for n in status["networks"] if n["network"] == "demo"] != ["not_enrolled"]
     assert Decimal(status["earnings_today"]["gross_usd"]) > 0

@@ -139,7 +139,8 @@ class TimeChart(QWidget):
             if dense != entry.dense:
                 entry.dense = dense
                 self._style_curve(key)
-            curve.setData(x, y, connect="finite")
+            finite = bool(np.isfinite(y).all())  # gaps only where a reading is missing
+            curve.setData(x, y, connect="all" if finite else "finite", skipFiniteCheck=finite)
             curve.show()
         self._update_header()
 

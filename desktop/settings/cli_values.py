@@ -1,0 +1,51 @@
+"""Text typed after ``rigpilot settings set KEY`` turned into the JSON value ``patch`` takes.
+
+Why apart from the store: only the CLI types settings as text; the GUI and the API send JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from desktop.settings.schema import FIELDS, unknown_key_error
+
+
+def parse_cli_value(key: str, text: str) -> Any:
+    """Turn ``rigpilot settings set KEY VALUE`` text into a JSON value for ``patch``.
+
+    Text that does not parse is returned as is, so that ``patch`` refuses it with the same
+    message the GUI and the API give ("... must be a number from 55 to 100 °C (got 'hot')").
+    """
+    field = FIELDS.get(key)
+    if field is None:
+        raise unknown_key_error(key)
+    raw = text.strip()
+    low = raw.lower()
+    if field.nullable and low in ("null", "none", "auto", "default"):
+        return None
+    if field.kind == "number":
+        try:
+            return int(raw) if re.fullmatch(r"[+-]?\d{1,18}", raw) else float(raw)
+        except ValueError:
+            return text
+    if field.kind == "bool":
+        return {
+            "true": True,
+            "yes": True,
+            "on": True,
+            "1": True,
+            "false": False,
+            "no": False,
+            "off": False,
+            "0": False,
+        }.get(low, text)
+    if field.kind in ("names", "images", "windows") or raw.startswith('"'):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            if field.kind in ("names", "images"):  # a convenience: game1.exe,game2.exe
+                return [part.strip() for part in raw.split(",") if part.strip()]
+            return text
+    return raw

@@ -1,0 +1,164 @@
+"""One setting's declaration and the rules its value must follow, whatever its kind.
+
+Why: a typo in a thermal limit must never become a silently wrong limit, so every value that
+comes in (file, GUI, API, CLI) passes ``Field.check``, which returns the canonical form or a
+SettingsError whose message names the field and the allowed range.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.settings.errors import SettingsError, num, show_value
+
+_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+# A Docker image reference as typed: [host[:port]/]name[:tag][@sha256:digest].
+_IMAGE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its type, default, bounds and the help sentence shown next to it."""
+
+    key: str
+    kind: str  # number | bool | choice | currency | names | images | windows
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    nullable: bool = False
+    null_means: str = ""
+    choices: tuple[str, ...] = ()
+
+    def allowed(self) -> str:
+        """What the field accepts, in words (also the ``allowed`` of its errors)."""
+        unit = f" {self.unit}" if self.unit else ""
+        text = {
+            "number": f"a number from {num(self.minimum or 0)} to {num(self.maximum or 0)}{unit}",
+            "bool": "true or false",
+            "choice": "one of " + ", ".join(self.choices),
+            "currency": "a 3-letter currency code such as USD or EUR",
+            "names": "a list of up to 200 program names, each 1 to 100 characters",
+            "images": "a list of up to 100 local Docker image names such as busybox:1.36",
+            "windows": 'a list of {"days": [0-6, Monday = 0], "start": "HH:MM", "end": "HH:MM"}',
+        }[self.kind]
+        return f"{text}, or null {self.null_means}".rstrip() if self.nullable else text
+
+    def error(self, value: Any, detail: str = "") -> SettingsError:
+        got = f" ({detail})" if detail else f" (got {show_value(value)})"
+        return SettingsError(self.key, f"{self.key} must be {self.allowed()}{got}", self.allowed())
+
+    def check(self, value: Any) -> Any:
+        """Return the canonical form of ``value`` or raise SettingsError."""
+        if value is None:
+            if self.nullable:
+                return None
+            raise self.error(value)
+        if self.kind == "number":
+            low, high = self.minimum or 0.0, self.maximum or 0.0
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not low <= value <= high:  # NaN and infinities fail the range too
+                raise self.error(value)
+            return value
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise self.error(value)
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise self.error(value)
+            return value
+        if self.kind == "currency":
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+                raise self.error(value)
+            return value.strip().upper()
+        if self.kind == "names":
+            return self._check_names(value)
+        if self.kind == "images":
+            return self._check_images(value)
+        return [self._check_window(i, w) for i, w in enumerate(self._as_list(value, 100), 1)]
+
+    def _as_list(self, value: Any, limit: int) -> list[Any]:
+        if not isinstance(value, list | tuple):
+            raise self.error(value)
+        if len(value) > limit:
+            raise self.error(value, f"got {len(value)} items")
+        return list(value)
+
+    def _check_names(self, value: Any) -> list[str]:
+        names: list[str] = []
+        for i, name in enumerate(self._as_list(value, 200), 1):
+            if not isinstance(name, str):
+                raise self.error(value, f"item {i} is {show_value(name)}, not text")
+            name = name.strip()
+            if not 1 <= len(name) <= 100 or any(ord(c) < 32 for c in name):
+                raise self.error(value, f"item {i} is {show_value(name)}")
+            if name not in names:
+                names.append(name)
+        return names
+
+    def _check_images(self, value: Any) -> list[str]:
+        images: list[str] = []
+        for i, image in enumerate(self._as_list(value, 100), 1):
+            if not isinstance(image, str):
+                raise self.error(value, f"item {i} is {show_value(image)}, not text")
+            image = image.strip()
+            if not _IMAGE_REF.match(image):
+                raise self.error(value, f"item {i} is {show_value(image)}, not an image name")
+            if image not in images:
+                images.append(image)
+        return images
+
+    def _check_window(self, index: int, window: Any) -> dict[str, Any]:
+        def bad(detail: str) -> SettingsError:
+            return SettingsError(self.key, f"{self.key}, window {index}: {detail}", self.allowed())
+
+        if not isinstance(window, Mapping) or set(window) != {"days", "start", "end"}:
+            raise bad('it needs exactly the keys "days", "start" and "end"')
+        days = window["days"]
+        if (
+            not isinstance(days, list | tuple)
+            or not days
+            or any(not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= 6 for d in days)
+        ):
+            raise bad(
+                f"days must be a non-empty list of 0 to 6, Monday = 0 (got {show_value(days)})"
+            )
+        for part in ("start", "end"):
+            text = window[part]
+            if (
+                not isinstance(text, str)
+                or not _TIME.match(text)
+                or (text > "24:00" or (part == "start" and text == "24:00"))
+            ):
+                raise bad(f"{part} must be a time HH:MM such as 08:30 (got {show_value(text)})")
+        if window["start"] == window["end"]:
+            raise bad("start and end are the same time; the window would be empty")
+        return {"days": sorted(set(days)), "start": window["start"], "end": window["end"]}
+
+    def schema(self) -> dict[str, Any]:
+        kinds = {
+            "number": "number",
+            "bool": "boolean",
+            "choice": "string",
+            "currency": "string",
+            "names": "list[string]",
+            "images": "list[string]",
+            "windows": "list[window]",
+        }
+        return {
+            "type": kinds[self.kind],
+            "default": copy.deepcopy(self.default),
+            "min": self.minimum,
+            "max": self.maximum,
+            "choices": list(self.choices) or None,
+            "nullable": self.nullable,
+            "unit": self.unit,
+            "help": self.help,
+            "allowed": self.allowed(),
+        }

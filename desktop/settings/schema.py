@@ -1,0 +1,71 @@
+"""The settings schema: every key with its type, default, range and help sentence.
+
+Why one table: the worker validates against it, the API serves it (``schema_json``) and the
+GUI builds its forms from that, so a new setting is one line here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from desktop.settings.errors import SettingsError
+from desktop.settings.field import Field
+
+SCHEMA_VERSION = 1
+
+_CARD = "to derive it from the card"
+_NOCAP = "for no cap"
+# fmt: off
+FIELDS: dict[str, Field] = {f.key: f for f in (
+    Field("sampling.interval_s", "number", 2, "How often the GPU is read; faster costs a little "
+          "CPU and does not make the guard safer.", 1, 5, "s"),
+    Field("thermal.soft_limit_c", "number", None, "Core temperature at which RigPilot eases the "
+          "load (duty cycle or lower power).", 50, 95, "°C", True, _CARD),
+    Field("thermal.pause_limit_c", "number", None, "Core temperature at which work pauses until "
+          "the card cools down.", 55, 100, "°C", True, _CARD),
+    Field("thermal.resume_limit_c", "number", None, "Work resumes only once the core is this "
+          "cool; keep it well below the pause limit.", 40, 90, "°C", True, _CARD),
+    Field("thermal.cooldown_s", "number", 120, "Minimum time paused after a heat pause.",
+          30, 3600, "s"),
+    Field("thermal.memory_pause_limit_c", "number", None, "VRAM temperature that pauses work "
+          "(only where the driver reports it).", 70, 110, "°C", True, _CARD),
+    Field("thermal.user_power_limit_w", "number", None, "A power cap you choose for work; "
+          "RigPilot never raises the card's own limit.", 1, 1000, "W", True, _NOCAP),
+    Field("gaming.enabled", "bool", True, "Stop work when one of your games starts."),
+    Field("gaming.games", "names", [], "Program names that count as games, besides the ones "
+          "RigPilot recognises."),
+    Field("gaming.quiet_period_s", "number", 300, "How long after a game closes before work "
+          "resumes.", 0, 3600, "s"),
+    Field("gaming.idle_only", "bool", False, "Only work while you are away from the computer."),
+    Field("gaming.idle_after_s", "number", 600, "How long without keyboard or mouse counts as "
+          "away.", 60, 7200, "s"),
+    Field("schedule.enabled", "bool", False, "Only work inside the schedule windows."),
+    Field("schedule.windows", "windows", [], "Weekly time windows when work is allowed; an end "
+          "before the start runs past midnight."),
+    Field("electricity.price_per_kwh", "number", 0.15, "What you pay per kWh, to show earnings "
+          "after electricity.", 0, 5, "per kWh"),
+    Field("electricity.currency", "currency", "USD", "Currency of the electricity price."),
+    Field("electricity.system_overhead_w", "number", 60, "Extra power the rest of the computer "
+          "draws while the GPU works.", 0, 1000, "W"),
+    Field("jobs.allowed_local_images", "images", [], "Local Docker images (not pinned by "
+          "digest) that jobs may use; RigPilot never pulls them."),
+    Field("autostart", "bool", False, "Start RigPilot when you log in."),
+    Field("ui.theme", "choice", "system", "Colour theme of the app.",
+          choices=("system", "dark", "light")),
+    Field("notifications.enabled", "bool", True, "Show desktop notifications for pauses, "
+          "errors and earnings."),
+)}
+# fmt: on
+DEFAULTS: dict[str, Any] = {key: f.default for key, f in FIELDS.items()}
+
+
+def unknown_key_error(key: str) -> SettingsError:
+    close = difflib.get_close_matches(key, FIELDS, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return SettingsError(key, f"unknown setting {key!r}{hint}", ", ".join(FIELDS))
+
+
+def schema_json() -> dict[str, Any]:
+    """The schema for the API and the GUI's forms: {key: {type, default, min, max, ...}}."""
+    return {k: f.schema() for k, f in FIELDS.items()}

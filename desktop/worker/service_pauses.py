@@ -1,0 +1,105 @@
+"""The worker's event and pause routes: the user's pauses, their expiry, and the event feed.
+
+Why with the events: every pause and resume is announced on the bus, and a timed pause ends
+by itself through one timer at the earliest end (no polling while idle), then the work is
+made to follow the pauses again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from desktop.ipc.protocol import ApiError, PauseRequest
+from desktop.worker.pause import PauseEntry
+from desktop.worker.service_base import ServiceBase, log
+
+
+class PauseRoutes(ServiceBase):
+    """``GET /events``, ``POST /pause`` and ``POST /resume``."""
+
+    async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]:
+        if wait > 0 and not self.stopping:
+            found = await self.bus.wait_since(since, wait, limit)
+        else:
+            found = self.bus.since(since, limit)
+        return {"events": [e.to_json() for e in found], "last_seq": self.bus.last_seq}
+
+    async def pause(self, request: PauseRequest) -> dict[str, Any]:
+        if request.scope == "gpu":
+            self._check_gpu(request.gpu)
+        entry = self.pauses.pause(request)
+        until = f" until {_clock_text(entry.until_ts)}" if entry.until_ts else ""
+        why = f" ({entry.reason})" if entry.reason else ""
+        self.publish(
+            "user.pause",
+            f"Paused {entry.describe()}{until}{why}",
+            gpu_index=request.gpu,
+            network=request.network,
+            data=entry.to_json(),
+        )
+        self._schedule_expiry()
+        await self._apply_pauses()
+        return {"paused": self.pauses.to_json()}
+
+    async def resume(self, request: PauseRequest) -> dict[str, Any]:
+        if request.scope != "all" and self.pauses.all_paused:
+            target = f"GPU {request.gpu}" if request.scope == "gpu" else request.network
+            raise ApiError(
+                "conflict",
+                f"all work is paused, so {target} cannot resume alone; resume everything "
+                "(`rigpilot resume`) and pause what should stay paused",
+                409,
+            )
+        for entry in self.pauses.resume(request):
+            self._announce_resume(entry, "by you")
+        self._schedule_expiry()
+        await self._apply_pauses()
+        return {"paused": self.pauses.to_json()}
+
+    async def _apply_pauses(self) -> None:
+        """Make the work follow the pauses (one change at a time, in order)."""
+        hook = self.parts.apply_pauses
+        if hook is None or self.stopping:
+            return
+        async with self._pause_lock:
+            try:
+                await hook(self.pauses)
+            except Exception:
+                log.exception("applying the pauses to the work failed")
+
+    def _announce_resume(self, entry: PauseEntry, how: str) -> None:
+        self.publish(
+            "user.resume",
+            f"Resumed {entry.describe()} ({how})",
+            gpu_index=int(entry.target) if entry.scope == "gpu" else None,
+            network=str(entry.target) if entry.scope == "network" else None,
+            data={**entry.to_json(), "how": how},
+        )
+
+    def _schedule_expiry(self) -> None:
+        """Arrange a wake-up at the earliest pause end (no polling while idle)."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        ends = [i["until_ts"] for i in self.pauses.to_json()["items"] if i["until_ts"]]
+        if ends:
+            delay = max(0.0, min(ends) - self.clock()) + 0.01
+            self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
+
+    def _expire(self) -> None:
+        self._expiry = None
+        for entry in self.pauses.expire():
+            self._announce_resume(entry, "the pause time is over")
+        self._schedule_expiry()
+        if self.parts.apply_pauses is not None:
+            task = asyncio.get_running_loop().create_task(self._apply_pauses())
+            self._tasks.add(task)  # a reference, so the task is not collected mid-way
+            task.add_done_callback(self._tasks.discard)
+
+
+def _clock_text(ts: float) -> str:
+    moment = datetime.fromtimestamp(ts)
+    today = datetime.now().date()
+    return moment.strftime("%H:%M" if moment.date() == today else "%a %H:%M")
