@@ -32,6 +32,7 @@ class EarningsChart(TimeChart):
         self._week: Curves = {}
         self._week_at = 0.0
         self._names: dict[str, str] = {}
+        self.sim_clock_shown = False  # the page sets it when the GPU charts run on sim time
         self._keys: list[str] = []
         self.set_y_floor(0.0)
         self.set_min_span(0.01)
@@ -86,7 +87,10 @@ class EarningsChart(TimeChart):
         for key in self._keys:
             if key not in curves:
                 self.set_series(key, np.empty(0), np.empty(0))
-        self.set_note("" if curves else "Nothing earned yet")
+        if not curves:
+            self.set_note("Nothing earned yet")
+        else:  # beside a simulated GPU's faster clock, say which clock money is on
+            self.set_note("On your clock" if self.sim_clock_shown else "")
         pad = (end - start) * 0.01
         self.set_window(start - pad, end + pad)
 

@@ -274,5 +274,6 @@ class DashboardPage(QWidget):
         )
         for chart in (self.temp_chart, self.power_chart):
             chart.set_window(start, end)
+        self.earn_chart.sim_clock_shown = SIM_NOTE in notes
         self.earn_chart.draw(self.range)
         fill_cards(self.cards, self._status, self._networks, self.gpu, self._buffers.get(self.gpu))
