@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop.atomic import atomic_write
+
 APP_ID = "rigpilot"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "RigPilot"
@@ -111,19 +113,10 @@ class XdgAutostart:
         )
 
     def enable(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text(self.entry(), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            raise AutostartError(f"could not write {self.path}: {exc.strerror or exc}") from exc
+        _write_entry(self.path, self.entry().encode("utf-8"))
 
     def disable(self) -> None:
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise AutostartError(f"could not remove {self.path}: {exc.strerror or exc}") from exc
+        _remove_entry(self.path)
 
     def is_enabled(self) -> bool:
         """On when our entry exists and is not switched off by the desktop (Hidden=true)."""
@@ -209,19 +202,10 @@ class MacLaunchAgent:
         }
 
     def enable(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_bytes(plistlib.dumps(self.plist()))
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            raise AutostartError(f"could not write {self.path}: {exc.strerror or exc}") from exc
+        _write_entry(self.path, plistlib.dumps(self.plist()))
 
     def disable(self) -> None:
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise AutostartError(f"could not remove {self.path}: {exc.strerror or exc}") from exc
+        _remove_entry(self.path)
 
     def is_enabled(self) -> bool:
         try:
@@ -259,3 +243,19 @@ def apply_setting(enabled: bool, autostart: Autostart | None = None) -> bool:
     else:
         target.disable()
     return True
+
+
+def _write_entry(path: Path, data: bytes) -> None:
+    """Write an autostart file atomically (a crash leaves the old entry or the new one)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, data, mode=0o644, keep_prev=False)
+    except OSError as exc:
+        raise AutostartError(f"could not write {path}: {exc.strerror or exc}") from exc
+
+
+def _remove_entry(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise AutostartError(f"could not remove {path}: {exc.strerror or exc}") from exc

@@ -9,9 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -28,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui import text
+from desktop.ui.table_model import DictRowsModel, Index
 from desktop.ui.theme import Theme
 
 MAX_EVENTS = 2000
@@ -35,11 +33,11 @@ COLUMNS = ("Time", "Severity", "What", "Message")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 FILTERS = (("All events", 0), ("Warnings and errors", 1), ("Errors only", 2))
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class EventsModel(QAbstractTableModel):
+class EventsModel(DictRowsModel):
     """Event JSON dicts, newest first, one per ``seq``."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,18 +60,8 @@ class EventsModel(QAbstractTableModel):
         self._seen = {int(e.get("seq", 0)) for e in self.events}
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.events)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+    def rows(self) -> list[dict[str, Any]]:
+        return self.events
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui import text
+from desktop.ui.table_model import DictRowsModel, Index
 from desktop.ui.worker_link import WorkerLink
 
 REFRESH_MS = 5000
@@ -39,11 +40,11 @@ STATE_WORDS = {
 }
 RUNNING = {"queued", "starting", "running", "paused"}
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class JobsModel(QAbstractTableModel):
+class JobsModel(DictRowsModel):
     """Rows are job JSON dicts (``JobRecord.to_json``); newest first."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,18 +57,8 @@ class JobsModel(QAbstractTableModel):
         self.jobs = sorted(jobs, key=lambda j: text.num(j.get("created_ts")) or 0.0, reverse=True)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.jobs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+    def rows(self) -> list[dict[str, Any]]:
+        return self.jobs
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
