@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop import clock
 from desktop.cli._status_format import duration_text
 from desktop.cli._table import table
 from desktop.ipc.client import ApiError, IpcError, WorkerClient
@@ -111,7 +112,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not records:
         _print(args, answer, "No jobs yet. Submit one with `rigpilot job run SPEC.json`.")
         return 0
-    now = time.time()
+    now = clock.now()
     rows = [
         [
             r.job_id,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from desktop import clock
 from desktop.cli import job as job_cli
 from desktop.cli import main
 from desktop.ipc.client import ApiError, WorkerNotRunning
@@ -168,6 +169,7 @@ def test_list_columns_stay_apart_and_fit_the_terminal(
     columns: int,
 ) -> None:
     monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setattr(clock, "now", lambda: 1.7e9 + 125)  # the running job ran 2 min
     client.answers[("GET", "/jobs")] = [
         {
             "jobs": [
