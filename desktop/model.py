@@ -241,6 +241,78 @@ class GuardDecision:
         return _jsonable(self)
 
 
+
+class HoldKind(enum.StrEnum):
+    """Why a GPU's work is held back; each kind has one owner that sets and lifts it."""
+
+    USER = "user"  # the user's pause (all work, one GPU or one network); lifted by resume
+    SCHEDULE = "schedule"  # outside the user's cheap-power windows; lifted by the schedule
+    GAME = "game"  # a game or another program uses the GPU; lifted after a quiet period
+    THERMAL = "thermal"  # heat (pause, stop for the day); lifted when the card is cool
+    EMERGENCY = "emergency"  # near shutdown, GPU lost, sensors failed; lifted by the user
+
+
+HOLD_SEVERITY = {
+    HoldKind.EMERGENCY: 4,
+    HoldKind.THERMAL: 3,
+    HoldKind.USER: 2,
+    HoldKind.GAME: 1,
+    HoldKind.SCHEDULE: 0,
+}
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One reason work is held back, as data: who holds it, why, since and until when.
+
+    A GPU runs work only when no hold covers it. Guard holds (schedule, game, thermal,
+    emergency) cover one GPU; a user hold covers all work (``scope`` "all"), one GPU
+    ("gpu", with ``gpu``) or one network ("network", with ``network``).
+
+    Attributes:
+        kind: who holds the work back (and so who lifts the hold).
+        action: what the hold does to the work: PAUSE (freeze), STOP (free the VRAM: a
+            game), STOP_FOR_DAY or EMERGENCY (kill at once, no automatic resume).
+        reason: a sentence a person understands.
+        since: when it began (the worker's clock).
+        until: when it ends by itself, or None.
+    """
+
+    kind: HoldKind
+    action: GuardAction
+    reason: str
+    since: float
+    until: float | None = None
+    scope: str = "gpu"
+    gpu: int | None = None
+    network: str | None = None
+
+    def covers_gpu(self, index: int) -> bool:
+        return self.scope == "all" or (self.scope == "gpu" and self.gpu == index)
+
+    def covers_network(self, network: str) -> bool:
+        return self.scope == "all" or (self.scope == "network" and self.network == network)
+
+    @property
+    def severity(self) -> tuple[int, int]:
+        """Sort key: the most drastic action first, then the kind that outranks."""
+        return (ACTION_SEVERITY[self.action], HOLD_SEVERITY[self.kind])
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(self)
+
+
+class GpuState(enum.StrEnum):
+    """The one word every view uses for a GPU (the header, cards, tray, CLI, metrics)."""
+
+    WORKING = "working"  # a job, or its owner's agent, is busy on it
+    WAITING = "waiting"  # a network may use it; no work right now
+    PAUSED = "paused"  # a hold covers it (the first hold says which and why)
+    EMERGENCY = "emergency"  # stopped for safety; work comes back when the user resumes
+    UNUSED = "unused"  # no network may use it (none enrolled, or every one is paused)
+    LOST = "lost"  # the GPU stopped answering
+
+
 # --- Events --------------------------------------------------------------------------
 
 

@@ -1,0 +1,258 @@
+"""The local API's typed contract: one declaration per request and answer (protocol 2).
+
+Why msgspec: the server validates every request body and query against these types, the
+client decodes every answer into them, and docs/api.md is generated from them, so the
+three cannot drift apart. msgspec decodes and validates in one pass, is small, and keeps
+the worker light (pydantic would add several MB of resident memory for the same job).
+The vocabulary of desktop/model.py (frozen dataclasses) is used as it is: msgspec encodes
+and decodes dataclasses, enums and Decimals natively.
+
+This module is the *shape* of the answers; the worker builds them (desktop/worker) and
+the clients read them (desktop/cli, desktop/ui). It holds no behaviour.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+import msgspec
+
+from desktop.model import GpuInfo, GpuSample, GpuState, Hold, NodeState
+
+PROTOCOL_VERSION = 2
+
+
+class Mode(enum.StrEnum):
+    DEMO = "demo"
+    SIMULATED = "simulated"
+    NVML = "nvml"
+
+
+class Answer(msgspec.Struct, kw_only=True, frozen=True):
+    """Base of every answer body (the server adds ``protocol``)."""
+
+
+# --- per GPU ------------------------------------------------------------------------
+
+
+class ThermalLimits(msgspec.Struct, kw_only=True, frozen=True):
+    """The limits in force on this card (the card's own when the settings say "Auto")."""
+
+    soft_c: float
+    pause_c: float
+    resume_c: float
+    emergency_c: float
+    mem_pause_c: float | None = None
+
+
+class ThermalView(msgspec.Struct, kw_only=True, frozen=True):
+    """The thermal guard of one GPU: its state, why, and the readings it acts on."""
+
+    state: str  # ok, throttled, paused, stopped_for_day, emergency
+    reason: str
+    core_c: float | None
+    mem_c: float | None
+    recent_pauses: int
+    vram_temperature_reported: bool
+    limits: ThermalLimits
+
+
+class PowerView(msgspec.Struct, kw_only=True, frozen=True):
+    """The power limit of one GPU and who set it.
+
+    Attributes:
+        limit_w: the limit on the card now (from the last reading).
+        user_w: the user's own limit, which RigPilot puts back when it lets go.
+        cap_w: the limit RigPilot holds the card at now (heat, the start-up hold or the
+            user's cap for work), None while the user's own applies.
+        duty_cycle: the share of time work may run while cooling by short pauses.
+    """
+
+    limit_w: float | None
+    user_w: float | None
+    cap_w: float | None
+    duty_cycle: float | None = None
+
+
+class GpuStatus(msgspec.Struct, kw_only=True, frozen=True):
+    """One GPU as every view shows it: a snapshot of its record plus its last reading.
+
+    Attributes:
+        state: the one word for the GPU (see ``desktop.model.GpuState``).
+        owner: the network that holds the GPU (its work runs there), "local" for jobs run
+            by hand, or None.
+        holds: every hold in force on this GPU, the one that decides first.
+        work: what the worker last did to the GPU's work: run, rest (a duty cycle's
+            pause), pause, stop or kill.
+        jobs_running: jobs of RigPilot's job service on this GPU.
+    """
+
+    index: int
+    info: GpuInfo
+    sample: GpuSample | None
+    degraded: bool
+    state: GpuState
+    owner: str | None
+    holds: list[Hold]
+    work: str
+    jobs_running: int
+    power: PowerView
+    thermal: ThermalView | None
+
+
+class GpuProblem(msgspec.Struct, kw_only=True, frozen=True):
+    """Why the worker runs without GPUs (no driver, no NVML, no card), with the fix."""
+
+    code: str
+    cause: str
+    fix: str
+
+
+# --- long actions ---------------------------------------------------------------------
+
+
+class OperationState(enum.StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Operation(msgspec.Struct, kw_only=True, frozen=True):
+    """A long action (a graceful stop, an enrollment that pulls an image) in progress.
+
+    The request that starts one answers at once (202) with it; progress and the result
+    arrive as ``operation.progress`` and ``operation.finished`` events (``data.operation``
+    is the id), and ``GET /operations/{id}`` answers its state.
+    """
+
+    id: str
+    kind: str
+    network: str | None
+    state: OperationState
+    message: str
+    started_ts: float
+    ended_ts: float | None = None
+
+
+# --- networks, in short (status) ------------------------------------------------------
+
+
+class NetworkBrief(msgspec.Struct, kw_only=True, frozen=True):
+    """A network as status shows it (from memory; ``GET /networks`` has the full record).
+
+    Attributes:
+        held: the user's hold on this network (its own pause, or a pause of all work).
+        gpus: the GPUs this network owns now.
+        operation: a long action on this network still running.
+    """
+
+    network: str
+    display_name: str
+    state: NodeState
+    enrolled: bool
+    held: Hold | None
+    gpus: list[int]
+    message: str
+    next_step: str
+    operation: Operation | None = None
+
+
+# --- status -------------------------------------------------------------------------
+
+
+class Components(msgspec.Struct, kw_only=True, frozen=True):
+    jobs: bool
+    networks: bool
+    earnings: bool
+    guard: bool
+    settings: bool
+
+
+class WorkerProblem(msgspec.Struct, kw_only=True, frozen=True):
+    """Something the worker cannot do right now, for the user to fix (a full disk...)."""
+
+    code: str
+    message: str
+    fix: str = ""
+    since: float | None = None
+
+
+class MoneyFigures(msgspec.Struct, kw_only=True, frozen=True):
+    """Gross pay, electricity and net over a period (decimal strings on the wire)."""
+
+    gross_usd: Decimal
+    energy_kwh: Decimal
+    electricity_cost: Decimal
+    net_usd: Decimal | None  # None when the electricity price is not in USD
+
+
+class EarningsTotals(MoneyFigures, kw_only=True, frozen=True):
+    networks: dict[str, MoneyFigures] = {}
+
+
+class StatusAnswer(Answer, kw_only=True, frozen=True):
+    """``GET /status``: the rig as one snapshot, so that no two views can disagree.
+
+    Attributes:
+        now: the worker's clock when it answered; ages and "until" times are against it.
+        user_holds: the user's pauses in force (all work, GPUs, networks).
+        problems: what the worker cannot do now (e.g. the disk is full), with the fix.
+    """
+
+    version: str
+    pid: int
+    mode: Mode
+    now: float
+    started_ts: float
+    uptime_s: float
+    user_holds: list[Hold]
+    gpus: list[GpuStatus]
+    gpu_error: GpuProblem | None
+    networks: list[NetworkBrief]
+    jobs_running: int | None
+    earnings_today: EarningsTotals | None
+    sampling_interval_s: float
+    settings_warnings: list[str]
+    last_event_seq: int
+    components: Components
+    problems: list[WorkerProblem] = []
+
+
+# --- pause and resume ------------------------------------------------------------------
+
+
+class PauseScope(enum.StrEnum):
+    ALL = "all"
+    GPU = "gpu"
+    NETWORK = "network"
+
+
+class PauseRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """``POST /pause``: the user's pause of all work, one GPU or one network.
+
+    The one way to pause; it is kept across worker restarts until resumed or ``until_ts``.
+    Pausing a scope again replaces its reason and end.
+    """
+
+    scope: PauseScope = PauseScope.ALL
+    gpu: int | None = None
+    network: str | None = None
+    until_ts: float | None = None
+    reason: str = ""
+
+
+class ResumeRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """``POST /resume``: lift the user's pause of a scope (``all`` lifts every user pause,
+    and acknowledges an emergency or a stop for the day). Other holds stay."""
+
+    scope: PauseScope = PauseScope.ALL
+    gpu: int | None = None
+    network: str | None = None
+
+
+class HoldsAnswer(Answer, kw_only=True, frozen=True):
+    """The answer of pause and resume: the user's holds now, and what still holds each GPU."""
+
+    user_holds: list[Hold]
+    gpus: dict[int, list[Hold]] = {}
