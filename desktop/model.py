@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+# Every container RigPilot starts (jobs, network agents) carries this label set to "1"; the
+# reaper, the guard and the network agents find their containers by it.
+MANAGED_LABEL = "io.rigpilot.managed"
+MANAGED_SELECTOR = f"{MANAGED_LABEL}=1"
+
 # --- NVML clock-event reason bits (nvml.h, nvmlClocksEventReason*) -------------------
 
 REASON_GPU_IDLE = 0x1

@@ -67,3 +67,33 @@ def secret_service() -> str:
     if not value:
         missing_service("a Secret Service keyring (DBUS_SESSION_BUS_ADDRESS)")
     return value
+
+
+FAKE_EPOCH = 1_700_000_000.0  # 2023-11-14 22:13 UTC: a fixed date, far from today
+
+
+class FakeClock:
+    """The worker's wall clock in a test: starts at ``FAKE_EPOCH`` and moves with real time
+    (threads still make progress), plus whatever ``advance`` adds. Never today's date."""
+
+    def __init__(self, start: float = FAKE_EPOCH) -> None:
+        import time
+
+        self._monotonic = time.monotonic
+        self._base = start - self._monotonic()
+
+    def __call__(self) -> float:
+        return self._base + self._monotonic()
+
+    def advance(self, seconds: float) -> None:
+        self._base += seconds
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Replaces ``desktop.clock.now`` for every in-process part that reads it."""
+    from desktop import clock
+
+    fake = FakeClock()
+    monkeypatch.setattr(clock, "now", fake)
+    return fake

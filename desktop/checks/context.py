@@ -19,7 +19,12 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from desktop.checks.docker import DockerInfo, DockerVersion, parse_docker_info, parse_docker_version
+from desktop.checks.docker_facts import (
+    DockerInfo,
+    DockerVersion,
+    parse_docker_info,
+    parse_docker_version,
+)
 from desktop.checks.engine import EngineClient, EngineError
 from desktop.checks.probes import CommandResult, read_file, run_command
 from desktop.hardware.gpu import GpuBackend, GpuError

@@ -2,9 +2,9 @@
 
 Why one thread and cheap calls: NVML takes a driver lock that games also need (polling
 every 25 ms made MangoHud users' games stutter), and peer monitors burn most of a core.
-So the default beat is 2 s (users may choose 1 to 5 s), each tick makes only the cheap
-per-GPU reading, and the expensive process list is fetched at most every 10 s per GPU and
-only while someone asks for it (``processes_wanted`` or ``request_processes``).
+So the default beat is 2 s (users may choose 1 to 5 s) and each tick makes only the cheap
+per-GPU reading; the expensive process list is the activity guard's to pace
+(desktop/guard/gpu_use.py: every 10 s, or early when a reading hints at a newcomer).
 
 Health is judged here, once, for every consumer: a call slower than 250 ms marks the GPU
 degraded (``sensor.degraded``), three failed reads in a row raise ``sensor.failure``
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop.hardware.gpu import GpuBackend, GpuError, GpuLost, GpuProcess
+from desktop.hardware.gpu import GpuBackend, GpuError, GpuLost
 from desktop.model import Event, GpuSample, Severity
 
 __all__ = ["Sampler", "validate_interval"]
@@ -32,7 +32,6 @@ MIN_INTERVAL_S = 1.0
 MAX_INTERVAL_S = 5.0
 SLOW_CALL_S = 0.25
 FAILURES_BEFORE_EVENT = 3
-PROCESS_EVERY_S = 10.0
 _FAST_READS_TO_CLEAR = 10  # a degraded GPU is healthy again after this many fast reads
 
 
@@ -56,8 +55,6 @@ class _Health:
     lost: bool = False
     degraded: bool = False
     fast_reads: int = 0
-    processes: list[GpuProcess] | None = None
-    processes_at: float = float("-inf")
 
 
 def _ignore(*_: object) -> None:
@@ -69,8 +66,8 @@ class Sampler:
 
     Callbacks run on the sampler's thread and must be quick; an exception in one is logged
     and does not stop sampling. ``tick()`` does one round synchronously (tests, perf, CLI).
-    ``clock`` stamps events and paces the process lists (pass the simulation's clock in
-    simulation mode); ``timer`` measures call durations for the degraded check.
+    ``clock`` stamps samples and events (the worker's one wall clock); ``timer`` measures
+    call durations for the degraded check.
     """
 
     def __init__(
@@ -80,19 +77,14 @@ class Sampler:
         on_sample: Callable[[GpuSample], None] | None = None,
         on_event: Callable[[Event], None] | None = None,
         clock: Callable[[], float] = time.time,
-        on_processes: Callable[[int, list[GpuProcess]], None] | None = None,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._backend = backend
         self._interval = validate_interval(interval_s)
         self._on_sample = on_sample or _ignore
         self._on_event = on_event or _ignore
-        self._on_processes = on_processes or _ignore
         self._clock = clock
         self._timer = timer  # measures how long each backend call takes
-        self.processes_wanted = False
-        self._requests: set[int] = set()
-        self._lock = threading.Lock()
         self._gpus: dict[int, _Health] = {}
         self._indices: list[int] | None = None
         self._wake = threading.Event()
@@ -109,12 +101,6 @@ class Sampler:
         """Change the beat (1 to 5 s); takes effect at once."""
         self._interval = validate_interval(seconds)
         self._wake.set()
-
-    def request_processes(self, index: int) -> None:
-        """Ask for one process list of GPU ``index`` (served at the next tick, at most
-        every 10 s per GPU; a recent list is handed out again instead)."""
-        with self._lock:
-            self._requests.add(index)
 
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -138,10 +124,6 @@ class Sampler:
         health = self._gpus.get(index)
         return bool(health and health.degraded)
 
-    def latest_processes(self, index: int) -> list[GpuProcess] | None:
-        health = self._gpus.get(index)
-        return None if health is None else health.processes
-
     # --- the beat --------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -156,16 +138,9 @@ class Sampler:
                 self._wake.wait(remaining)
 
     def tick(self) -> None:
-        """One round: a reading of every GPU, and the process lists that are due."""
-        indices = self._devices()
-        with self._lock:
-            requested, self._requests = self._requests, set()
-        for index in indices:
-            health = self._gpus.setdefault(index, _Health())
-            self._sample_one(index, health)
-            asked = index in requested
-            if not health.lost and (self.processes_wanted or asked):
-                self._processes_one(index, health, asked)
+        """One round: a reading of every GPU."""
+        for index in self._devices():
+            self._sample_one(index, self._gpus.setdefault(index, _Health()))
 
     def _devices(self) -> list[int]:
         if self._indices is None:
@@ -227,24 +202,6 @@ class Sampler:
         except Exception as exc:  # noqa: BLE001 - a backend bug must look like a bad sensor
             log.exception("GPU %s: unexpected error while reading", index)
             raise GpuError("unknown", f"the reading failed unexpectedly ({exc})") from exc
-
-    def _processes_one(self, index: int, health: _Health, asked: bool) -> None:
-        now = self._clock()
-        if now - health.processes_at < PROCESS_EVERY_S:
-            if asked and health.processes is not None:  # hand out the recent list again
-                self._call(self._on_processes, index, list(health.processes))
-            return
-        started = self._timer()
-        try:
-            found = self._backend.processes(index)
-        except GpuError as exc:
-            log.debug("GPU %s process list failed: %s", index, exc.cause)
-            return
-        finally:
-            health.processes_at = now
-            self._note_timing(index, health, self._timer() - started)
-        health.processes = found
-        self._call(self._on_processes, index, list(found))
 
     def _note_timing(self, index: int, health: _Health, seconds: float) -> None:
         if seconds > SLOW_CALL_S:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the typed answers (schema imports nothing of this module)
+    from desktop.ipc import schema
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "RigPilot-Protocol"
@@ -194,7 +197,7 @@ class Controller(Protocol):
     or raises ApiError.
     """
 
-    async def status(self) -> dict[str, Any]: ...
+    async def status(self) -> schema.StatusAnswer: ...
 
     async def gpus(self) -> dict[str, Any]: ...
 
@@ -206,9 +209,9 @@ class Controller(Protocol):
 
     async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]: ...
 
-    async def pause(self, request: PauseRequest) -> dict[str, Any]: ...
+    async def pause(self, request: schema.PauseRequest) -> schema.HoldsAnswer: ...
 
-    async def resume(self, request: PauseRequest) -> dict[str, Any]: ...
+    async def resume(self, request: schema.ResumeRequest) -> schema.HoldsAnswer: ...
 
     async def settings(self) -> dict[str, Any]: ...
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
@@ -21,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from desktop.ipc import schema
 from desktop.ipc.gate import ApiGate, encode_json
 from desktop.ipc.protocol import (
     API_PREFIX,
@@ -30,20 +32,24 @@ from desktop.ipc.protocol import (
     TELEMETRY_RANGES,
     ApiError,
     Controller,
-    PauseRequest,
 )
 
 log = logging.getLogger(__name__)
-Answer = dict[str, Any] | Response
+T = TypeVar("T")
+NETWORK = schema.PauseScope.NETWORK
+Answer = dict[str, Any] | msgspec.Struct | Response
 Handler = Callable[[Request], Awaitable[Answer]]
 NETWORK_ACTIONS = ("pause", "resume", "remove")
 
 
 def json_response(
-    data: dict[str, Any], status: int = 200, background: BackgroundTask | None = None
+    data: dict[str, Any] | msgspec.Struct,
+    status: int = 200,
+    background: BackgroundTask | None = None,
 ) -> Response:
     """A JSON answer with the protocol field added."""
-    body = encode_json({"protocol": PROTOCOL_VERSION, **data})
+    fields: dict[str, Any] = msgspec.to_builtins(data) if isinstance(data, msgspec.Struct) else data
+    body = encode_json({"protocol": PROTOCOL_VERSION, **fields})
     return Response(body, status, media_type="application/json", background=background)
 
 
@@ -114,6 +120,16 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
     return data
 
 
+def decode_request(body: dict[str, Any], kind: type[T]) -> T:
+    """A typed request from a JSON body; a wrong field is a 422 that names it."""
+    try:
+        return msgspec.convert(body, kind)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        field = text.rsplit("$.", 1)[1].split("[")[0].strip("` ") if "$." in text else None
+        raise ApiError("invalid_request", text, 422, field) from None
+
+
 # --- routes -----------------------------------------------------------------------------
 
 
@@ -149,12 +165,12 @@ def build_routes(controller: Controller) -> list[Route]:
         return await controller.events(since, wait, limit)
 
     async def pause(request: Request) -> Answer:
-        order = PauseRequest.from_json(await json_body(request, allow_empty=True))
-        return await controller.pause(order)
+        body = await json_body(request, allow_empty=True)
+        return await controller.pause(decode_request(body, schema.PauseRequest))
 
     async def resume(request: Request) -> Answer:
         body = await json_body(request, allow_empty=True)
-        return await controller.resume(PauseRequest.from_json(body, resume=True))
+        return await controller.resume(decode_request(body, schema.ResumeRequest))
 
     async def settings(request: Request) -> Answer:
         if request.method == "PATCH":
@@ -176,6 +192,10 @@ def build_routes(controller: Controller) -> list[Route]:
             return await controller.network_enroll(network, credentials)
         if action not in NETWORK_ACTIONS:
             raise ApiError("not_found", f"there is no network action '{action}'", 404)
+        if action == "pause":  # one way to pause: a user hold on the network
+            return await controller.pause(schema.PauseRequest(scope=NETWORK, network=network))
+        if action == "resume":
+            return await controller.resume(schema.ResumeRequest(scope=NETWORK, network=network))
         return await controller.network_action(network, action)
 
     async def jobs(request: Request) -> Answer:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import psutil
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from desktop.jobs.lease import Lease
@@ -48,7 +49,7 @@ from desktop.jobs.runner import (
     tail_bytes,
 )
 from desktop.jobs.spec import JobSpec, SpecRefused, forbidden_env_key
-from desktop.model import ExitReason
+from desktop.model import MANAGED_SELECTOR, ExitReason
 
 __all__ = [
     "DockerRunner",
@@ -422,6 +423,25 @@ class DockerRunner:
             self.lease.renew()
             if self._live:
                 self.lease.ensure_reaper()
+
+    def container_pids(self) -> set[int]:
+        """Processes of every RigPilot container, jobs and network agents alike (they carry
+        the managed label): the activity guard must not take them for a game."""
+        pids: set[int] = set()
+        try:
+            containers = self.client.containers.list(filters={"label": MANAGED_SELECTOR})
+        except DockerException:
+            return pids
+        for container in containers:
+            root = int((container.attrs.get("State") or {}).get("Pid") or 0)
+            if root <= 0:
+                continue
+            pids.add(root)
+            try:
+                pids.update(p.pid for p in psutil.Process(root).children(recursive=True))
+            except psutil.Error:
+                continue
+        return pids
 
     def close(self) -> None:
         if self.lease is not None:

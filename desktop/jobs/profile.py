@@ -27,8 +27,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from desktop.jobs.spec import JobSpec, forbidden_env_key
+from desktop.model import MANAGED_LABEL
 
-LABEL_MANAGED = "io.rigpilot.managed"
+LABEL_MANAGED = MANAGED_LABEL
 LABEL_JOB = "io.rigpilot.job"
 LABEL_WORKER = "io.rigpilot.worker"
 LABEL_NETWORK = "io.rigpilot.network"

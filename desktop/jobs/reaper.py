@@ -19,6 +19,7 @@ import psutil
 
 from desktop.jobs.docker_runner import connect, reap
 from desktop.jobs.lease import CHECK_EVERY_S, STALE_AFTER_S, LeaseWatch, read_lease
+from desktop.model import MANAGED_SELECTOR
 
 GIVE_UP_AFTER_S = 60.0  # keep retrying an unreachable engine this long, then exit
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     pid_file.write_text(str(os.getpid()))
     try:
         watch(args.lease, args.stale, args.every)
-        return reap_now(["io.rigpilot.managed=1", args.label])
+        return reap_now([MANAGED_SELECTOR, args.label])
     finally:
         pid_file.unlink(missing_ok=True)
 

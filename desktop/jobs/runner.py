@@ -129,6 +129,11 @@ class Runner(Protocol):
         """Called every poll: proves the worker is alive (see desktop/jobs/reaper.py)."""
         ...
 
+    def container_pids(self) -> set[int]:
+        """Host pids of the processes in our job containers (none without containers), so
+        that the activity guard does not take our own work for a game."""
+        ...
+
     def close(self) -> None:
         """The worker is shutting down cleanly (jobs were stopped first)."""
         ...

@@ -111,6 +111,9 @@ class SimulatedRunner:
     def heartbeat(self) -> None:
         """Nothing outlives the worker here."""
 
+    def container_pids(self) -> set[int]:
+        return set()  # no container: the simulated job is not a process
+
     def close(self) -> None:
         self._players.clear()
         self._logs.clear()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from desktop import clock as wall
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.runner import ExitInfo, GpuSlot, ReconcileResult, RunnerError, RunningJob
 from desktop.jobs.spec import JobSpec, SpecRefused
@@ -97,6 +98,9 @@ class JobsAdapter:
     def running_count(self) -> int:
         return self.service.running_count
 
+    def jobs_on(self, gpu_index: int) -> int:
+        return self.service.jobs_on(gpu_index)
+
 
 def _job_state(state: str | None) -> JobState | None:
     if state is None:
@@ -154,7 +158,7 @@ class NoEngineRunner:
         """No job ever runs here."""
 
     def poll(self, job: RunningJob) -> ExitInfo | None:
-        return ExitInfo(ExitReason.ERROR, None, time.time(), self.reason)
+        return ExitInfo(ExitReason.ERROR, None, wall.now(), self.reason)
 
     def logs_tail(self, job: RunningJob) -> str:
         return ""
@@ -164,6 +168,9 @@ class NoEngineRunner:
 
     def heartbeat(self) -> None:
         """Nothing to renew."""
+
+    def container_pids(self) -> set[int]:
+        return set()
 
     def close(self) -> None:
         """Nothing to release."""

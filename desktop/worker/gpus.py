@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
+from desktop import clock as wall
 from desktop.hardware.gpu import GpuBackend, GpuError
 from desktop.hardware.sampler import Sampler
 from desktop.model import Event, GpuInfo, GpuSample
@@ -31,7 +31,7 @@ class GpuMonitor:
         backend: the GPU backend, None when it could not be opened.
         error: why there is no backend (or no GPU), for status.
         infos: the GPUs' static facts, read once at start.
-        clock: the clock samples are stamped with (simulated time in simulation).
+        clock: the clock samples are stamped with (the one wall clock, in every mode).
         buffer: recent samples per GPU.
     """
 
@@ -41,7 +41,7 @@ class GpuMonitor:
         *,
         error: GpuError | None = None,
         interval_s: float = 2.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall.read,
         buffer: TelemetryBuffer | None = None,
     ) -> None:
         self.backend = backend

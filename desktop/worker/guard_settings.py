@@ -12,29 +12,20 @@ the card, so an unsafe limit is refused before it is saved.
 A limit the user sets alone drags the limits tied to it along: a pause limit of 75 °C with
 the soft and resume limits left to the card gives soft 74 and resume 70 (never the card's
 80 °C soft limit, which would sit above the new pause limit and be refused).
-
-The pauses: ``UserInputs`` (mixed into the guard loop) takes new settings and the user's
-pauses, and turns the pauses into the state the planner weighs (guard_plan.Shared).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from desktop.guard.activity import ActivityPolicy
 from desktop.guard.schedule import ScheduleError, Window, parse_windows
 from desktop.guard.thermal import InvalidThermalPolicy, ThermalPolicy, is_gddr6x
 from desktop.model import GpuInfo
-
-if TYPE_CHECKING:  # the guard loop's parts (they import this module)
-    from desktop.worker.guard_gpu import GpuGuards
-    from desktop.worker.guard_plan import Planner, Shared
-    from desktop.worker.power import PowerKeeper
 
 GUARD_KEYS = (
     "thermal.soft_limit_c",
@@ -185,119 +176,3 @@ def validators(infos: list[GpuInfo]) -> list[Validator]:
         return []
 
     return [thermal, schedule]
-
-
-class UserInputs:
-    """The guard loop's methods for new settings and for the user's pauses.
-
-    A pause of all work or of a GPU that ends also acknowledges that GPU's emergency or
-    stop for the day, as the reasons tell the user to "press Resume".
-    """
-
-    _lock: Any
-    _shared: Shared
-    _gpus: dict[int, GpuGuards]
-    _values: dict[str, Any]
-    settings_get: Callable[[str], Any]
-    power: PowerKeeper
-    clock: Callable[[], float]
-    _plan: Planner
-
-    def _request_all(self) -> None:
-        raise NotImplementedError
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        raise NotImplementedError
-
-    def apply_settings(self, settings: Mapping[str, Any] | None = None) -> None:
-        """Use new settings (the guard also notices changes by itself within a tick)."""
-        values = read_values(settings.get if settings is not None else self.settings_get)
-        now = self.clock()
-        with self._lock:
-            if values == self._values:
-                return
-            self._values = values
-            for g in self._gpus.values():
-                g.apply_values(values, self.power.original(g.info.index), now)
-                self._report_policy_problems(g, now)
-        self._request_all()
-
-    def extra_validators(self) -> list[Validator]:
-        """For ``SettingsStore.patch``: refuse limits unsafe for any of these cards."""
-        return validators([g.info for g in self._gpus.values()])
-
-    def _report_policy_problems(self, g: GpuGuards, now: float) -> None:
-        if g.policy_problems:
-            self._plan.publish(g.policy_event(now))
-
-    def user_pause(
-        self,
-        scope: str = "all",
-        gpu: int | None = None,
-        network: str | None = None,
-        reason: str = "",
-    ) -> None:
-        """The user paused all work, one GPU or one network (until ``user_resume``)."""
-        with self._lock:
-            wanted = dict(self._shared.user)
-            wanted[user_key(scope, gpu, network)] = reason
-            self._shared.set_user(wanted, set(), self._gpus, self.clock())
-        self._request_all()
-
-    def user_resume(
-        self, scope: str = "all", gpu: int | None = None, network: str | None = None
-    ) -> None:
-        """Lift the user's pause; for all work or a GPU, also acknowledge a heat stop."""
-        with self._lock:
-            wanted = {} if scope == "all" else dict(self._shared.user)
-            wanted.pop(user_key(scope, gpu, network), None)
-            ack = set(self._gpus) if scope == "all" else {gpu} if scope == "gpu" else set()
-            self._shared.set_user(
-                wanted, {i for i in ack if i is not None}, self._gpus, self.clock()
-            )
-        self._request_all()
-
-    def apply_user_pauses(self, paused: Mapping[str, Any]) -> None:
-        """Follow the worker's pauses (``PauseState.to_json()``: all, GPUs, networks)."""
-        wanted = {
-            user_key(str(i.get("scope")), i.get("gpu"), i.get("network")): str(
-                i.get("reason") or ""
-            )
-            for i in paused.get("items") or []
-        }
-        with self._lock:
-            gone = set(self._shared.user) - set(wanted)
-            ack = set(self._gpus) if ("all", None) in gone else {t for s, t in gone if s == "gpu"}
-            self._shared.set_user(wanted, ack, self._gpus, self.clock())
-        self._request_all()
-
-    async def apply_pauses(self, pauses: Any) -> None:
-        """A worker pause hook (``Components.apply_pauses``): the user's pauses as guard
-        decisions; the GPU's work then follows the arbiter."""
-        self.apply_user_pauses(pauses.to_json())
-        await asyncio.to_thread(self.flush)
-
-    def pause_hook(
-        self, first: Callable[[Any], Awaitable[None]] | None
-    ) -> Callable[[Any], Awaitable[None]]:
-        """``first`` (the worker's own pause bridge), then the guard: the guard's holds are
-        put back at once, since a bridge's "resume everything" lifts every hold."""
-
-        async def hook(pauses: Any) -> None:
-            if first is not None:
-                await first(pauses)
-            with self._lock:
-                for g in self._gpus.values():
-                    g.applied = ""  # order the GPU's state again, whatever it was
-            await self.apply_pauses(pauses)
-
-        return hook
-
-
-def user_key(scope: str, gpu: Any, network: Any) -> tuple[str, Any]:
-    """The key of one user pause: ("all", None), ("gpu", index) or ("network", name)."""
-    if scope == "gpu":
-        return ("gpu", None if gpu is None else int(gpu))
-    if scope == "network":
-        return ("network", None if network is None else str(network))
-    return ("all", None)

@@ -21,12 +21,12 @@ from __future__ import annotations
 import builtins
 import os
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from desktop import clock as wall
 from desktop.jobs.runner import ExitInfo, GpuSlot, ReconcileResult, Runner, RunnerError, RunningJob
 from desktop.jobs.spec import HostLimits, JobSpec, SpecRefused, parse_spec
 from desktop.model import Event, ExitReason, JobRecord, JobState, Severity
@@ -99,11 +99,12 @@ class JobService:
         ledger: JobLedger,
         gpu_resolver: GpuResolver,
         on_event: EventSink,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall.read,
         *,
         allowed_images: Callable[[], Collection[str]] = allowed_images_from_env,
         on_finished: Callable[[JobRecord], None] | None = None,
         limits: HostLimits | None = None,
+        admission: Callable[[int | None], str | None] = lambda gpu: None,
     ) -> None:
         self.runner = runner
         self.ledger = ledger
@@ -116,8 +117,7 @@ class JobService:
         self._lock = threading.RLock()
         self._live: dict[str, _Job] = {}
         self._done: OrderedDict[str, _Job] = OrderedDict()
-        self._paused_all = False
-        self._paused_gpus: set[int] = set()
+        self.admission = admission
         self._unwatched: set[str] = set()  # jobs whose last poll failed (runner unreachable)
 
     # --- queries ---------------------------------------------------------------------
@@ -145,6 +145,15 @@ class JobService:
     @property
     def running_count(self) -> int:
         return len(self._live)
+
+    def networks_on(self, gpu_index: int) -> set[str]:
+        """The networks with a live job (running or frozen) on this GPU."""
+        with self._lock:
+            return {j.record.network for j in self._select(gpu_index)}
+
+    def jobs_on(self, gpu_index: int) -> int:
+        with self._lock:
+            return len(self._select(gpu_index))
 
     # --- submit ----------------------------------------------------------------------
 
@@ -213,17 +222,24 @@ class JobService:
             return job.record
 
     def _pick_gpu(self, spec: JobSpec) -> GpuSlot | None:
-        if self._paused_all:
-            raise SpecRefused("paused", "RigPilot is paused; new jobs start after you resume.")
+        """A free GPU that nothing holds (the record's admission says why not)."""
         if spec.gpus == 0:
+            why = self.admission(None)
+            if why:
+                raise SpecRefused("paused", f"{why} New jobs start once that ends.")
             return None
         busy = {j.handle.gpu.index for j in self._live.values() if j.handle and j.handle.gpu}
-        slots = [g for g in self.gpu_resolver() if g.index not in busy]
-        free = [g for g in slots if g.index not in self._paused_gpus]
-        if not free:
-            why = "is paused by a guard" if slots else "is free for a job right now"
-            raise SpecRefused("gpu_unavailable", f"No GPU {why}; try again later.", field="gpus")
-        return free[0]
+        slots = self.gpu_resolver()
+        reasons = {g.index: self.admission(g.index) for g in slots}
+        free = [g for g in slots if g.index not in busy and not reasons[g.index]]
+        if free:
+            return free[0]
+        held = [r for r in reasons.values() if r]
+        if held:
+            raise SpecRefused("paused", f"{held[0]} New jobs start once that ends.", field="gpus")
+        raise SpecRefused(
+            "gpu_unavailable", "No GPU is free for a job right now; try again later.", field="gpus"
+        )
 
     # --- control ---------------------------------------------------------------------
 
@@ -244,18 +260,17 @@ class JobService:
             return job.record
 
     def _select(self, gpu_index: int | None) -> builtins.list[_Job]:
-        jobs = [j for j in self._live.values() if j.handle is not None]
-        if gpu_index is None:
-            return jobs
-        return [j for j in jobs if j.handle and j.handle.gpu and j.handle.gpu.index == gpu_index]
+        """Live jobs on one GPU, or (None) the live jobs that use no GPU."""
+        return [
+            j
+            for j in self._live.values()
+            if j.handle is not None and (j.handle.gpu.index if j.handle.gpu else None) == gpu_index
+        ]
 
-    def pause_all(self, reason: str, gpu_index: int | None = None) -> builtins.list[str]:
-        """Freeze the jobs on one GPU (or every job); new jobs there are refused meanwhile."""
+    def freeze(self, gpu_index: int | None, reason: str) -> builtins.list[str]:
+        """Freeze the jobs on one GPU (``None``: the jobs that use no GPU). Whether new jobs
+        may start is the record's business (``admission``), not this method's."""
         with self._lock:
-            if gpu_index is None:
-                self._paused_all = True
-            else:
-                self._paused_gpus.add(gpu_index)
             paused = []
             for job in self._select(gpu_index):
                 assert job.handle is not None
@@ -266,19 +281,13 @@ class JobService:
                 paused.append(job.record.job_id)
             return paused
 
-    def resume_all(self, reason: str, gpu_index: int | None = None) -> builtins.list[str]:
+    def thaw(self, gpu_index: int | None, reason: str) -> builtins.list[str]:
+        """Thaw the frozen jobs on one GPU (``None``: the jobs that use no GPU)."""
         with self._lock:
-            if gpu_index is None:
-                self._paused_all = False
-                self._paused_gpus.clear()
-            else:
-                self._paused_gpus.discard(gpu_index)
             resumed = []
             for job in self._select(gpu_index):
                 assert job.handle is not None
-                gpu = job.handle.gpu
-                held = self._paused_all or (gpu is not None and gpu.index in self._paused_gpus)
-                if not job.handle.paused or held:
+                if not job.handle.paused:
                     continue
                 self.runner.unpause(job.handle)
                 self._set_state(job, JobState.RUNNING, f"Resumed: {reason}")
@@ -286,12 +295,19 @@ class JobService:
             return resumed
 
     def stop_all(
-        self, reason: ExitReason, gpu_index: int | None = None, timeout_s: float = 10
+        self, reason: ExitReason, gpu_index: int | None, timeout_s: float = 10
     ) -> builtins.list[str]:
-        """Stop the jobs on one GPU (or all): a game needs the VRAM, an emergency, shutdown."""
+        """Stop the jobs on one GPU (``None``: those with no GPU): a game needs the VRAM,
+        an emergency."""
+        with self._lock:
+            return self._stop(self._select(gpu_index), reason, timeout_s)
+
+    def _stop(
+        self, jobs: builtins.list[_Job], reason: ExitReason, timeout_s: float
+    ) -> builtins.list[str]:
         with self._lock:
             stopped = []
-            for job in self._select(gpu_index):
+            for job in jobs:
                 assert job.handle is not None
                 self.runner.stop(job.handle, reason, timeout_s)
                 self._poll_one(job)
@@ -367,7 +383,8 @@ class JobService:
     def shutdown(self, timeout_s: float = 10) -> None:
         """Clean stop: every job ends as INTERRUPTED, then the runner lets go."""
         with self._lock:
-            self.stop_all(ExitReason.INTERRUPTED, None, timeout_s)
+            live = [j for j in self._live.values() if j.handle is not None]
+            self._stop(live, ExitReason.INTERRUPTED, timeout_s)
             self.runner.close()
 
     # --- internals -------------------------------------------------------------------

@@ -9,7 +9,8 @@ the remaining jobs stop, then the ledger writes its last rows and closes.
   and ``shutdown()`` at the end (containers stopped, the reaper released).
 - :class:`NetworksLoop`: the supervisor's start (restored enrollments), the networks
   enrolled by themselves (the practice network in demo mode), its poll loop and close.
-- :class:`UserPauseBridge`: the user's pauses applied to the work.
+- :class:`ControlLife`, :class:`PowerRestore`: the control loop's thread, and the power
+  limits put back after the jobs stopped.
 - :class:`EarningsView`: the supervisor's earnings, with ``today`` cached for status.
 """
 
@@ -22,11 +23,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from desktop import clock as wall
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.runner import RunnerError
 from desktop.model import Event, Severity
+from desktop.worker.control_loop import ControlLoop
 from desktop.worker.jobs_service import JobService
-from desktop.worker.ports import PauseView
 from desktop.worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class JobsLoop:
         where = {"docker": "in Docker containers", "simulated": "on the simulated runner"}
         note = f" ({self.runner_note})" if self.runner_note else ""
         message = f"Jobs run {where.get(kind, 'nowhere')}{note}"
-        self.emit(Event(time.time(), "jobs.runner", Severity.INFO, message, data={"kind": kind}))
+        self.emit(Event(wall.now(), "jobs.runner", Severity.INFO, message, data={"kind": kind}))
         log.info("%s", message)
         try:
             await asyncio.to_thread(self.service.reconcile)
@@ -113,76 +115,33 @@ class NetworksLoop:
                 pass
 
 
-class UserPauseBridge:
-    """Makes the work follow the user's pauses: a minimal bridge, replaceable as a whole.
+class ControlLife:
+    """The control loop as a worker ``Lifecycle``, off the event loop: started after the
+    jobs are reconciled, and closed (its thread stopped) before the jobs stop."""
 
-    All work paused: every job is frozen (and new ones refused), and networks whose work
-    does not run through our job service (the Nosana node) are paused. A GPU paused: the
-    jobs on it are frozen. A network paused: the network is paused (the practice network
-    gives up its current job, as a real network would count it). Resuming undoes only what
-    this bridge did. Network pauses are not written to the ledger: like every user pause
-    they end with the worker. The guard's arbiter (desktop/worker/guarding.py) will take
-    the GPU side over; it replaces ``apply`` in the wiring.
-    """
+    def __init__(self, control: ControlLoop) -> None:
+        self.control = control
 
-    def __init__(self, jobs: JobService, supervisor: Supervisor) -> None:
-        self.jobs, self.supervisor = jobs, supervisor
-        self._all = False
-        self._gpus: set[int] = set()
-        self._networks: set[str] = set()
+    async def start(self) -> None:
+        await asyncio.to_thread(self.control.start)
 
-    async def apply(self, pauses: PauseView) -> None:
-        state = pauses.to_json()
-        want_all = bool(state["all"])
-        await asyncio.to_thread(self._apply_jobs, want_all, {int(g) for g in state["gpus"]})
-        networks = {str(n) for n in state["networks"]}
-        if want_all:
-            networks |= self._outside_networks()
-        await self._apply_networks(networks)
+    async def close(self) -> None:
+        await asyncio.to_thread(self.control.stop)
 
-    def _apply_jobs(self, want_all: bool, gpus: set[int]) -> None:
-        if want_all and not self._all:
-            self.jobs.pause_all("all work is paused by you")
-        elif self._all and not want_all:
-            self.jobs.resume_all("resumed by you")  # also ends the GPU pauses in the service
-            self._gpus = set()
-        self._all = want_all
-        for gpu in sorted(gpus - self._gpus):
-            self.jobs.pause_all(f"GPU {gpu} is paused by you", gpu_index=gpu)
-        for gpu in sorted(self._gpus - gpus):
-            self.jobs.resume_all("resumed by you", gpu_index=gpu)
-        self._gpus = gpus
 
-    def _outside_networks(self) -> set[str]:
-        """Enrolled networks that do not hand their jobs to our job service."""
-        sup = self.supervisor
-        return {
-            network
-            for network, adapter in sup.adapters.items()
-            if not callable(getattr(adapter, "job_finished", None))
-            and sup.runtime(network).enrolled
-        }
+class PowerRestore:
+    """A worker ``Lifecycle`` that puts the power limits back when closed: placed before
+    the jobs in the start order, it closes after them, so no job runs a moment at the
+    user's own (higher) limit on a card that needed less."""
 
-    async def _apply_networks(self, wanted: set[str]) -> None:
-        sup = self.supervisor
-        for network in sorted(wanted - self._networks):
-            rt = sup.runtime(network) if network in sup.adapters else None
-            if rt is None or not rt.enrolled or rt.paused or not rt.started:
-                continue  # not ours to pause (unknown, not running, or paused already)
-            rt.paused = True
-            self._networks.add(network)
-            try:
-                await asyncio.to_thread(sup.adapters[network].pause)
-            except Exception:
-                log.exception("pausing %s failed", network)
-        for network in sorted(self._networks - wanted):
-            self._networks.discard(network)
-            rt = sup.runtime(network)
-            rt.paused = False
-            try:
-                await asyncio.to_thread(sup.adapters[network].resume)
-            except Exception:
-                log.exception("resuming %s failed", network)
+    def __init__(self, control: ControlLoop) -> None:
+        self.control = control
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.control.restore)
 
 
 class EarningsView:

@@ -137,7 +137,7 @@ def open_gpus(options: WorkerOptions) -> GpuMonitor:
         backend = SimulatedBackend(
             parse_profiles(options.simulate or "warm"), speed=options.sim_speed
         )
-        return GpuMonitor(backend, clock=backend.clock)
+        return GpuMonitor(backend)  # stamped with the wall clock: sim-speed is the physics'
     try:
         from desktop.hardware.nvml import open_backend
 

@@ -1,7 +1,7 @@
 """The shapes the worker expects of the components wired into it later.
 
-The service is a composition root with optional parts: jobs, networks, earnings and the
-guard arrive from other modules. Each part is reached through one of these small async
+The service is a composition root with optional parts: jobs, networks and earnings arrive
+from other modules. Each part is reached through one of these small async
 protocols returning JSON-ready dicts, so wiring a component is an adapter of a few lines
 (``WorkerService(..., jobs=JobsAdapter(job_service))``) and the API routes never change.
 A part that is not wired makes its routes answer 503 ``unavailable``.
@@ -12,10 +12,10 @@ Errors: raise ``desktop.ipc.protocol.ApiError`` with a stable code (``not_found`
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from desktop.model import GpuSample, GuardDecision
+from desktop.model import GpuSample
 
 
 class JobsPort(Protocol):
@@ -36,6 +36,10 @@ class JobsPort(Protocol):
         ...
 
     def running_count(self) -> int: ...
+
+    def jobs_on(self, gpu_index: int) -> int:
+        """Live jobs (running or frozen) on this GPU."""
+        ...
 
 
 class NetworksPort(Protocol):
@@ -68,26 +72,6 @@ class EarningsPort(Protocol):
         ...
 
 
-class GuardPort(Protocol):
-    def decision(self, gpu_index: int) -> GuardDecision | None:
-        """The guard's current verdict for a GPU, None before the first one."""
-        ...
-
-    def state(self, gpu_index: int) -> str:
-        """A short word for the guard's state ("ok", "cooling", "throttled", ...)."""
-        ...
-
-    def status(self, gpu_index: int) -> dict[str, Any]:
-        """The guard's state for the API: action, reason, source, state, limits, and
-        whether the card reports its VRAM temperature."""
-        ...
-
-    def extra_validators(self) -> list[Callable[[Any], Iterable[tuple[str, str, str]]]]:
-        """Card-specific settings rules for ``SettingsStore.patch`` (e.g. a pause limit
-        above the card's slowdown temperature is refused)."""
-        ...
-
-
 class TelemetrySource(Protocol):
     """Long telemetry ranges (the ledger's rollups); memory serves short ones."""
 
@@ -99,10 +83,6 @@ class TelemetrySource(Protocol):
         """``{resolution, points, source}`` after ``since``: asked for when memory no
         longer holds that far back (a long-running worker, or one that restarted)."""
         ...
-
-
-class Closable(Protocol):
-    async def close(self) -> None: ...
 
 
 class Lifecycle(Protocol):
@@ -117,16 +97,3 @@ class Lifecycle(Protocol):
 # Called on the event loop with every sample the monitor keeps (the guard, the ledger).
 # It must not block: hand blocking work to a thread or a queue.
 SampleListener = Callable[[GpuSample], None]
-
-
-class PauseView(Protocol):
-    """What a pause hook reads of the user's pauses (desktop.worker.pause.PauseState)."""
-
-    @property
-    def all_paused(self) -> bool: ...
-
-    def to_json(self) -> dict[str, Any]: ...
-
-
-# Applies the user's pauses to the work after every change (pause, resume, expiry).
-PauseHook = Callable[[PauseView], Awaitable[None]]

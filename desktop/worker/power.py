@@ -12,33 +12,25 @@ the user's own limit from before the app touched the card:
   work stops (a crash therefore ends with the original limit if it is no longer needed);
 * a limit the user changed while the worker was down wins: the entry is forgotten.
 
-``PowerKeeper`` is bookkeeping only; the guard loop does the calls to the card, through
-``PowerRestarts`` (mixed into it). ``GuardLifecycle`` sets the order at shutdown: the
-guard thread stops before the jobs do, and the limits come back only after the jobs
-stopped, so no job runs a moment at the user's own (higher) limit on a card that needed
-less.
+``PowerKeeper`` is bookkeeping only; the reconciler makes the calls to the card
+(``reapply_held_limits`` at start, ``restore_power_limits`` at stop, after the jobs
+stopped, so no job runs a moment at the user's own higher limit on a card that needed
+less).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from desktop.atomic import atomic_write
-from desktop.guard.arbiter import Action
 from desktop.model import GpuInfo
-
-if TYPE_CHECKING:  # the guard loop's parts (they import this module)
-    from desktop.worker.guard_actions import GuardActions
-    from desktop.worker.guard_gpu import GpuGuards
-    from desktop.worker.guard_plan import Planner
 
 log = logging.getLogger(__name__)
 
@@ -191,90 +183,6 @@ class PowerKeeper:
             atomic_write(self.path, data.encode("utf-8"), keep_prev=False)
         except OSError as exc:
             log.warning("cannot save %s: %s", self.path, exc)
-
-
-class PowerRestarts:
-    """The guard loop's power limits across restarts: re-applied at start, put back at stop."""
-
-    power: PowerKeeper
-    actions: GuardActions
-    clock: Callable[[], float]
-    _gpus: dict[int, GpuGuards]
-    _plan: Planner
-
-    def reapply_held_limits(self) -> None:
-        """Set again the limits the previous run had set (held until the card stays cool)."""
-        now = self.clock()
-        for gpu, watts in self.power.holds().items():
-            g = self._gpus.get(gpu)
-            if g is None or not g.can_set_power_limit:
-                self.power.release(gpu)
-                continue
-            reason = (
-                f"Re-applied the {watts:.0f} W power limit RigPilot had set before it stopped "
-                "(limits do not survive a restart); it is lifted once the GPU stays cool."
-            )
-            self._plan.run([self._plan.power_op(g, watts, reason, "thermal", now)])
-
-    def restore_power_limits(self) -> None:
-        """Put back the user's own limit on every card the app lowered (the worker stops)."""
-        now = self.clock()
-        for gpu, original in self.power.lowered().items():
-            g = self._gpus.get(gpu)
-            if g is None or original is None:
-                continue
-            try:
-                self.actions.restore_power_limit(gpu, original)
-            except Exception as exc:  # noqa: BLE001 - report it, restore the other cards
-                self._plan.error(g, f"could not put back the power limit of {original:.0f} W", exc)
-                continue
-            self.power.record_restored_for_stop(gpu)
-            reason = (
-                f"RigPilot's worker is stopping: your own power limit of {original:.0f} W is back."
-            )
-            event = Action("gpu", None, "restore_power_limit", original, reason, None, "thermal")
-            self._plan.publish(event.to_event(gpu, now))
-
-
-class _Guard(Protocol):
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class GuardLifecycle:
-    """The guard loop as a worker ``Lifecycle`` (ports.py), off the event loop.
-
-    ``close`` only stops the guard thread; the power limits come back through
-    ``restorer()``, a second part the wiring closes after the job runner's shutdown.
-    """
-
-    def __init__(self, guard: _Guard) -> None:
-        self.guard = guard
-
-    async def start(self) -> None:
-        await asyncio.to_thread(self.guard.start)
-
-    async def close(self) -> None:
-        await asyncio.to_thread(self.guard.stop)
-
-    def restorer(self) -> PowerRestore:
-        return PowerRestore(self.guard)
-
-
-class PowerRestore:
-    """A worker ``Lifecycle`` that puts the power limits back when closed (after the jobs)."""
-
-    def __init__(self, guard: _Guard) -> None:
-        self.guard = guard
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        await asyncio.to_thread(self.guard.close)
 
 
 def _watts(value: Any) -> float | None:

@@ -1,46 +1,151 @@
 """The ``Controller`` behind the local API, over the worker's parts.
 
-It owns what every worker has (GPU monitor, event bus, pauses, settings, logs) and holds
-optional slots for the parts other modules bring (jobs, networks, earnings, guard, long
-telemetry), built by desktop/worker/wiring.py. A slot left empty makes its routes answer
-503 ``unavailable``. Three hooks join the parts without the service knowing them:
-``on_sample`` listeners get every sample (the ledger, the guard), ``lifecycle`` parts are
-started after the bus runs and closed in reverse order, and ``apply_pauses`` turns the
-user's pauses into paused work. Every method runs on the worker's event loop; blocking
-work (settings file, log file) goes to a thread.
-
-The routes are split by concern into parts the class is assembled from:
-``service_base`` (Components, SampleFeed, shared state), ``service_status`` (status, GPUs,
-telemetry), ``service_pauses`` (events and pauses) and ``service_settings``; the life cycle
-and the routes of the wired parts are here.
+It owns what every worker has (the GPU monitor, the event bus, the user's holds, logs)
+and holds optional slots for the parts other modules bring (jobs, networks, earnings,
+the control loop, long telemetry, settings), built by desktop/worker/wiring.py; a slot
+left empty makes its routes answer 503 ``unavailable``. Each concern is a collaborator
+of its own module: the status snapshot (status_view.py), pause and resume
+(holds_api.py), settings (settings_api.py). Every method runs on the worker's event loop;
+blocking work goes to a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from desktop.ipc.protocol import unavailable
+from desktop import clock as wall
+from desktop.ipc import schema
+from desktop.ipc.protocol import ApiError, unavailable
 from desktop.logs import tail_lines
-from desktop.worker.ports import JobsPort, NetworksPort
-from desktop.worker.service_base import Components, SampleFeed, log
-from desktop.worker.service_pauses import PauseRoutes
-from desktop.worker.service_settings import SettingsRoutes
-from desktop.worker.service_status import LEDGER_RANGES, LIVE_WINDOW_S, StatusRoutes
+from desktop.model import Event, Severity
+from desktop.settings import SettingsStore
+from desktop.worker.control_loop import ControlLoop
+from desktop.worker.events import EventBus
+from desktop.worker.gpus import GpuMonitor
+from desktop.worker.holds_api import HoldsApi
+from desktop.worker.ports import (
+    EarningsPort,
+    JobsPort,
+    Lifecycle,
+    NetworksPort,
+    SampleListener,
+    TelemetrySource,
+)
+from desktop.worker.settings_api import SettingsApi
+from desktop.worker.status_view import StatusView
+from desktop.worker.telemetry import SampleFeed
+from desktop.worker.user_holds import UserHolds
 
-__all__ = ["LEDGER_RANGES", "LIVE_WINDOW_S", "Components", "SampleFeed", "WorkerService"]
+log = logging.getLogger(__name__)
+
+LIVE_WINDOW_S = 60.0  # GET /telemetry with neither since nor range
+LEDGER_RANGES = ("24h", "7d")  # longer than memory holds: asked of the telemetry source
 
 
-class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
+@dataclass
+class Components:
+    """The optional parts; ``None`` means "not wired into this worker".
+
+    Attributes:
+        on_sample: called on the loop with every kept sample, in order (must not block).
+        lifecycle: started in order by ``start`` (after the bus and the sampler), closed
+            in reverse order by ``close``.
+        control: the control loop (guards + reconciler) that acts on the user's holds.
+    """
+
+    jobs: JobsPort | None = None
+    networks: NetworksPort | None = None
+    earnings: EarningsPort | None = None
+    telemetry_source: TelemetrySource | None = None
+    settings: SettingsStore | None = None
+    control: ControlLoop | None = None
+    on_sample: list[SampleListener] = field(default_factory=list)
+    lifecycle: list[Lifecycle] = field(default_factory=list)
+
+
+class WorkerService:
     """Implements ``desktop.ipc.protocol.Controller`` over the worker's parts.
 
     Attributes:
         mode: "demo", "simulated" or "nvml".
         monitor: GPUs, sampling and the in-memory telemetry.
         bus: the event bus (``bus.sink`` is the ledger hook).
-        pauses: the user's pauses.
+        user: the user's holds (the one place a pause lives).
         parts: the optional components.
     """
+
+    def __init__(
+        self,
+        *,
+        mode: str,
+        monitor: GpuMonitor,
+        parts: Components | None = None,
+        log_path: Path | None = None,
+        bus: EventBus | None = None,
+        user: UserHolds | None = None,
+        clock: Callable[[], float] = wall.read,
+    ) -> None:
+        self.mode, self.monitor, self.log_path, self.clock = mode, monitor, log_path, clock
+        self.parts = parts or Components()
+        self.bus = bus or EventBus()
+        self.user = user or UserHolds(None, clock)
+        parts = self.parts
+        self.view = StatusView(
+            mode,
+            monitor,
+            self.user,
+            parts.control,
+            clock,
+            settings=parts.settings,
+            networks=parts.networks,
+            jobs=parts.jobs,
+        )
+        self.holds = HoldsApi(
+            self.user,
+            parts.control,
+            self._publish_event,
+            clock,
+            lambda: [info.index for info in monitor.infos],
+            self._network_ids,
+        )
+        self.settings_api = (
+            SettingsApi(parts.settings, monitor, parts.control, self._publish_event, clock)
+            if parts.settings is not None
+            else None
+        )
+        self._stop = asyncio.Event()
+        self._started: list[Lifecycle] = []
+        if isinstance(monitor.buffer, SampleFeed):
+            monitor.buffer.listeners = parts.on_sample
+        else:  # before sampling starts, so nothing is lost
+            monitor.buffer = SampleFeed(parts.on_sample, monitor.buffer.capacity)
+
+    @property
+    def started_ts(self) -> float:
+        return self.view.started_ts
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def publish(
+        self, kind: str, message: str, severity: Severity = Severity.INFO, **kw: Any
+    ) -> None:
+        self._publish_event(Event(self.clock(), kind, severity, message, **kw))
+
+    def _publish_event(self, event: Event) -> None:
+        """Publish from the loop or from a thread (the control loop's, a settings one)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.bus.publish_threadsafe(event)
+            return
+        self.bus.publish(event)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -51,7 +156,7 @@ class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
         if settings is not None:
             self.monitor.set_interval(float(settings.current.get("sampling.interval_s")))
         self.monitor.start(loop, on_event=self.bus.publish)
-        self.started_ts = self.clock()
+        self.view.started_ts = self.clock()
         gpus = len(self.monitor.infos)
         self.publish("worker.started", f"RigPilot's worker started ({self.mode}, {gpus} GPU(s))")
         for part in self.parts.lifecycle:  # what they find (jobs a crash left...) comes next
@@ -68,48 +173,86 @@ class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
     def begin_stop(self) -> None:
         """Announce the stop and release every long poll, before the API closes."""
         self._stop.set()
-        if self._expiry is not None:
-            self._expiry.cancel()
-            self._expiry = None
         if not self.bus.closed:
             self.publish("worker.stopping", "RigPilot's worker is stopping")
             self.bus.close()
 
     async def close(self) -> None:
-        """Stop sampling and every wired part (after ``begin_stop`` and the API's stop)."""
+        """Stop every wired part in reverse order, then sampling (after ``begin_stop``)."""
         self.begin_stop()
-        closed: set[int] = set()
         while self._started:  # networks before jobs before the ledger (reverse start order)
             part = self._started.pop()
-            closed.add(id(part))
-            await self._close_part(part)
+            try:
+                await part.close()
+            except Exception:
+                log.exception("a component failed to stop cleanly")
         await asyncio.to_thread(self.monitor.stop)
-        for other in (self.parts.jobs, self.parts.networks, self.parts.earnings):
-            if other is not None and id(other) not in closed:
-                closed.add(id(other))
-                await self._close_part(other)
 
-    @staticmethod
-    async def _close_part(part: object) -> None:
-        closer = getattr(part, "close", None)
-        if closer is None:
-            return
-        try:
-            await closer()
-        except Exception:
-            log.exception("a component failed to stop cleanly")
+    # --- status, GPUs, telemetry ----------------------------------------------------
 
-    # --- wired later: networks, jobs, earnings --------------------------------------------
+    async def status(self) -> schema.StatusAnswer:
+        parts = self.parts
+        today = await parts.earnings.today() if parts.earnings is not None else None
+        components = schema.Components(
+            jobs=parts.jobs is not None,
+            networks=parts.networks is not None,
+            earnings=parts.earnings is not None,
+            guard=parts.control is not None,
+            settings=parts.settings is not None,
+        )
+        return self.view.build(
+            last_event_seq=self.bus.last_seq, earnings_today=today, components=components
+        )
 
-    def _networks(self) -> NetworksPort:
-        if self.parts.networks is None:
-            raise unavailable("The networks service")
-        return self.parts.networks
+    async def gpus(self) -> dict[str, Any]:
+        error = self.monitor.error_json()
+        return {"gpus": [info.to_json() for info in self.monitor.infos], "gpu_error": error}
 
-    def _jobs(self) -> JobsPort:
-        if self.parts.jobs is None:
-            raise unavailable("The jobs service")
-        return self.parts.jobs
+    async def telemetry(
+        self, gpu: int | None, since: float | None, range_: str | None
+    ) -> dict[str, Any]:
+        self._check_gpu(gpu)
+        now = self.clock()
+        source = self.parts.telemetry_source
+        buffer = self.monitor.buffer
+        if range_ is not None:
+            if source is not None and range_ in LEDGER_RANGES:
+                return {"gpu": gpu, **await source.window(gpu, range_, now)}
+            resolution, points = buffer.window(gpu, range_, now)
+            return {"gpu": gpu, "resolution": resolution, "points": points, "source": "memory"}
+        start = since if since is not None else now - LIVE_WINDOW_S
+        if source is not None and since is not None and isinstance(buffer, SampleFeed):
+            oldest = buffer.oldest_ts(gpu)
+            if oldest is None or since < oldest:  # memory does not reach back that far
+                return {"gpu": gpu, **await source.since(gpu, since, now)}
+        points = buffer.since(gpu, start)
+        return {"gpu": gpu, "resolution": "raw", "points": points, "source": "memory"}
+
+    async def telemetry_latest(self) -> dict[str, Any]:
+        return {"samples": [s.to_json() for s in self.monitor.buffer.latest()]}
+
+    # --- events, pauses, settings ---------------------------------------------------
+
+    async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]:
+        if wait > 0 and not self.stopping:
+            found = await self.bus.wait_since(since, wait, limit)
+        else:
+            found = self.bus.since(since, limit)
+        return {"events": [e.to_json() for e in found], "last_seq": self.bus.last_seq}
+
+    async def pause(self, request: schema.PauseRequest) -> schema.HoldsAnswer:
+        return await self.holds.pause(request)
+
+    async def resume(self, request: schema.ResumeRequest) -> schema.HoldsAnswer:
+        return await self.holds.resume(request)
+
+    async def settings(self) -> dict[str, Any]:
+        return await self._settings().settings()
+
+    async def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        return await self._settings().patch(changes)
+
+    # --- networks, jobs, earnings ---------------------------------------------------
 
     async def networks(self) -> dict[str, Any]:
         return {"networks": await self._networks().list_networks()}
@@ -118,7 +261,10 @@ class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
         return await self._networks().enroll(network, credentials)
 
     async def network_action(self, network: str, action: str) -> dict[str, Any]:
-        return await self._networks().act(network, action)
+        answer = await self._networks().act(network, action)
+        if action == "remove":
+            self.user.forget_network(network)
+        return answer
 
     async def jobs(self, limit: int, state: str | None) -> dict[str, Any]:
         return {"jobs": await self._jobs().list_jobs(limit, state)}
@@ -137,10 +283,35 @@ class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
             raise unavailable("The earnings ledger")
         return await self.parts.earnings.earnings(days)
 
-    # --- logs -----------------------------------------------------------------------------
-
     async def logs(self, tail: int) -> dict[str, Any]:
         if self.log_path is None:
             return {"lines": [], "file": None}
         lines = await asyncio.to_thread(tail_lines, self.log_path, tail)
         return {"lines": lines, "file": str(self.log_path)}
+
+    # --- internals ------------------------------------------------------------------
+
+    def _networks(self) -> NetworksPort:
+        if self.parts.networks is None:
+            raise unavailable("The networks service")
+        return self.parts.networks
+
+    def _jobs(self) -> JobsPort:
+        if self.parts.jobs is None:
+            raise unavailable("The jobs service")
+        return self.parts.jobs
+
+    def _settings(self) -> SettingsApi:
+        if self.settings_api is None:
+            raise unavailable("Settings")
+        return self.settings_api
+
+    def _network_ids(self) -> list[str]:
+        networks = self.parts.networks
+        return [str(n["network"]) for n in networks.summary()] if networks is not None else []
+
+    def _check_gpu(self, gpu: int | None) -> None:
+        indices = [info.index for info in self.monitor.infos]
+        if gpu is not None and gpu not in indices:
+            have = ", ".join(map(str, indices)) if indices else "none"
+            raise ApiError("not_found", f"there is no GPU {gpu}; this worker's GPUs: {have}", 404)

@@ -9,10 +9,14 @@ with what memory holds, rolled up to the range's resolution.
 from __future__ import annotations
 
 import bisect
+import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from desktop.model import GpuSample
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CAPACITY = 7200  # 2 h at 1 Hz
 # range → (seconds, resolution, bucket seconds; 0 = raw points)
@@ -113,3 +117,34 @@ def rollup(points: list[dict[str, Any]], bucket: float) -> list[dict[str, Any]]:
         body["samples"] = len(members)
         result.append(body)
     return result
+
+
+class SampleFeed(TelemetryBuffer):
+    """The in-memory telemetry that also hands each kept sample to the listeners.
+
+    The monitor adds samples on the event loop, so listeners run there too, in order; a
+    failing listener is logged and never stops the others or the buffer.
+    """
+
+    def __init__(self, listeners: list[Callable[[GpuSample], None]], capacity: int) -> None:
+        super().__init__(capacity)
+        self.listeners = listeners
+        self._failed: set[int] = set()
+
+    def add(self, sample: GpuSample) -> None:
+        super().add(sample)
+        if self.latest_of(sample.gpu_index) is not sample:
+            return  # out of order: dropped by the buffer, so not handed on either
+        for number, listener in enumerate(self.listeners):
+            try:
+                listener(sample)
+            except Exception:
+                if number not in self._failed:  # once per listener, not once a second
+                    self._failed.add(number)
+                    log.exception("a sample listener failed")
+
+    def oldest_ts(self, gpu: int | None) -> float | None:
+        """The oldest sample memory holds (of one GPU, or the newest of the oldest)."""
+        rings = [self._samples.get(gpu)] if gpu is not None else list(self._samples.values())
+        firsts = [ring[0].ts for ring in rings if ring]
+        return max(firsts) if firsts else None

@@ -16,10 +16,13 @@ telemetry history into the ``Components`` the service runs. What goes where:
   service's ``on_finished`` only tells the network, and never credits;
 - net earnings: each sample's energy counter feeds the supervisor's accounting; the tariff
   is read from the settings at every report, so a settings change applies at once;
-- the guard (desktop/worker/guarding.py, in progress) plugs in at ``attach_guard``.
+- the control loop (control_loop.py): the guards and the reconciler, which act on the
+  user's holds (user_holds.py, kept in the data folder) and the guards' through the job
+  service, the network agents and the card; the job service asks it whether a new job
+  may start (``admission``).
 
-Simulated modes stamp samples with simulated time, so the supervisor (energy periods and
-earnings) uses the monitor's clock too; jobs keep wall-clock time (their deadlines are).
+One clock: every part stamps with the wall clock (desktop/clock.py); ``--sim-speed`` only
+makes the simulated GPU's physics and the practice market run faster.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ import asyncio
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop import clock as wall
 from desktop import earnings
 from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
 from desktop.jobs.lease import install_id
@@ -46,20 +49,20 @@ from desktop.networks.demo import DEFAULT_IMAGE
 from desktop.paths import Paths
 from desktop.secrets import SecretStore
 from desktop.settings import SettingsStore
+from desktop.worker.actuators import BackendCard, JobServiceActuator
 from desktop.worker.adapters import JobsAdapter, LedgerPump, LedgerTelemetry, NoEngineRunner
+from desktop.worker.agent_control import SupervisorAgents
+from desktop.worker.control_loop import ControlLoop, Probes
 from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
-from desktop.worker.guarding import (
-    GuardActionsImpl,
-    GuardLifecycle,
-    GuardLoop,
-    can_set_power_limits,
-)
 from desktop.worker.jobs_service import JobService, allowed_images_from_env
-from desktop.worker.loops import EarningsView, JobsLoop, NetworksLoop, UserPauseBridge
-from desktop.worker.ports import GuardPort, Lifecycle, SampleListener
+from desktop.worker.loops import ControlLife, EarningsView, JobsLoop, NetworksLoop, PowerRestore
+from desktop.worker.ports import Lifecycle
+from desktop.worker.power import can_set_power_limits
 from desktop.worker.service import Components
 from desktop.worker.supervisor import Supervisor
+from desktop.worker.user_holds import FILE_NAME as USER_HOLDS_FILE
+from desktop.worker.user_holds import UserHolds
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +206,8 @@ class Wiring:
     jobs: JobService
     supervisor: Supervisor
     pump: LedgerPump
+    user: UserHolds
+    control: ControlLoop
 
 
 def build(
@@ -214,13 +219,16 @@ def build(
     sim_speed: float = 1.0,
     ledger: Ledger | None = None,
     probe: EngineProbe | None = None,
+    probes: Probes | None = None,
 ) -> Wiring:
     """Build every part. Blocking (the ledger opens, Docker is pinged): call it through
-    ``asyncio.to_thread``; tests pass ``ledger`` and ``probe`` to skip those steps."""
+    ``asyncio.to_thread``; tests pass ``ledger``, ``probe`` and ``probes`` to skip those."""
     ledger = ledger or Ledger.open(paths.ledger_file)
     bus = EventBus()
     bus.last_seq = ledger.last_event_seq()  # numbering goes on across restarts
     emit = _event_emitter(bus)
+    user = UserHolds(paths.data_dir / USER_HOLDS_FILE, wall.read)
+    _adopt_network_pauses(ledger, user)
     demo_image = os.environ.get("RIGPILOT_DEMO_IMAGE") or DEFAULT_IMAGE
     probe = probe or probe_engine([demo_image] if mode == "demo" else [])
     set_load = getattr(monitor.backend, "set_load", None) if mode != "nvml" else None
@@ -231,7 +239,7 @@ def build(
         ledger,
         SecretStore(),
         emit,
-        clock=monitor.clock,
+        clock=wall.read,
         poll_interval_s=POLL_S.get(mode, DEFAULT_POLL_S),
         tariff=lambda: earnings.tariff_from_settings(store.current.get),
         facts=lambda: facts,
@@ -240,14 +248,16 @@ def build(
     def finished(record: JobRecord) -> None:
         supervisor.job_finished(record.network, record.job_id, record.state, record.exit_reason)
 
+    control: list[ControlLoop] = []  # made next: the job service asks it at each submit
     jobs = JobService(
         runner,
         ledger,
         lambda: [GpuSlot(i.index, i.uuid, simulated=i.simulated) for i in monitor.infos],
         emit,
-        time.time,
+        wall.read,
         allowed_images=allowed_images(store, [demo_image] if mode == "demo" else []),
         on_finished=finished,
+        admission=lambda gpu: control[0].admission(gpu) if control else None,
     )
 
     def stop_job(job_id: str) -> None:
@@ -268,13 +278,30 @@ def build(
     def energy(sample: GpuSample) -> None:
         supervisor.record_energy(sample.uuid, sample.ts, sample.energy_j, sample.power_w)
 
-    pump = LedgerPump(ledger, monitor.clock, energy=energy)
-    bus.sink = pump.put_event
-    bridge = UserPauseBridge(jobs, supervisor)
+    pump = LedgerPump(ledger, wall.read, energy=energy)
+    loop = ControlLoop(
+        monitor.infos,
+        lambda key: store.current.get(key),
+        user,
+        JobServiceActuator(jobs),
+        BackendCard(monitor.backend),
+        emit,
+        wall.read,
+        can_set_power_limits(monitor.backend),
+        agents=SupervisorAgents(supervisor),
+        data_dir=paths.data_dir,
+        probes=probes,
+    )
+    control.append(loop)
     jobs_loop = JobsLoop(jobs, emit, note)
+    # Started in this order, closed in reverse: the networks let go of their jobs, the
+    # control loop stops acting, the jobs stop, the power limits come back, the ledger
+    # writes its last rows.
     lifecycle: list[Lifecycle] = [
         pump,
+        PowerRestore(loop),
         jobs_loop,
+        ControlLife(loop),
         NetworksLoop(supervisor, ["demo"] if mode == "demo" else []),
     ]
     parts = Components(
@@ -285,36 +312,18 @@ def build(
             ledger, lambda: [i.index for i in monitor.infos], lambda: monitor.buffer
         ),
         settings=store,
-        on_sample=[pump.put_sample],
+        control=loop,
+        on_sample=[pump.put_sample, loop.on_sample],
         lifecycle=lifecycle,
-        apply_pauses=bridge.apply,
     )
-    guard = GuardLoop(
-        monitor.infos,
-        lambda key: store.current.get(key),
-        GuardActionsImpl(monitor, jobs, supervisor),
-        emit,
-        monitor.clock,
-        can_set_power_limits(monitor.backend),
-        data_dir=paths.data_dir,
-    )
-    guard_life = GuardLifecycle(guard)
-    attach_guard(parts, guard, guard.on_sample, guard_life)
-    # Closed in reverse order: the power limits come back only after the jobs stopped.
-    parts.lifecycle.insert(parts.lifecycle.index(jobs_loop), guard_life.restorer())
-    parts.apply_pauses = guard.pause_hook(parts.apply_pauses)  # guard holds outlast a resume
-    bus.sink = guard.watching(pump.put_event)  # gpu.lost / sensor.failure reach the guard
-    return Wiring(parts, bus, ledger, jobs, supervisor, pump)
+    bus.sink = loop.watching(pump.put_event)  # gpu.lost / sensor.failure reach the guards
+    return Wiring(parts, bus, ledger, jobs, supervisor, pump, user, loop)
 
 
-def attach_guard(
-    parts: Components, guard: GuardPort, on_sample: SampleListener, life: Lifecycle | None
-) -> None:
-    """Where the guard loop (desktop/worker/guarding.py) plugs in: its verdicts for status,
-    every sample (after the ledger's listener), and its own start/stop between the job
-    service and the networks (so it stops after the networks let go of their jobs).
-    Its arbiter may also replace ``parts.apply_pauses`` for the GPU side."""
-    parts.guard = guard
-    parts.on_sample.append(on_sample)
-    if life is not None:
-        parts.lifecycle.insert(len(parts.lifecycle) - 1, life)
+def _adopt_network_pauses(ledger: Ledger, user: UserHolds) -> None:
+    """Networks paused in the ledger by an older version become the user's holds (once)."""
+    for enrollment in ledger.enrollments():
+        if enrollment.paused:
+            if not user.network_held(enrollment.network):
+                user.pause("network", network=enrollment.network)
+            ledger.set_network_paused(enrollment.network, False)

@@ -198,14 +198,14 @@ def test_pause_resume_then_a_guard_stop(stack: Stack, client: Any, install: str)
     stack.service.submit(
         {"image": stack.image, "job_id": "pausable", "command": ["sleep", "60"], **SMALL}
     )
-    assert stack.service.pause_all("too hot") == ["pausable"]
+    assert stack.service.freeze(None, "too hot") == ["pausable"]  # a job with no GPU
     [container] = ours(client, install)
     assert container.status == "paused"
-    assert stack.service.resume_all("cooled down") == ["pausable"]
+    assert stack.service.thaw(None, "cooled down") == ["pausable"]
     container.reload()
     assert container.status == "running"
-    stack.service.pause_all("too hot again")
-    assert stack.service.stop_all(ExitReason.GUARD, timeout_s=1) == ["pausable"]
+    stack.service.freeze(None, "too hot again")
+    assert stack.service.stop_all(ExitReason.GUARD, None, timeout_s=1) == ["pausable"]
     record = stack.service.get("pausable")
     assert record is not None and record.state is JobState.STOPPED
     assert record.exit_reason is ExitReason.GUARD and stack.credited == []

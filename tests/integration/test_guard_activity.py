@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from desktop.guard.gpu_use import PROCESS_LIST_EVERY_S
 from desktop.hardware.gpu import GpuProcess
 from desktop.hardware.sampler import Sampler
 from desktop.hardware.simulated import SimulatedBackend
@@ -30,8 +31,10 @@ from desktop.jobs.spec import HostLimits, SpecRefused
 from desktop.ledger import Ledger
 from desktop.model import Event, ExitReason, JobState
 from desktop.settings import Settings
-from desktop.worker.guarding import PROCESS_LIST_EVERY_S, GuardActionsImpl, GuardLoop
+from desktop.worker.actuators import BackendCard, JobServiceActuator
+from desktop.worker.control_loop import ControlLoop
 from desktop.worker.jobs_service import JobService
+from desktop.worker.user_holds import UserHolds
 from tests.integration.conftest import StartWorker
 
 QUIET_S = 3.0
@@ -44,7 +47,7 @@ STOP_WITHIN_S = 5.0  # issue 6: a game, or a program on the GPU, stops work with
 class Rig:
     backend: SimulatedBackend
     jobs: JobService
-    guard: GuardLoop
+    guard: ControlLoop
     events: list[Event]
 
     def submit(self, job_id: str) -> None:
@@ -69,14 +72,16 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
     jobs = JobService(SimulatedRunner(backend.set_load), ledger, lambda: slots, events.append,
                       allowed_images=lambda: [IMAGE], limits=HostLimits(4, 8000))  # fmt: skip
     settings = Settings({"gaming.quiet_period_s": QUIET_S})
-    guard = GuardLoop(backend.devices(), settings.get, GuardActionsImpl(backend, jobs),
-                      events.append, backend.clock, True, tick_s=TICK_S)  # fmt: skip
+    guard = ControlLoop(backend.devices(), settings.get, UserHolds(None, backend.clock),
+                        JobServiceActuator(jobs), BackendCard(backend), events.append,
+                        backend.clock, True, tick_s=TICK_S)  # fmt: skip
+    jobs.admission = guard.admission  # new work waits while the record holds the GPU
     sampler = Sampler(backend, 1.0, on_sample=guard.on_sample, clock=backend.clock)
     guard.start()
     sampler.start()
     yield Rig(backend, jobs, guard, events)
     sampler.stop()
-    guard.close()
+    guard.restore()
     jobs.shutdown(timeout_s=0)
     ledger.close()
 
@@ -114,7 +119,7 @@ def refused(rig: Rig, job_id: str) -> bool:
     try:
         rig.submit(job_id)
     except SpecRefused as exc:
-        return exc.code == "gpu_unavailable"
+        return exc.code == "paused"
     return False
 
 

@@ -27,8 +27,10 @@ from desktop.jobs.spec import HostLimits
 from desktop.ledger import Ledger
 from desktop.model import Event, GpuSample, JobState, NetworkPenalties
 from desktop.settings import Settings
-from desktop.worker.guarding import GuardActionsImpl, GuardLoop, Probes
+from desktop.worker.actuators import BackendCard, JobServiceActuator
+from desktop.worker.control_loop import ControlLoop, Probes
 from desktop.worker.jobs_service import JobService
+from desktop.worker.user_holds import UserHolds
 from tests.integration.conftest import StartWorker
 
 SIM_T0 = 1_700_000_000.0
@@ -38,7 +40,7 @@ QUIET = Probes(lambda: set(), lambda: None, lambda: None)  # no game on this mac
 
 @dataclass
 class FullLoadJob:
-    """``GuardActions`` over a SimulatedBackend: one job at full load on GPU 0."""
+    """The reconciler's hands over a SimulatedBackend: one job at full load on GPU 0."""
 
     backend: SimulatedBackend
     alive: bool = True
@@ -59,44 +61,41 @@ class FullLoadJob:
         self.calls.append("restore_power_limit")
         self.backend.set_power_limit(gpu, watts)
 
-    def pause_gpu(self, gpu: int, reason: str) -> None:
-        self.calls.append("pause_gpu")
+    def freeze(self, gpu: int | None, reason: str, *, quiet: bool = False) -> None:
+        if gpu is None:
+            return  # no job without a GPU here
+        self.calls.append("rest_gpu" if quiet else "pause_gpu")
         self.frozen = True
         self._load()
 
-    def resume_gpu(self, gpu: int, reason: str) -> None:
-        self.calls.append("resume_gpu")
+    def thaw(self, gpu: int | None, reason: str, *, quiet: bool = False) -> None:
+        if gpu is None:
+            return
+        self.calls.append("wake_gpu" if quiet else "resume_gpu")
         self.frozen = False
         self._load()
 
-    def rest_gpu(self, gpu: int, reason: str) -> None:
-        self.calls.append("rest_gpu")
-        self.frozen = True
-        self._load()
-
-    def wake_gpu(self, gpu: int, reason: str) -> None:
-        self.calls.append("wake_gpu")
-        self.frozen = False
-        self._load()
-
-    def stop_gpu(self, gpu: int, reason: str) -> None:
-        self.calls.append("stop_gpu")
+    def stop(self, gpu: int | None, reason: str, *, at_once: bool = False) -> None:
+        if gpu is None:
+            return
+        self.calls.append("kill_gpu" if at_once else "stop_gpu")
         self.alive = False
         self._load()
 
-    def kill_gpu(self, gpu: int, reason: str) -> None:
-        self.calls.append("kill_gpu")
-        self.alive = False
-        self._load()
+    def owners(self) -> list[str]:
+        return []
 
-    def pause_network(self, network: str, reason: str) -> None:
+    def runs_own_agent(self, network: str) -> bool:
+        return False
+
+    def pause_agent(self, network: str, reason: str) -> None:
         self.calls.append("pause_network")
 
-    def stop_network_now(self, network: str, reason: str) -> None:
-        self.calls.append("stop_network_now")
-
-    def resume_network(self, network: str, reason: str) -> None:
+    def resume_agent(self, network: str, reason: str) -> None:
         self.calls.append("resume_network")
+
+    def stop_agent_now(self, network: str, reason: str) -> None:
+        self.calls.append("stop_network_now")
 
     def penalties(self) -> Mapping[str, NetworkPenalties]:
         return {}
@@ -116,7 +115,7 @@ class LoopRun:
     samples: list[GpuSample]
     events: list[Event]
     actions: FullLoadJob
-    guard: GuardLoop
+    guard: ControlLoop
 
     @property
     def peak(self) -> float:
@@ -141,8 +140,9 @@ def run_loop(
     )
     actions = FullLoadJob(backend)
     events: list[Event] = []
-    guard = GuardLoop(backend.devices(), Settings().get, actions, events.append, backend.clock,
-                      can_set, probes=QUIET, inline=True)  # fmt: skip
+    guard = ControlLoop(backend.devices(), Settings().get, UserHolds(None, backend.clock), actions,
+                        actions, events.append, backend.clock, can_set, agents=actions,
+                        probes=QUIET, inline=True)  # fmt: skip
     samples: list[GpuSample] = []
 
     def on_sample(sample: GpuSample) -> None:
@@ -157,12 +157,12 @@ def run_loop(
         sampler.tick()
         if guarded and step % 2 == 0:
             guard.tick()
-    guard.close()
+    guard.restore()
     return LoopRun(samples, events, actions, guard)
 
 
 def pause_limit(run: LoopRun) -> float:
-    return float(run.guard.status(0)["limits"]["pause_c"])
+    return run.guard.guards[0].thermal.policy.pause_c
 
 
 def test_hot_card_stays_within_the_pause_limit_with_the_guard_and_not_without() -> None:
@@ -188,7 +188,7 @@ def test_hot_card_without_the_power_privilege_is_duty_cycled(can_set: bool) -> N
 
 def test_broken_fan_stops_the_job_before_shutdown_minus_5() -> None:
     run = run_loop("broken-fan", minutes=10)
-    shutdown = run.guard._gpus[0].info.thresholds.shutdown_c  # noqa: SLF001 - the card's fact
+    shutdown = run.guard.guards[0].info.thresholds.shutdown_c
     assert shutdown is not None
     kill = next(e for e in run.events if e.kind == "guard.kill")
     at_kill = [s.core_temp_c or 0.0 for s in run.samples if s.ts <= kill.ts]
@@ -209,8 +209,10 @@ def test_the_loop_closes_through_the_real_job_service(tmp_path: Path) -> None:
     jobs.gpu_resolver = lambda: _slots(backend)
     jobs.submit({"image": "demo/job:1", "job_id": "load", "gpus": 1,
                  "load_profile": [{"seconds": 7200, "load": 1.0}]})  # fmt: skip
-    guard = GuardLoop(backend.devices(), Settings().get, GuardActionsImpl(backend, jobs),
-                      events.append, backend.clock, False, probes=QUIET, inline=True)  # fmt: skip
+    hands, card = JobServiceActuator(jobs), BackendCard(backend)
+    guard = ControlLoop(backend.devices(), Settings().get, UserHolds(None, backend.clock), hands,
+                        card, events.append, backend.clock, False, probes=QUIET,
+                        inline=True)  # fmt: skip
     peak, states = 0.0, set()
     sampler = Sampler(backend, STEP_S, on_sample=guard.on_sample, clock=backend.clock)
     guard.start()
@@ -222,7 +224,7 @@ def test_the_loop_closes_through_the_real_job_service(tmp_path: Path) -> None:
         states.add(jobs.get("load").state)  # type: ignore[union-attr]
         if step % 2 == 0:
             guard.tick()
-    guard.close()
+    guard.restore()
     jobs.shutdown(timeout_s=0)
     ledger.close()
     assert peak <= pause_limit_of(guard) + 2
@@ -233,8 +235,8 @@ def test_the_loop_closes_through_the_real_job_service(tmp_path: Path) -> None:
     assert "job.paused" not in kinds and "job.resumed" not in kinds, kinds
 
 
-def pause_limit_of(guard: GuardLoop) -> float:
-    return float(guard.status(0)["limits"]["pause_c"])
+def pause_limit_of(guard: ControlLoop) -> float:
+    return guard.guards[0].thermal.policy.pause_c
 
 
 def _slots(backend: SimulatedBackend) -> list[Any]:

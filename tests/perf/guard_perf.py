@@ -38,8 +38,10 @@ from desktop.jobs.spec import HostLimits
 from desktop.ledger import Ledger
 from desktop.model import GpuSample, GuardAction
 from desktop.settings import Settings
-from desktop.worker.guarding import GuardActionsImpl, GuardLoop, Probes
+from desktop.worker.actuators import BackendCard, JobServiceActuator
+from desktop.worker.control_loop import ControlLoop, Probes
 from desktop.worker.jobs_service import JobService
+from desktop.worker.user_holds import UserHolds
 
 SAMPLE_PERIOD_S = 2.0
 RUNS = 3
@@ -76,8 +78,10 @@ def latency_to_container(
         )
         jobs = JobService(runner, ledger, lambda: slots, lambda e: None,
                           allowed_images=lambda: [image], limits=HostLimits(2, 4096))  # fmt: skip
-        guard = GuardLoop(backend.devices(), Settings().get, GuardActionsImpl(backend, jobs),
-                          lambda e: None, time.time, True, probes=QUIET)  # fmt: skip
+        guard = ControlLoop(backend.devices(), Settings().get, UserHolds(None, time.time),
+                            JobServiceActuator(jobs), BackendCard(backend), lambda e: None,
+                            time.time, True, probes=QUIET)  # fmt: skip
+        jobs.admission = guard.admission
         try:
             spec = {"job_id": "hot", "image": image, "command": ["sleep", "60"], "gpus": 1,
                     "memory_mb": 32, "pids": 32, "scratch_mb": 8}  # fmt: skip
@@ -88,8 +92,8 @@ def latency_to_container(
             while True:
                 tripped_at = time.perf_counter()
                 guard.on_sample(_sample(backend, ts, core))
-                decision = guard.decision(0)
-                if decision is not None and decision.action is trips:
+                decision = guard.guards[0].thermal_decision
+                if decision.action is trips:
                     break
                 ts += SAMPLE_PERIOD_S
             while not reached(client.api.inspect_container(container.id)["State"]):
@@ -97,7 +101,7 @@ def latency_to_container(
                     raise TimeoutError(f"job {record.job_id}: the container never got there")
             return time.perf_counter() - tripped_at
         finally:
-            guard.close()
+            guard.restore()
             jobs.shutdown(timeout_s=0)
             reap(client, labels, stop_timeout_s=0)
             ledger.close()
@@ -113,8 +117,10 @@ def container_stopped(state: dict[str, Any]) -> bool:
 
 def on_sample_cost_us(n: int = 2000) -> float:
     backend = SimulatedBackend(["warm"])
-    guard = GuardLoop(backend.devices(), Settings().get, _NoActions(), lambda e: None,
-                      time.time, True, probes=QUIET)  # fmt: skip
+    none = _NoActions()
+    guard = ControlLoop(backend.devices(), Settings().get, UserHolds(None, time.time), none,
+                        none, lambda e: None, time.time, True, agents=none,
+                        probes=QUIET)  # fmt: skip
     samples = [_sample(backend, 1e9 + 2 * i, 60.0) for i in range(n)]
     start = time.perf_counter()
     for s in samples:  # no guard thread: this is only what the event loop pays
@@ -124,8 +130,10 @@ def on_sample_cost_us(n: int = 2000) -> float:
 
 def tick_cost_ms(n: int = 20) -> float:
     backend = SimulatedBackend(["warm"])
-    guard = GuardLoop(backend.devices(), Settings().get, _NoActions(), lambda e: None,
-                      backend.clock, True, inline=True)  # fmt: skip
+    none = _NoActions()
+    guard = ControlLoop(backend.devices(), Settings().get, UserHolds(None, backend.clock), none,
+                        none, lambda e: None, backend.clock, True, agents=none,
+                        inline=True)  # fmt: skip
     guard.on_sample(backend.sample(0))
     start = time.perf_counter()
     for _ in range(n):
@@ -134,10 +142,11 @@ def tick_cost_ms(n: int = 20) -> float:
 
 
 class _NoActions:
-    """GuardActions that do nothing (the costs measured are the guard's own)."""
+    """Hands that do nothing (the costs measured are the loop's own)."""
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
-        results: dict[str, Any] = {"penalties": {}, "job_running": {}, "our_pids": set()}
+        results: dict[str, Any] = {"penalties": {}, "job_running": {}, "our_pids": set(),
+                                   "owners": [], "runs_own_agent": False}  # fmt: skip
         return lambda *args: results.get(name, [] if name == "gpu_processes" else None)
 
 
@@ -165,7 +174,7 @@ class _ScriptedCard(_NoActions):
     def job_running(self, gpu: int) -> dict[str, bool]:
         return {"local": True} if self.stopped_at is None else {}
 
-    def stop_gpu(self, gpu: int, reason: str) -> None:
+    def stop(self, gpu: int | None, reason: str, *, at_once: bool = False) -> None:
         self.stopped_at = self.stopped_at or self.clock()
 
     def reading(self, backend: SimulatedBackend, ts: float) -> GpuSample:
@@ -182,8 +191,9 @@ def process_lists(program_at_s: float = 601.0, after_s: float = 120.0) -> dict[s
     backend = SimulatedBackend(["warm"])
     now = [1e9]
     card = _ScriptedCard(lambda: now[0], now[0] + program_at_s)
-    guard = GuardLoop(backend.devices(), Settings().get, card, lambda e: None,
-                      lambda: now[0], True, probes=QUIET, inline=True)  # fmt: skip
+    guard = ControlLoop(backend.devices(), Settings().get, UserHolds(None, lambda: now[0]), card,
+                        card, lambda e: None, lambda: now[0], True, agents=card, probes=QUIET,
+                        inline=True)  # fmt: skip
     guard.start()
     start, early_before = now[0], 0
     while now[0] < card.program_at + after_s:
@@ -191,12 +201,12 @@ def process_lists(program_at_s: float = 601.0, after_s: float = 120.0) -> dict[s
         guard.on_sample(card.reading(backend, now[0]))
         guard.tick()
         if now[0] < card.program_at:
-            early_before = guard._gpus[0].looks.early  # noqa: SLF001 - the loop's own count
+            early_before = guard.guards[0].looks.early  # noqa: SLF001 - the loop's own count
     warm_up = start + 20  # the first readings look before the first round knows our job
     steady = [t for t in card.lists if warm_up <= t < card.program_at]
     return {
         "steady": len(steady) / ((card.program_at - warm_up) / 10),
-        "early": float(guard._gpus[0].looks.early - early_before),  # noqa: SLF001
+        "early": float(guard.guards[0].looks.early - early_before),  # noqa: SLF001
         "stop_s": (card.stopped_at or float("inf")) - card.program_at,
     }
 

@@ -76,8 +76,9 @@ def sampler_cost_ms(ticks: int = 2000) -> float:
 def _count_calls(recording: str, seconds: float, interval: float) -> tuple[float, float]:
     """NVML calls per tick per GPU, and process lists per 10 s per GPU, for one recording.
 
-    Process lists are wanted all the time (the worst case); the clock is simulated, so the
-    10-s power-limit refresh and the 10-s process pacing are both counted.
+    The activity guard lists processes every 10 s while work runs (the worst case), on the
+    same backend; the clock is simulated, so the 10-s power-limit refresh and the 10-s
+    process pacing are both counted.
     """
     clock = [1_000_000.0]
 
@@ -87,14 +88,18 @@ def _count_calls(recording: str, seconds: float, interval: float) -> tuple[float
     with _patched_pynvml(recording, now) as fake:
         backend = NvmlBackend(clock=now)
         sampler = Sampler(backend, interval, clock=now)
-        sampler.processes_wanted = True
         sampler.tick()  # first tick: static facts and the one-off fallbacks
         clock[0] += interval
         gpus = len(backend.devices())
         fake.calls.clear()
         ticks = int(seconds / interval)
+        next_list = clock[0]
         for _ in range(ticks):
             sampler.tick()
+            if clock[0] >= next_list:  # the activity guard's routine list (gpu_use.py)
+                for info in backend.devices():
+                    backend.processes(info.index)
+                next_list = clock[0] + 10.0
             clock[0] += interval
         backend.close()
     per_tick = fake.device_calls() / ticks / gpus

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop.checks.base import ParseError
-from desktop.checks.docker import check_engine, parse_docker_info, parse_docker_version
+from desktop.checks.docker import check_engine
+from desktop.checks.docker_facts import parse_docker_info, parse_docker_version
 from desktop.model import CheckStatus
 
 

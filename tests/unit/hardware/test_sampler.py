@@ -21,7 +21,6 @@ class Recorder:
     def __init__(self) -> None:
         self.samples: list[GpuSample] = []
         self.events: list[Event] = []
-        self.processes: list[tuple[int, list[GpuProcess]]] = []
         self.got_two = threading.Event()
 
     def on_sample(self, sample: GpuSample) -> None:
@@ -31,9 +30,6 @@ class Recorder:
 
     def on_event(self, event: Event) -> None:
         self.events.append(event)
-
-    def on_processes(self, index: int, procs: list[GpuProcess]) -> None:
-        self.processes.append((index, procs))
 
     def kinds(self) -> list[str]:
         return [e.kind for e in self.events]
@@ -82,7 +78,6 @@ def make(profiles: list[str], **kwargs: Any) -> tuple[Sampler, Recorder, Countin
         rec.on_sample,
         rec.on_event,
         clock=lambda: clock[0],
-        on_processes=rec.on_processes,
         timer=backend.timer,
         **kwargs,
     )
@@ -160,44 +155,13 @@ def test_a_slow_call_marks_the_gpu_degraded_once() -> None:
     assert rec.kinds()[-1] == "sensor.recovered"
 
 
-def test_process_lists_only_while_wanted_and_at_most_every_10_s() -> None:
-    sampler, rec, backend, clock = make(["warm", "hot"])
-    for _ in range(10):
+def test_the_sampler_never_lists_processes() -> None:
+    """The process list is the activity guard's to pace; the beat reads only readings."""
+    sampler, _, backend, clock = make(["warm", "hot"])
+    for _ in range(30):
         sampler.tick()
         clock[0] += 2.0
-    assert backend.calls["processes"] == 0  # nobody asked
-    sampler.processes_wanted = True
-    for _ in range(30):  # 60 s at the default beat
-        sampler.tick()
-        clock[0] += 2.0
-    assert backend.calls["processes"] == 2 * 6  # two GPUs, once per 10 s each
-    assert {index for index, _ in rec.processes} == {0, 1}
-    sampler.processes_wanted = False
-    before = backend.calls["processes"]
-    for _ in range(10):
-        sampler.tick()
-        clock[0] += 2.0
-    assert backend.calls["processes"] == before
-
-
-def test_a_request_is_served_at_the_next_tick_and_reuses_a_recent_list() -> None:
-    sampler, rec, backend, clock = make(["warm"])
-    backend.inner.set_load(0, 1.0)
-    sampler.request_processes(0)
-    sampler.tick()
-    assert backend.calls["processes"] == 1
-    assert rec.processes[-1][0] == 0 and len(rec.processes[-1][1]) == 1
-    clock[0] += 3.0
-    sampler.request_processes(0)
-    sampler.tick()
-    assert backend.calls["processes"] == 1  # 3 s later: the recent list again
-    assert len(rec.processes) == 2
-    sampler.tick()
-    assert len(rec.processes) == 2  # one answer per request
-    clock[0] += 10.0
-    sampler.request_processes(0)
-    sampler.tick()
-    assert backend.calls["processes"] == 2
+    assert backend.calls["processes"] == 0
 
 
 def test_a_failing_callback_does_not_stop_sampling() -> None:

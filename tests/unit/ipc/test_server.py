@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from desktop.ipc.protocol import ApiError, PauseRequest, unavailable
+from desktop.ipc.protocol import ApiError, unavailable
+from desktop.ipc.schema import HoldsAnswer, PauseRequest, PauseScope, ResumeRequest
 from desktop.ipc.server import build_app
 
 TOKEN = "cd" * 32
@@ -40,13 +41,13 @@ class FakeController:
     async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]:
         return {"since": since, "wait": wait, "limit": limit}
 
-    async def pause(self, request: PauseRequest) -> dict[str, Any]:
+    async def pause(self, request: PauseRequest) -> HoldsAnswer:
         self.calls.append(("pause", request))
-        return {"paused": request.to_json()}
+        return HoldsAnswer(user_holds=[])
 
-    async def resume(self, request: PauseRequest) -> dict[str, Any]:
+    async def resume(self, request: ResumeRequest) -> HoldsAnswer:
         self.calls.append(("resume", request))
-        return {"paused": {}}
+        return HoldsAnswer(user_holds=[])
 
     async def settings(self) -> dict[str, Any]:
         return {"settings": {}}
@@ -218,12 +219,16 @@ def test_pause_body_is_validated_and_parsed(client: ApiCaller, controller: FakeC
         "/v1/pause", json={"scope": "gpu", "gpu": 1, "reason": "game"}, headers=AUTH
     )
     assert answer.status_code == 200
-    assert controller.calls == [("pause", PauseRequest("gpu", 1, None, None, "game"))]
-    bad = client.post("/v1/pause", json={"scope": "gpu"}, headers=AUTH)
-    assert bad.status_code == 422 and bad.json()["field"] == "gpu"
+    assert controller.calls == [
+        ("pause", PauseRequest(scope=PauseScope.GPU, gpu=1, reason="game"))
+    ]
+    bad = client.post("/v1/pause", json={"scope": "gpus"}, headers=AUTH)
+    assert bad.status_code == 422 and bad.json()["field"] == "scope"
+    unknown = client.post("/v1/pause", json={"scope": "all", "until": 5}, headers=AUTH)
+    assert unknown.status_code == 422 and "until" in unknown.json()["message"]
     empty = client.post("/v1/resume", headers=AUTH)
     assert empty.status_code == 200
-    assert controller.calls[-1] == ("resume", PauseRequest())
+    assert controller.calls[-1] == ("resume", ResumeRequest())
 
 
 @pytest.mark.parametrize(
@@ -254,14 +259,18 @@ def test_query_parameters_reach_the_controller(client: ApiCaller) -> None:
     assert client.get("/v1/logs?tail=7", headers=AUTH).json()["lines"] == ["7"]
 
 
-def test_jobs_and_network_routes(client: ApiCaller) -> None:
+def test_jobs_and_network_routes(client: ApiCaller, controller: FakeController) -> None:
     created = client.post("/v1/jobs", json={"image": "x"}, headers=AUTH)
     assert created.status_code == 201 and created.json()["job"] == {"image": "x"}
     assert client.get("/v1/jobs/j1", headers=AUTH).json()["job"] == "j1"
     assert client.post("/v1/jobs/j1/stop", headers=AUTH).json()["job"] == "j1"
     enroll = client.post("/v1/networks/demo/enroll", json={"credentials": {"k": "v"}}, headers=AUTH)
     assert enroll.json()["credentials"] == {"k": "v"}
-    assert client.post("/v1/networks/demo/pause", headers=AUTH).json()["action"] == "pause"
+    client.post("/v1/networks/demo/pause", headers=AUTH)  # one way to pause: a user hold
+    assert controller.calls[-1] == (
+        "pause",
+        PauseRequest(scope=PauseScope.NETWORK, network="demo"),
+    )
     assert client.post("/v1/networks/demo/explode", headers=AUTH).status_code == 404
 
 

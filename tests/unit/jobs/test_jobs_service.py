@@ -71,6 +71,7 @@ class Harness:
         self.finished: list[JobRecord] = []
         self.credits: list[Money] = []
         self.ledger = ledger or FakeLedger()
+        self.held: dict[int | None, str] = {}  # the record's holds, as admission reads them
         self.runner = SimulatedRunner(lambda i, f: self.loads.append((i, f)), self.clock)
         ledger_protocol: JobLedger = self.ledger
         self.service = JobService(
@@ -82,6 +83,7 @@ class Harness:
             allowed_images=lambda: [IMAGE],
             on_finished=self._credit,
             limits=HostLimits(4, 8000),
+            admission=self.held.get,
         )
         self.pay = Pay(Decimal("0.5"), "USD", "job")
 
@@ -172,12 +174,12 @@ def test_guard_pause_per_gpu_and_resume() -> None:
     h = Harness()
     h.service.submit(spec("a", load_profile=[{"seconds": 30, "load": 1}]))
     h.service.submit(spec("b", load_profile=[{"seconds": 30, "load": 1}]))
-    assert h.service.pause_all("too hot", gpu_index=0) == ["a"]
+    assert h.service.freeze(0, "too hot") == ["a"]
     assert h.service.get("a").state is JobState.PAUSED  # type: ignore[union-attr]
     assert h.service.get("b").state is JobState.RUNNING  # type: ignore[union-attr]
     assert (0, 0.0) in h.loads
     h.clock.now += 100  # paused time does not count towards the profile
-    assert h.service.resume_all("cooled down", gpu_index=0) == ["a"]
+    assert h.service.thaw(0, "cooled down") == ["a"]
     assert h.service.get("a").state is JobState.RUNNING  # type: ignore[union-attr]
     assert h.ledger.states("a") == [
         JobState.STARTING, JobState.RUNNING, JobState.PAUSED, JobState.RUNNING
@@ -185,26 +187,36 @@ def test_guard_pause_per_gpu_and_resume() -> None:
     assert "job.paused" in h.kinds() and "job.resumed" in h.kinds()
 
 
-def test_new_jobs_avoid_paused_gpus() -> None:
+def test_new_jobs_avoid_held_gpus_and_say_why() -> None:
     h = Harness()
-    h.service.pause_all("too hot", gpu_index=0)
-    h.service.pause_all("too hot", gpu_index=1)
+    h.held.update({0: "GPU 0 is too hot.", 1: "GPU 1 is too hot."})
     with pytest.raises(SpecRefused) as info:
         h.service.submit(spec("c"))
-    assert info.value.code == "gpu_unavailable" and "paused" in info.value.message
-    h.service.resume_all("cool", gpu_index=1)
+    assert info.value.code == "paused" and "GPU 0 is too hot." in info.value.message
+    del h.held[1]
     assert h.service.submit(spec("c")).gpu_uuid == "GPU-sim-1"
+    with pytest.raises(SpecRefused) as busy:  # GPU 1 is taken now, GPU 0 still held
+        h.service.submit(spec("d"))
+    assert busy.value.code == "paused"
+    del h.held[0]
+    h.service.submit(spec("d"))
+    with pytest.raises(SpecRefused) as full:
+        h.service.submit(spec("e"))
+    assert full.value.code == "gpu_unavailable"
 
 
-def test_pause_all_holds_new_jobs_and_a_gpu_resume_does_not_undo_it() -> None:
+def test_a_pause_of_all_work_holds_jobs_with_no_gpu_and_freezing_is_per_gpu() -> None:
     h = Harness()
     h.service.submit(spec("a"))
-    h.service.pause_all("user pause")
+    h.service.submit(spec("cpu", gpus=0))
+    h.held[None] = "You paused all work."
     with pytest.raises(SpecRefused) as info:
-        h.service.submit(spec("cpu", gpus=0))
+        h.service.submit(spec("cpu2", gpus=0))
     assert info.value.code == "paused"
-    assert h.service.resume_all("guard ok", gpu_index=0) == []
-    assert h.service.resume_all("user resume") == ["a"]
+    assert h.service.freeze(None, "user pause") == ["cpu"]  # no GPU: only the CPU job
+    assert h.service.freeze(0, "user pause") == ["a"]
+    assert h.service.thaw(1, "nothing here") == []
+    assert sorted(h.service.thaw(0, "resumed") + h.service.thaw(None, "resumed")) == ["a", "cpu"]
 
 
 def test_stop_by_user_and_stop_all_by_guard_earn_nothing() -> None:

@@ -12,11 +12,18 @@ import pytest
 
 from desktop.hardware.gpu import GpuError
 from desktop.hardware.simulated import SimulatedBackend
-from desktop.ipc.protocol import ApiError, PauseRequest
+from desktop.ipc.protocol import ApiError
+from desktop.ipc.schema import PauseRequest, PauseScope, ResumeRequest
+from desktop.model import GpuState, HoldKind
 from desktop.settings import SettingsStore
+from desktop.worker.actuators import BackendCard, JobServiceActuator
+from desktop.worker.control_loop import ControlLoop, Probes
+from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.main import WorkerOptions, open_gpus
 from desktop.worker.service import Components, WorkerService
+from desktop.worker.user_holds import UserHolds
+from tests.conftest import FakeClock
 
 T = TypeVar("T")
 
@@ -35,18 +42,47 @@ def run(scenario: Callable[[WorkerService], Awaitable[T]], service: WorkerServic
     return asyncio.run(main())
 
 
-def make_service(tmp_path: Path, *, settings: bool = True, **parts: Any) -> WorkerService:
+QUIET = Probes(lambda: set(), lambda: None, lambda: None)
+
+
+def make_service(
+    tmp_path: Path, *, settings: bool = True, control: bool = False, **parts: Any
+) -> WorkerService:
+    clock = FakeClock()
     backend = SimulatedBackend(["warm"], seed=1)
-    monitor = GpuMonitor(backend, clock=backend.clock)
+    monitor = GpuMonitor(backend, clock=clock)
     store = SettingsStore(tmp_path / "settings.json") if settings else None
     log_path = tmp_path / "worker.log"
     log_path.write_text("one\ntwo\nthree\n")
+    user = UserHolds(tmp_path / "user-holds.json", clock)
+    bus = EventBus()
+    loop = None
+    if control:
+        get = store.current.get if store is not None else (lambda key: None)
+        loop = ControlLoop(monitor.infos, get, user, JobServiceActuator(None),
+                           BackendCard(backend), bus.publish_threadsafe, clock, probes=QUIET,
+                           tick_s=0.05)  # fmt: skip
     return WorkerService(
+        bus=bus,
         mode="simulated",
         monitor=monitor,
-        parts=Components(settings=store, **parts),
+        parts=Components(settings=store, control=loop, lifecycle=[Life(loop)] if loop else [],
+                         **parts),  # fmt: skip
         log_path=log_path,
+        user=user,
+        clock=clock,
     )
+
+
+class Life:
+    def __init__(self, loop: ControlLoop) -> None:
+        self.loop = loop
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.loop.start)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.loop.restore)
 
 
 async def wait_for_sample(service: WorkerService, timeout: float = 10.0) -> None:
@@ -72,66 +108,64 @@ async def kinds_until(
 
 
 def test_status_shows_the_gpu_with_a_live_sample(tmp_path: Path) -> None:
-    async def scenario(service: WorkerService) -> dict[str, Any]:
+    async def scenario(service: WorkerService) -> Any:
         await wait_for_sample(service)
         return await service.status()
 
     status = run(scenario, make_service(tmp_path))
-    assert status["mode"] == "simulated" and status["gpu_error"] is None
-    (gpu,) = status["gpus"]
-    assert gpu["info"]["simulated"] is True
-    assert 10 < gpu["sample"]["core_temp_c"] < 100
-    assert gpu["paused"] is False and gpu["guard"]["action"] == "run"
-    assert gpu["power_limit_w"] == gpu["info"]["power"]["enforced_w"]
-    assert status["components"] == {
-        "jobs": False,
-        "networks": False,
-        "earnings": False,
-        "guard": False,
-        "settings": True,
-    }
-    assert status["jobs_running"] is None and status["networks"] == []
+    assert status.mode == "simulated" and status.gpu_error is None
+    (gpu,) = status.gpus
+    assert gpu.info.simulated is True and gpu.sample is not None
+    assert 10 < (gpu.sample.core_temp_c or 0) < 100
+    assert gpu.holds == [] and gpu.state is GpuState.UNUSED and gpu.work == "run"
+    assert gpu.power.limit_w == gpu.info.power.enforced_w
+    assert (status.components.guard, status.components.settings) == (False, True)
+    assert status.jobs_running is None and status.networks == []
 
 
 def test_pause_and_resume_publish_events(tmp_path: Path) -> None:
-    async def scenario(service: WorkerService) -> tuple[dict[str, Any], list[str]]:
+    async def scenario(service: WorkerService) -> tuple[Any, Any, list[str]]:
         start = service.bus.last_seq
-        await service.pause(PauseRequest("all", reason="gaming"))
+        await service.pause(PauseRequest(reason="gaming"))
         status = await service.status()
-        await service.resume(PauseRequest("all"))
+        after = await service.resume(ResumeRequest())
         kinds = [e.kind for e in service.bus.since(start)]
-        return status, kinds
+        return status, after, kinds
 
-    status, kinds = run(scenario, make_service(tmp_path))
-    assert status["paused"]["all"] and status["paused"]["reason"] == "gaming"
-    assert status["gpus"][0]["paused"] and status["gpus"][0]["guard"]["source"] == "user"
-    assert kinds == ["user.pause", "user.resume"]
+    status, after, kinds = run(scenario, make_service(tmp_path, control=True))
+    [hold] = status.user_holds
+    assert hold.scope == "all" and hold.reason == "You paused all work (gaming)."
+    gpu = status.gpus[0]
+    assert gpu.state is GpuState.PAUSED and gpu.holds[0].kind is HoldKind.USER
+    assert after.user_holds == [] and after.gpus == {0: []}
+    assert [k for k in kinds if k.startswith("user.")] == ["user.pause", "user.resume"]
+    assert "guard.pause" in kinds and kinds[-1] == "guard.run"  # the reconciler acted
 
 
 def test_pause_of_an_unknown_gpu_and_lone_resume_under_a_global_pause(tmp_path: Path) -> None:
-    async def scenario(service: WorkerService) -> tuple[ApiError, ApiError]:
+    async def scenario(service: WorkerService) -> tuple[ApiError, Any]:
         with pytest.raises(ApiError) as missing:
-            await service.pause(PauseRequest("gpu", gpu=4))
-        await service.pause(PauseRequest("all"))
-        with pytest.raises(ApiError) as conflict:
-            await service.resume(PauseRequest("gpu", gpu=0))
-        return missing.value, conflict.value
+            await service.pause(PauseRequest(scope=PauseScope.GPU, gpu=4))
+        await service.pause(PauseRequest())
+        lone = await service.resume(ResumeRequest(scope=PauseScope.GPU, gpu=0))
+        return missing.value, lone
 
-    missing, conflict = run(scenario, make_service(tmp_path))
+    missing, lone = run(scenario, make_service(tmp_path, control=True))
     assert missing.status == 404 and "GPU 4" in missing.message
-    assert conflict.status == 409 and "rigpilot resume" in conflict.message
+    # resuming one GPU under a pause of all work is no error: the answer says what holds it
+    assert [h.scope for h in lone.gpus[0]] == ["all"]
 
 
 def test_a_timed_pause_ends_by_itself(tmp_path: Path) -> None:
-    async def scenario(service: WorkerService) -> tuple[list[str], bool]:
+    async def scenario(service: WorkerService) -> tuple[list[str], list[Any]]:
         start = service.bus.last_seq
-        await service.pause(PauseRequest("all", until_ts=time.time() + 0.2))
+        await service.pause(PauseRequest(until_ts=service.clock() + 0.2))
         kinds = await kinds_until(service, start, "user.resume")
-        return kinds, service.pauses.all_paused
+        return kinds, service.user.all()
 
-    kinds, still_paused = run(scenario, make_service(tmp_path))
+    kinds, still = run(scenario, make_service(tmp_path, control=True))
     assert [k for k in kinds if k.startswith("user.")] == ["user.pause", "user.resume"]
-    assert not still_paused
+    assert still == []
 
 
 def test_settings_patch_applies_the_interval_live(tmp_path: Path) -> None:
@@ -187,13 +221,16 @@ class FakeJobs:
     def running_count(self) -> int:
         return 2
 
+    def jobs_on(self, gpu_index: int) -> int:
+        return 1
+
 
 def test_a_wired_part_is_delegated_to(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> tuple[Any, ...]:
         return (
             await service.jobs(5, "running"),
             await service.submit_job({"image": "x"}),
-            (await service.status())["jobs_running"],
+            (await service.status()).jobs_running,
         )
 
     listed, submitted, running = run(scenario, make_service(tmp_path, jobs=FakeJobs()))
@@ -230,16 +267,16 @@ def test_no_gpu_access_is_reported_not_fatal(
     monitor = open_gpus(WorkerOptions())
     service = WorkerService(mode="nvml", monitor=monitor)
 
-    async def scenario(service: WorkerService) -> dict[str, Any]:
+    async def scenario(service: WorkerService) -> Any:
         return await service.status()
 
     status = run(scenario, service)
-    assert status["gpus"] == []
-    assert status["gpu_error"] == {
-        "code": "driver_not_loaded",
-        "cause": "the NVIDIA driver is not loaded",
-        "fix": "Install it.",
-    }
+    assert status.gpus == [] and status.gpu_error is not None
+    assert (status.gpu_error.code, status.gpu_error.cause, status.gpu_error.fix) == (
+        "driver_not_loaded",
+        "the NVIDIA driver is not loaded",
+        "Install it.",
+    )
 
 
 def test_sampler_events_reach_the_bus(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 import pytest
 
 from desktop.hardware.simulated import SimulatedBackend
-from desktop.ipc.protocol import ApiError, PauseRequest
+from desktop.ipc.protocol import ApiError
+from desktop.ipc.schema import PauseRequest, PauseScope, ResumeRequest
 from desktop.jobs.profile import LABEL_INSTALL, LABEL_JOB, LABEL_MANAGED, LABEL_WORKER
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
@@ -26,6 +27,7 @@ from desktop.model import JobState
 from desktop.paths import Paths
 from desktop.settings import SettingsStore
 from desktop.worker.adapters import NoEngineRunner
+from desktop.worker.control_loop import Probes
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.service import WorkerService
 from desktop.worker.wiring import EngineProbe, Wiring, allowed_images, build, choose_runner
@@ -33,6 +35,7 @@ from desktop.worker.wiring import EngineProbe, Wiring, allowed_images, build, ch
 T = TypeVar("T")
 IMAGE = "rigpilot-test/busybox:latest"
 DOWN = EngineProbe(False, "the Docker engine is not reachable (test)")
+QUIET = Probes(lambda: set(), lambda: None, lambda: None)  # no game on this machine
 
 
 def paths_in(root: Path) -> Paths:
@@ -42,12 +45,14 @@ def paths_in(root: Path) -> Paths:
 def make(tmp_path: Path, mode: str = "simulated") -> tuple[WorkerService, Wiring]:
     paths = paths_in(tmp_path)
     backend = SimulatedBackend(["warm"], seed=3, speed=1.0)
-    monitor = GpuMonitor(backend, clock=backend.clock)
+    monitor = GpuMonitor(backend)
     store = SettingsStore(paths.settings_file)
     store.patch({"jobs.allowed_local_images": [IMAGE]})
-    wired = build(mode, paths, store, monitor, probe=DOWN)
+    wired = build(mode, paths, store, monitor, probe=DOWN, probes=QUIET)
     wired.pump.flush_every_s = 0.05
-    service = WorkerService(mode=mode, monitor=monitor, parts=wired.parts, bus=wired.bus)
+    service = WorkerService(
+        mode=mode, monitor=monitor, parts=wired.parts, bus=wired.bus, user=wired.user
+    )
     return service, wired
 
 
@@ -123,8 +128,8 @@ def test_a_job_runs_and_every_record_reaches_the_ledger(tmp_path: Path) -> None:
     submitted, done, shown, status = run(service, scenario)
     assert submitted["state"] == "running" and done.state is JobState.SUCCEEDED
     assert "finished its load profile" in shown["logs_tail"]
-    assert status["components"]["jobs"] and status["jobs_running"] == 0
-    assert status["earnings_today"] is not None and "net_usd" in status["earnings_today"]
+    assert status.components.jobs and status.jobs_running == 0
+    assert status.earnings_today is not None and status.earnings_today.net_usd is not None
     with Ledger.open(paths_in(tmp_path).ledger_file) as ledger:  # closed by the service
         assert [t.state for t in ledger.transitions("unit-1")][-1] is JobState.SUCCEEDED
         kinds = [e.kind for e in ledger.events(0, 100)]
@@ -178,18 +183,19 @@ def test_user_pauses_freeze_and_release_the_jobs(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> list[JobState]:
         await service.submit_job(spec("long-1", seconds=30))
         seen = []
-        for request, resume in (
-            (PauseRequest("all"), False),
-            (PauseRequest("all"), True),
-            (PauseRequest("gpu", gpu=0), False),
-            (PauseRequest("gpu", gpu=0), True),
+        gpu = PauseScope.GPU
+        for call in (
+            lambda: service.pause(PauseRequest()),
+            lambda: service.resume(ResumeRequest()),
+            lambda: service.pause(PauseRequest(scope=gpu, gpu=0)),
+            lambda: service.resume(ResumeRequest(scope=gpu, gpu=0)),
         ):
-            await (service.resume(request) if resume else service.pause(request))
+            await call()
             record = wired.jobs.get("long-1")
             assert record is not None
             seen.append(record.state)
         refused = None
-        await service.pause(PauseRequest("all"))
+        await service.pause(PauseRequest())
         try:
             await service.submit_job(spec("while-paused"))
         except ApiError as exc:

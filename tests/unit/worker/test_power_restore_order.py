@@ -1,4 +1,4 @@
-"""The worker's stop order for the guard: jobs stop first, then the power limits come back.
+"""The worker's stop order for the control loop: jobs stop first, then the power limits come back.
 
 A lowered power limit protects a card that ran hot; putting the user's (higher) limit back
 while a job still runs would let it heat up again in its last seconds. The real service,
@@ -19,9 +19,9 @@ from desktop.hardware.simulated import SimulatedBackend
 from desktop.paths import Paths
 from desktop.settings import SettingsStore
 from desktop.worker.gpus import GpuMonitor
-from desktop.worker.guarding import GuardLoop
 from desktop.worker.service import WorkerService
 from desktop.worker.wiring import EngineProbe, build
+from tests.conftest import FakeClock
 
 IMAGE = "rigpilot-test/busybox:latest"
 
@@ -33,11 +33,13 @@ async def until(check: Callable[[], Any], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def test_power_limits_come_back_after_the_jobs_have_stopped(tmp_path: Path) -> None:
+def test_power_limits_come_back_after_the_jobs_have_stopped(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
     paths = Paths(tmp_path / "c", tmp_path / "d", tmp_path / "l", tmp_path / "r").ensure()
     backend = SimulatedBackend(["warm"], seed=3)
     original = backend.devices()[0].power.enforced_w
-    monitor = GpuMonitor(backend, clock=backend.clock)
+    monitor = GpuMonitor(backend)
     store = SettingsStore(paths.settings_file)
     store.patch({"jobs.allowed_local_images": [IMAGE]})
     wired = build("simulated", paths, store, monitor, probe=EngineProbe(False, "test"))
@@ -55,17 +57,16 @@ def test_power_limits_come_back_after_the_jobs_have_stopped(tmp_path: Path) -> N
     backend.set_power_limit = recording_set  # type: ignore[method-assign]
     wired.jobs.shutdown = recording_shutdown  # type: ignore[method-assign]
     service = WorkerService(mode="simulated", monitor=monitor, parts=wired.parts, bus=wired.bus)
-    guard = wired.parts.guard
-    assert isinstance(guard, GuardLoop)
+    loop = wired.control
 
     async def main() -> None:
         await service.start()
         try:
             wired.jobs.submit({"job_id": "hot", "image": IMAGE, "gpus": 1, "memory_mb": 64,
                                "load_profile": [{"seconds": 600, "load": 1.0}]})  # fmt: skip
-            ts = backend.clock()
+            ts = fake_clock()
             for i in range(5):  # above the soft limit: the guard lowers the power limit
-                guard.on_sample(replace(backend.sample(0), ts=ts + 0.01 * i, core_temp_c=81.0))
+                loop.on_sample(replace(backend.sample(0), ts=ts + 0.01 * i, core_temp_c=81.0))
             await until(lambda: order)
         finally:
             service.begin_stop()
