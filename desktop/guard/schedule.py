@@ -22,11 +22,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from desktop.model import GuardAction, GuardDecision
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+FULL_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_LOOKUP = {name.lower(): i for i, name in enumerate(DAY_NAMES)} | {
-    full: i
-    for i, full in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    )
+    full.lower(): i for i, full in enumerate(FULL_DAY_NAMES)
 }
 _WEEK_MIN = 7 * 24 * 60
 
@@ -78,6 +76,8 @@ def _fmt(wall: datetime) -> str:
 def _parse_time(value: Any, where: str, problems: list[str]) -> time | None:
     if isinstance(value, time):
         return value
+    if where.endswith(" end") and str(value).strip() == "24:00":
+        return time(0, 0)  # the end of the day: midnight, as a window that ends at 00:00
     try:
         hours, minutes = str(value).strip().split(":")
         return time(int(hours), int(minutes))
@@ -106,7 +106,9 @@ def parse_windows(raw: Iterable[Any]) -> list[Window]:
     """Windows from settings, e.g. ``{"days": ["Mon", "Tue"], "start": "22:00", "end": "06:00"}``.
 
     ``days`` may be names, numbers (0 = Monday) or a comma string; missing means every day.
-    Raises ``ScheduleError`` naming each bad field; overlaps are checked too.
+    An ``end`` of ``24:00`` is midnight at the end of the day (00:00 to 24:00 is the whole
+    day). Raises ``ScheduleError`` naming each bad field; overlaps are checked too. This is
+    the one validator of schedule windows: the settings, the API and the guard all use it.
     """
     problems: list[str] = []
     windows: list[Window] = []
@@ -118,6 +120,8 @@ def parse_windows(raw: Iterable[Any]) -> list[Window]:
         start = _parse_time(item.get("start"), f"window {n} start", problems)
         end = _parse_time(item.get("end"), f"window {n} end", problems)
         if days is not None and start is not None and end is not None:
+            if str(item.get("end")).strip() == "24:00" and start == time(0, 0):
+                end = time(23, 59, 59, 999999)  # the whole day, not an empty window
             windows.append(Window(days, start, end))
     problems += validate_windows(windows) if not problems else []
     if problems:
@@ -136,15 +140,28 @@ def validate_windows(windows: list[Window]) -> list[str]:
                 f"window {n} starts and ends at {w.start:%H:%M}: give it a length "
                 "(for all day, use 00:00 to 23:59 or turn the schedule off)."
             )
-    for i, a in enumerate(windows):
-        for j in range(i + 1, len(windows)):
-            b = windows[j]
-            if any(x0 < y1 and y0 < x1 for x0, x1 in a.minutes() for y0, y1 in b.minutes()):
-                problems.append(
-                    f"window {i + 1} ({a.describe()}) overlaps window {j + 1} "
-                    f"({b.describe()}): merge them or move one."
-                )
+    overlap = first_overlap(windows)
+    if overlap is not None:
+        i, j, minute = overlap
+        day, minute = divmod(minute, 24 * 60)
+        problems.append(
+            f"schedule windows {i} and {j} overlap on {FULL_DAY_NAMES[day]} at "
+            f"{minute // 60:02d}:{minute % 60:02d}"
+        )
     return problems
+
+
+def first_overlap(windows: list[Window]) -> tuple[int, int, int] | None:
+    """The first two windows (numbered from 1) that overlap, and the week-minute (0 =
+    Monday 00:00) where the later one starts inside the earlier; None when none do."""
+    spans = sorted((a, b, n) for n, w in enumerate(windows, start=1) for a, b in w.minutes())
+    reach: tuple[int, int] | None = None  # (end, window) of the span that reaches furthest
+    for a, b, n in spans:
+        if reach is not None and a < reach[0] and n != reach[1]:
+            return min(n, reach[1]), max(n, reach[1]), a
+        if reach is None or b > reach[0]:
+            reach = (b, n)
+    return None
 
 
 class ScheduleGuard:

@@ -26,11 +26,10 @@ from desktop.settings.schema import (
     unknown_key_error,
 )
 from desktop.settings.store import SettingsStore, from_json, to_bytes
-from desktop.settings.validate import DAY_NAMES, Validator, cross_field_errors, validate_patch
+from desktop.settings.validate import Validator, cross_field_errors, validate_patch
 from desktop.settings.values import Settings
 
 __all__ = [
-    "DAY_NAMES",
     "DEFAULTS",
     "FIELDS",
     "SCHEMA_VERSION",

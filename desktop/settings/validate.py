@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from desktop.guard.schedule import ScheduleError, parse_windows
 from desktop.settings.errors import SettingsError, num
 from desktop.settings.schema import FIELDS, unknown_key_error
 from desktop.settings.values import Settings
-
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 Validator = Callable[[Settings], Iterable[tuple[str, str, str]]]
 
@@ -80,23 +79,10 @@ def cross_field_errors(s: Settings, changed: Iterable[str] = ()) -> list[Setting
 
 
 def _windows_overlap(windows: list[dict[str, Any]]) -> str:
-    """Describe the first overlap between schedule windows, or return ''."""
-    week = 7 * 1440
-    spans: list[tuple[int, int, int]] = []  # (start minute of week, end, window number)
-    for n, w in enumerate(windows, 1):
-        start, end = (int(w[k][:2]) * 60 + int(w[k][3:]) for k in ("start", "end"))
-        length = (end - start) % 1440 or 1440
-        for day in w["days"]:
-            s = day * 1440 + start
-            spans.append((s, min(s + length, week), n))
-            if s + length > week:  # Sunday night runs into Monday morning
-                spans.append((0, s + length - week, n))
-    spans.sort()
-    for (_s1, e1, n1), (s2, _e2, n2) in zip(spans, spans[1:], strict=False):
-        if s2 < e1 and n1 != n2:
-            day, minute = divmod(s2, 1440)
-            return (
-                f"schedule windows {min(n1, n2)} and {max(n1, n2)} overlap on "
-                f"{DAY_NAMES[day]} at {minute // 60:02d}:{minute % 60:02d}"
-            )
+    """The first problem of the schedule windows (an overlap), or '' (the one validator of
+    windows is desktop.guard.schedule's)."""
+    try:
+        parse_windows(windows)
+    except ScheduleError as exc:
+        return exc.problems[0]
     return ""

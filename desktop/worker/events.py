@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 
 from desktop.model import Event
+from desktop.worker.loop_bridge import LoopBridge
 
 log = logging.getLogger(__name__)
 DEFAULT_HISTORY = 5000
@@ -33,18 +34,23 @@ class EventBus:
             failures are logged and never reach the publisher.
     """
 
-    def __init__(self, history: int = DEFAULT_HISTORY, sink: Sink | None = None) -> None:
+    def __init__(
+        self,
+        history: int = DEFAULT_HISTORY,
+        sink: Sink | None = None,
+        bridge: LoopBridge | None = None,
+    ) -> None:
         self._events: deque[Event] = deque(maxlen=history)
         self._changed = asyncio.Event()
         self._closed = False
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.bridge = bridge or LoopBridge()
         self._lock = threading.Lock()
         self.last_seq = 0
         self.sink = sink
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Remember the loop so that other threads can publish with ``publish_threadsafe``."""
-        self._loop = loop
+        """Remember the loop so that any thread can ``emit``."""
+        self.bridge.bind(loop)
 
     def publish(self, event: Event) -> Event:
         """Number and store ``event``, wake the waiting pollers, return the numbered event."""
@@ -62,12 +68,9 @@ class EventBus:
         self._changed = asyncio.Event()
         return numbered
 
-    def publish_threadsafe(self, event: Event) -> None:
-        """Publish from another thread (the sampler): hands the event to the loop."""
-        if self._loop is None or self._loop.is_closed():
-            log.warning("event dropped before the worker loop ran: %s", event.kind)
-            return
-        self._loop.call_soon_threadsafe(self.publish, event)
+    def emit(self, event: Event) -> None:
+        """Publish from any thread (the guard's, a job's, a network agent's): on the loop."""
+        self.bridge.call(self.publish, event)
 
     def since(self, seq: int, limit: int = 500) -> list[Event]:
         """Events with ``seq`` greater than ``seq``, oldest first, at most ``limit``.

@@ -1,7 +1,7 @@
 """The worker's GPUs: the backend, the sampler thread and the in-memory telemetry.
 
 The sampler reads on its own thread (NVML blocks); each sample and health event is handed
-to the event loop with ``call_soon_threadsafe`` so that everything the API reads is only
+to the event loop through the worker's ``LoopBridge`` so that everything the API reads is only
 touched on the loop. Opening the backend may fail (no driver, no NVML): the worker then
 runs without GPUs and reports the cause and the fix in ``status.gpu_error``; it never
 crashes for a missing GPU.
@@ -9,8 +9,6 @@ crashes for a missing GPU.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +17,7 @@ from desktop import clock as wall
 from desktop.hardware.gpu import GpuBackend, GpuError
 from desktop.hardware.sampler import Sampler
 from desktop.model import Event, GpuInfo, GpuSample
+from desktop.worker.loop_bridge import LoopBridge
 from desktop.worker.telemetry import TelemetryBuffer
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ class GpuMonitor:
         self.infos: list[GpuInfo] = []
         self._interval = interval_s
         self._sampler: Sampler | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bridge: LoopBridge | None = None
         self._on_event: Callable[[Event], object] | None = None
         if backend is not None:
             try:
@@ -77,9 +76,9 @@ class GpuMonitor:
         if self._sampler is not None:
             self._sampler.set_interval(seconds)
 
-    def start(self, loop: asyncio.AbstractEventLoop, on_event: Callable[[Event], object]) -> None:
-        """Start sampling; samples and events arrive on ``loop``."""
-        self._loop = loop
+    def start(self, bridge: LoopBridge, on_event: Callable[[Event], object]) -> None:
+        """Start sampling; samples and events arrive on the bridge's loop."""
+        self._bridge = bridge
         self._on_event = on_event
         if self.backend is None or not self.infos:
             return
@@ -112,13 +111,10 @@ class GpuMonitor:
         return {"code": self.error.code, "cause": self.error.cause, "fix": self.error.fix}
 
     def _sample_from_thread(self, sample: GpuSample) -> None:
-        loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop closed while stopping
-                loop.call_soon_threadsafe(self.buffer.add, sample)
+        if self._bridge is not None:
+            self._bridge.call(self.buffer.add, sample)
 
     def _event_from_thread(self, event: Event) -> None:
-        loop, handler = self._loop, self._on_event
-        if loop is not None and handler is not None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(handler, event)
+        bridge, handler = self._bridge, self._on_event
+        if bridge is not None and handler is not None:
+            bridge.call(handler, event)

@@ -19,11 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import time
 from typing import Any
 
 from desktop.guard.activity import ActivityPolicy
-from desktop.guard.schedule import ScheduleError, Window, parse_windows
+from desktop.guard.schedule import Window, parse_windows
 from desktop.guard.thermal import InvalidThermalPolicy, ThermalPolicy, is_gddr6x
 from desktop.model import GpuInfo
 
@@ -133,18 +132,8 @@ def activity_policy(values: Mapping[str, Any]) -> ActivityPolicy:
 
 
 def schedule_windows(values: Mapping[str, Any]) -> list[Window]:
-    """The schedule's windows; raises ScheduleError naming the bad window.
-
-    The settings allow an end of ``24:00`` (midnight at the end of the day); the schedule
-    writes that as ``00:00`` (``23:59`` for a window that starts at midnight).
-    """
-    raw = []
-    for window in values.get("schedule.windows") or []:
-        item = dict(window)
-        if item.get("end") == "24:00":
-            item["end"] = time(23, 59) if item.get("start") in ("00:00", "0:00") else time(0, 0)
-        raw.append(item)
-    return parse_windows(raw)
+    """The schedule's windows; raises ScheduleError naming the bad window."""
+    return parse_windows(values.get("schedule.windows") or [])
 
 
 def card_problems(info: GpuInfo, values: Mapping[str, Any]) -> list[tuple[str, str, str]]:
@@ -162,17 +151,11 @@ def card_problems(info: GpuInfo, values: Mapping[str, Any]) -> list[tuple[str, s
 
 
 def validators(infos: list[GpuInfo]) -> list[Validator]:
-    """Validators for ``SettingsStore.patch``: unsafe limits per card, unusable windows."""
+    """Validators for ``SettingsStore.patch``: limits unsafe for any of these cards (the
+    schedule's windows are checked by the settings themselves, with the same validator)."""
 
     def thermal(settings: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         values = {key: settings.get(key) for key in GUARD_KEYS}
         return [p for info in infos for p in card_problems(info, values)]
 
-    def schedule(settings: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        try:
-            schedule_windows({"schedule.windows": settings.get("schedule.windows")})
-        except ScheduleError as exc:
-            return [("schedule.windows", p, "windows that can be used") for p in exc.problems]
-        return []
-
-    return [thermal, schedule]
+    return [thermal]

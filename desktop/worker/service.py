@@ -139,13 +139,7 @@ class WorkerService:
         self._publish_event(Event(self.clock(), kind, severity, message, **kw))
 
     def _publish_event(self, event: Event) -> None:
-        """Publish from the loop or from a thread (the control loop's, a settings one)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self.bus.publish_threadsafe(event)
-            return
-        self.bus.publish(event)
+        self.bus.emit(event)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -155,7 +149,7 @@ class WorkerService:
         settings = self.parts.settings
         if settings is not None:
             self.monitor.set_interval(float(settings.current.get("sampling.interval_s")))
-        self.monitor.start(loop, on_event=self.bus.publish)
+        self.monitor.start(self.bus.bridge, on_event=self.bus.publish)
         self.view.started_ts = self.clock()
         gpus = len(self.monitor.infos)
         self.publish("worker.started", f"RigPilot's worker started ({self.mode}, {gpus} GPU(s))")

@@ -27,7 +27,6 @@ makes the simulated GPU's physics and the practice market run faster.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -42,7 +41,7 @@ from desktop.jobs.lease import install_id
 from desktop.jobs.runner import GpuSlot, Runner, RunnerError
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
-from desktop.model import Event, GpuSample, JobRecord
+from desktop.model import GpuSample, JobRecord
 from desktop.networks import registry
 from desktop.networks.base import HostFacts
 from desktop.networks.demo import DEFAULT_IMAGE
@@ -182,20 +181,6 @@ def _env_float(name: str, default: float) -> float:
     return value if 0 < value <= 10000 else default
 
 
-def _event_emitter(bus: EventBus) -> Callable[[Event], None]:
-    """Publish from any thread: directly on the loop's thread, else handed over to it."""
-
-    def emit(event: Event) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # a worker thread (the job service, an adapter)
-            bus.publish_threadsafe(event)
-            return
-        bus.publish(event)
-
-    return emit
-
-
 @dataclass
 class Wiring:
     """The built parts, for the service and for tests."""
@@ -226,7 +211,7 @@ def build(
     ledger = ledger or Ledger.open(paths.ledger_file)
     bus = EventBus()
     bus.last_seq = ledger.last_event_seq()  # numbering goes on across restarts
-    emit = _event_emitter(bus)
+    emit = bus.emit  # from any thread: the one way onto the loop (loop_bridge.py)
     user = UserHolds(paths.data_dir / USER_HOLDS_FILE, wall.read)
     _adopt_network_pauses(ledger, user)
     demo_image = os.environ.get("RIGPILOT_DEMO_IMAGE") or DEFAULT_IMAGE

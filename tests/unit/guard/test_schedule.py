@@ -69,16 +69,19 @@ def test_parse_names_the_bad_field(raw: object, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("a", "b"),
+    ("a", "b", "where"),
     [
-        (Window(WEEKDAYS, time(22), time(6)), Window(frozenset({1}), time(5), time(7))),
-        (Window(frozenset({6}), time(22), time(6)), Window(frozenset({0}), time(5), time(7))),
-        (Window(EVERY_DAY, time(1), time(3)), Window(frozenset({3}), time(2), time(2, 30))),
+        (Window(WEEKDAYS, time(22), time(6)), Window(frozenset({1}), time(5), time(7)),
+         "Tuesday at 05:00"),
+        (Window(frozenset({6}), time(22), time(6)), Window(frozenset({0}), time(5), time(7)),
+         "Monday at 05:00"),  # Sunday night wraps into Monday
+        (Window(EVERY_DAY, time(1), time(3)), Window(frozenset({3}), time(2), time(2, 30)),
+         "Thursday at 02:00"),
     ],
-)
-def test_overlapping_windows_are_refused(a: Window, b: Window) -> None:
+)  # fmt: skip
+def test_overlapping_windows_are_refused(a: Window, b: Window, where: str) -> None:
     problems = validate_windows([a, b])
-    assert len(problems) == 1 and "window 1" in problems[0] and "overlaps window 2" in problems[0]
+    assert problems == [f"schedule windows 1 and 2 overlap on {where}"]
     with pytest.raises(ScheduleError):
         parse_windows(
             [{"days": sorted(w.days), "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"}

@@ -79,7 +79,7 @@ def test_publish_from_another_thread_reaches_waiters() -> None:
         bus.bind(asyncio.get_running_loop())
         waiter = asyncio.create_task(bus.wait_since(0, timeout=5))
         await asyncio.sleep(0)
-        await asyncio.to_thread(bus.publish_threadsafe, event("from.thread"))
+        await asyncio.to_thread(bus.emit, event("from.thread"))
         return [e.kind for e in await waiter]
 
     assert asyncio.run(scenario()) == ["from.thread"]

@@ -60,7 +60,7 @@ def make_service(
     if control:
         get = store.current.get if store is not None else (lambda key: None)
         loop = ControlLoop(monitor.infos, get, user, JobServiceActuator(None),
-                           BackendCard(backend), bus.publish_threadsafe, clock, probes=QUIET,
+                           BackendCard(backend), bus.emit, clock, probes=QUIET,
                            tick_s=0.05)  # fmt: skip
     return WorkerService(
         bus=bus,
