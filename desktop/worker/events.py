@@ -46,6 +46,7 @@ class EventBus:
         self.bridge = bridge or LoopBridge()
         self._lock = threading.Lock()
         self.last_seq = 0
+        self._last_ts = float("-inf")
         self.sink = sink
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -53,10 +54,18 @@ class EventBus:
         self.bridge.bind(loop)
 
     def publish(self, event: Event) -> Event:
-        """Number and store ``event``, wake the waiting pollers, return the numbered event."""
+        """Number and store ``event``, wake the waiting pollers, return the numbered event.
+
+        Events are stamped where they happen, on several threads, so one that took a few
+        milliseconds to reach the loop could carry an earlier time than the event before
+        it; its time is moved up to that event's, so that seq order and time order agree
+        and a list sorted by time never interleaves.
+        """
         with self._lock:
             self.last_seq += 1
-            numbered = dataclasses.replace(event, seq=self.last_seq)
+            ts = max(event.ts, self._last_ts)
+            self._last_ts = ts
+            numbered = dataclasses.replace(event, seq=self.last_seq, ts=ts)
             self._events.append(numbered)
         if self.sink is not None:
             try:

@@ -96,3 +96,12 @@ def test_close_releases_every_long_poll() -> None:
         return time.monotonic() - started
 
     assert asyncio.run(scenario()) < 1
+
+
+def test_seq_order_and_time_order_agree_even_when_an_event_arrives_late() -> None:
+    bus = EventBus()
+    bus.publish(Event(100.0, "a", Severity.INFO, "first"))
+    late = bus.publish(Event(99.99, "b", Severity.INFO, "stamped earlier on another thread"))
+    bus.publish(Event(101.0, "c", Severity.INFO, "third"))
+    times = [e.ts for e in bus.since(0)]
+    assert times == sorted(times) and late.ts == 100.0
