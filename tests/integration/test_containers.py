@@ -135,6 +135,7 @@ unshare -U true 2>/dev/null && echo UNSHARE_OK || echo UNSHARE_DENIED
 unshare -m true 2>/dev/null && echo UNSHARE_M_OK || echo UNSHARE_M_DENIED
 echo data > /work/f && echo WORK_WRITABLE
 cp /bin/busybox /tmp/bb && (/tmp/bb true 2>/dev/null && echo TMP_EXEC || echo TMP_NOEXEC)
+cp /bin/busybox /work/bb && (/work/bb true 2>/dev/null && echo WORK_EXEC || echo WORK_NOEXEC)
 grep -c ':' /proc/net/dev
 echo "home=$HOME pwd=$PWD gpu=$NVIDIA_VISIBLE_DEVICES"
 """
@@ -149,7 +150,8 @@ def test_probe_container_is_locked_down(stack: Stack) -> None:
     assert "Seccomp:\t2" in logs  # Docker's default seccomp filter is on
     assert "uid=65534 gid=65534" in logs
     for fact in ("ROOT_READ_ONLY", "MOUNT_DENIED", "UNSHARE_DENIED", "UNSHARE_M_DENIED",
-                 "WORK_WRITABLE", "TMP_NOEXEC", "home=/work pwd=/work gpu=void"):  # fmt: skip
+                 "WORK_WRITABLE", "TMP_NOEXEC", "WORK_EXEC",  # as docs/jobs.md says
+                 "home=/work pwd=/work gpu=void"):  # fmt: skip
         assert fact in logs, logs
     assert logs.splitlines()[-2].strip() == "1"  # only the loopback interface (network none)
     assert stack.credited == [record]  # the crediting path works for a clean success
