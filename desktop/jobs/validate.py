@@ -23,7 +23,8 @@ DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 # registry[:port]/path[:tag], lower case path components as Docker requires.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _HOST = r"(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]{1,5})?/)?"
-IMAGE_RE = re.compile(rf"{_HOST}{_COMPONENT}(?:/{_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?")
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+IMAGE_RE = re.compile(rf"{_HOST}{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?")
 ENV_KEY_RE = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
 JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 NETWORK_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
