@@ -250,4 +250,6 @@ def build_app(controller: Controller, token: str, max_body: int = MAX_BODY_BYTES
         routes=build_routes(controller),
         exception_handlers={HTTPException: _http_error},
     )
+    # "/v1/jobs/" (an empty job id) is a 404 in JSON, not a plain 307 to "/v1/jobs".
+    app.router.redirect_slashes = False
     return ApiGate(app, token, max_body)
