@@ -47,10 +47,22 @@ def parse_cli_value(key: str, text: str) -> Any:
             "0": False,
         }.get(low, text)
     if field.kind in ("names", "images", "windows") or raw.startswith('"'):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            if field.kind in ("names", "images"):  # a convenience: game1.exe,game2.exe
+        try:  # finite JSON only: NaN or 1e999 would not even survive the trip to the worker
+            return json.loads(raw, parse_constant=_refuse, parse_float=_finite_float)
+        except (ValueError, RecursionError):
+            if field.kind in ("names", "images") and not raw.startswith("["):
+                # a convenience: game1.exe,game2.exe
                 return [part.strip() for part in raw.split(",") if part.strip()]
             return text
     return raw
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large")
+    return value
