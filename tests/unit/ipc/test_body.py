@@ -87,3 +87,10 @@ def test_an_odd_content_length_is_a_400(client: ApiCaller, value: str) -> None:
     headers = {**AUTH, "Content-Length": value.encode()}
     answer = client.post("/v1/pause", content=b"{}", headers=headers)
     assert answer.status_code == 400 and answer.json()["code"] == "invalid_header"
+
+
+@pytest.mark.parametrize("network", ["a\nb", "demo\n", "../x", "DEMO", "", "٣"])
+def test_a_pause_for_an_odd_network_id_is_refused(client: ApiCaller, network: str) -> None:
+    body = {"scope": "network", "network": network}
+    answer = client.post("/v1/pause", json=body, headers=AUTH)
+    assert answer.status_code == 422 and answer.json()["field"] == "network"
