@@ -149,9 +149,8 @@ class PauseRequest:
             gpu = None
         if scope == "network":
             # Matched whole, in ASCII: "a\nb" is not a network id (it was paused as one).
-            if not isinstance(network, str) or not _NETWORK_ID.fullmatch(network.strip()):
+            if not isinstance(network, str) or not _NETWORK_ID.fullmatch(network):
                 raise _bad("network", "scope 'network' needs 'network': the network id", None)
-            network = network.strip()
         else:
             network = None
         until = body.get("until_ts")
