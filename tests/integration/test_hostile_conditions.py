@@ -94,6 +94,9 @@ def test_a_nested_settings_file_does_not_stop_the_worker(
     [kept] = paths.config_dir.glob("settings.json.damaged-*")
     assert kept.read_bytes() == hostile and kept.name in first
     assert worker.client.status()["settings_warnings"][0] == first
+    shown = worker.cli("settings")  # the user is told which file and why
+    assert shown.returncode == 0 and str(paths.settings_file) in shown.stderr
+    assert "Settings warning:" in worker.cli("status").stdout
 
 
 def open_idle_and_slow(socket_path: Path, count: int) -> list[socket.socket]:
