@@ -36,7 +36,7 @@ from typing import Any
 
 from desktop.atomic import fsync_dir
 from desktop.ledger import opening
-from desktop.ledger.backup import newest_backup
+from desktop.ledger.backup import copy_database, newest_backup
 from desktop.ledger.health import (
     OK,
     RESTORE_COMMAND,
@@ -343,21 +343,15 @@ class Database:
             opening.mark_open(self.path)
 
     def backup(self, target: Path) -> None:
-        """Copy the whole database to ``target`` (consistent even with a live WAL)."""
+        """Copy the whole database to ``target`` (consistent even with a live WAL, and
+        checked: a damaged ledger is not upgraded)."""
         tmp = target.with_name(target.name + ".tmp")
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600))
-        dest = sqlite3.connect(tmp)
-        try:
-            with self._lock:
-                self._conn.backup(dest)
-        finally:
-            dest.close()
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        problem = copy_database(self.path, tmp)
+        if problem:
+            tmp.unlink(missing_ok=True)
+            raise LedgerDamaged(damaged_message(self.path, problem, newest_backup(self.path)))
         os.replace(tmp, target)
         fsync_dir(target.parent)
 
