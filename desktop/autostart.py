@@ -5,7 +5,10 @@ only say "on" or "off"; how each OS does it stays here. Linux (and the BSDs) get
 autostart entry ``$XDG_CONFIG_HOME/autostart/rigpilot.desktop``; Windows a value in the
 per-user ``Run`` registry key (no admin rights needed); macOS a per-user LaunchAgent plist.
 Every variant launches ``rigpilot --minimized``, so a log-in brings up the tray icon (and
-through it the worker) without a window in the user's face.
+through it the worker) without a window in the user's face. When ``RIGPILOT_HOME`` is set
+(a side-by-side install), the entry carries it (``env RIGPILOT_HOME=...`` in the XDG entry,
+``EnvironmentVariables`` in the LaunchAgent), so the sign-in starts THIS installation, not
+the default one; an entry whose command no longer matches is rewritten.
 
 Nothing here imports Qt, and nothing needs elevated rights.
 """
@@ -85,27 +88,42 @@ def _key_value_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", " ")
 
 
+def launch_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables the sign-in entry must set: ``RIGPILOT_HOME`` when this installation
+    uses one (as an absolute path: the entry does not run in today's folder)."""
+    env = os.environ if env is None else env
+    home = env.get("RIGPILOT_HOME", "").strip()
+    return {"RIGPILOT_HOME": os.path.abspath(os.path.expanduser(home))} if home else {}
+
+
 class XdgAutostart:
     """``rigpilot.desktop`` in the XDG autostart folder (GNOME, KDE, XFCE, Cinnamon...)."""
 
     def __init__(
-        self, command: Sequence[str], env: Mapping[str, str] | None = None, home: Path | None = None
+        self,
+        command: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        home: Path | None = None,
+        launch: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if env is None else env
         base = env.get("XDG_CONFIG_HOME", "").strip()
         # The spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
         root = Path(base) if base and os.path.isabs(base) else (home or Path.home()) / ".config"
         self.path = root / "autostart" / f"{APP_ID}.desktop"
-        self.command = list(command)
+        assignments = [f"{k}={v}" for k, v in (launch or {}).items()]
+        self.command = (["env", *assignments] if assignments else []) + list(command)
+
+    def exec_line(self) -> str:
+        return "Exec=" + _key_value_escape(" ".join(_desktop_quote(a) for a in self.command))
 
     def entry(self) -> str:
-        exec_line = " ".join(_desktop_quote(a) for a in self.command)
         return (
             "[Desktop Entry]\n"
             "Type=Application\n"
             "Name=RigPilot\n"
             "Comment=Puts your idle GPU to paid work, safely (starts in the tray)\n"
-            f"Exec={_key_value_escape(exec_line)}\n"
+            f"{self.exec_line()}\n"
             f"Icon={APP_ID}\n"
             "Terminal=false\n"
             "Categories=Utility;\n"
@@ -126,6 +144,15 @@ class XdgAutostart:
             return False
         lines = {line.strip().lower() for line in text.splitlines()}
         return "hidden=true" not in lines and "x-gnome-autostart-enabled=false" not in lines
+
+    def is_current(self) -> bool:
+        """The entry starts this installation (same command and RIGPILOT_HOME); other
+        lines, such as a user's own additions, are not compared."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            return False
+        return self.exec_line() in {line.strip() for line in text.splitlines()}
 
     def describe(self) -> str:
         return f"autostart entry {self.path}"
@@ -188,18 +215,38 @@ class WindowsRunKey:
 class MacLaunchAgent:
     """``~/Library/LaunchAgents/org.rigpilot.app.plist``, loaded by launchd at log-in."""
 
-    def __init__(self, command: Sequence[str], home: Path | None = None) -> None:
+    def __init__(
+        self,
+        command: Sequence[str],
+        home: Path | None = None,
+        launch: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = (home or Path.home()) / "Library" / "LaunchAgents" / f"{AGENT_LABEL}.plist"
         self.command = list(command)
+        self.launch = dict(launch or {})
 
     def plist(self) -> dict[str, Any]:
-        return {
+        plist: dict[str, Any] = {
             "Label": AGENT_LABEL,
             "ProgramArguments": self.command,
             "RunAtLoad": True,
             "KeepAlive": False,  # quitting the app from the tray must stick
             "ProcessType": "Interactive",
         }
+        if self.launch:
+            plist["EnvironmentVariables"] = dict(self.launch)
+        return plist
+
+    def is_current(self) -> bool:
+        try:
+            data = plistlib.loads(self.path.read_bytes())
+        except (OSError, plistlib.InvalidFileException, ValueError):
+            return False
+        return (
+            all(data.get(k) == v for k, v in self.plist().items())
+            if isinstance(data, dict)
+            else False
+        )
 
     def enable(self) -> None:
         _write_entry(self.path, plistlib.dumps(self.plist()))
@@ -223,10 +270,11 @@ def for_platform(platform: str | None = None, command: Sequence[str] | None = No
     platform = platform or sys.platform
     argv = list(command) if command is not None else launch_command()
     if platform == "win32":
+        # A Run value cannot set a variable: RIGPILOT_HOME there needs an app option.
         return WindowsRunKey(argv)
     if platform == "darwin":
-        return MacLaunchAgent(argv)
-    return XdgAutostart(argv)
+        return MacLaunchAgent(argv, launch=launch_env())
+    return XdgAutostart(argv, launch=launch_env())
 
 
 def apply_setting(enabled: bool, autostart: Autostart | None = None) -> bool:
@@ -236,7 +284,8 @@ def apply_setting(enabled: bool, autostart: Autostart | None = None) -> bool:
     is already right is left alone, so a user's own edits to it survive.
     """
     target = autostart or for_platform()
-    if target.is_enabled() == enabled:
+    current = getattr(target, "is_current", target.is_enabled)
+    if target.is_enabled() == enabled and (not enabled or current()):
         return False
     if enabled:
         target.enable()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 from desktop import __version__
+from desktop.cli._args import number
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -52,7 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the app's worker on simulated GPUs: cool, warm, hot, broken-fan (e.g. warm,hot)",
     )
     app.add_argument(
-        "--sim-speed", metavar="N", type=float, help="simulated seconds per real second"
+        "--sim-speed",
+        metavar="N",
+        type=number(0, 10000, "a speed", above_low=True),
+        help="simulated seconds per real second",
     )
     app.add_argument(
         "--minimized", action="store_true", help="start in the tray (used when starting at sign-in)"

@@ -13,13 +13,13 @@ from typing import Any
 from desktop.cli._table import money, money_decimals
 
 MORNING_HOUR = 6
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"(?:([0-9]{1,9})d)?(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,9})s)?")
 MAX_DURATION_S = 366 * 86400
 
 
 def parse_duration(text: str) -> float:
     """``30m``, ``1h``, ``1h30m``, ``2d``, ``90s`` → seconds; ValueError with the fix."""
-    match = _DURATION.match(text.strip().lower())
+    match = _DURATION.fullmatch(text.strip().lower())  # ASCII digits only: "٣h" is refused
     if not text.strip() or match is None or not any(match.groups()):
         raise ValueError(f"{text!r} is not a duration; write it like 30m, 1h, 1h30m or 2d")
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import clock
+from desktop.cli._args import job_id, number, whole_number
 from desktop.cli._status_format import duration_text
 from desktop.cli._table import table
 from desktop.ipc.client import ApiError, IpcError, WorkerClient
@@ -40,20 +41,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run = commands.add_parser("run", help="submit a job spec (a JSON file, or - for stdin)")
     run.add_argument("spec", help="path of the JSON job spec, or - to read it from stdin")
     run.add_argument("--wait", action="store_true", help="follow the job until it ends")
-    run.add_argument("--timeout", type=float, default=None, help="give up waiting after S s")
+    run.add_argument(
+        "--timeout",
+        type=number(0, 10**7, "seconds", above_low=True),
+        default=None,
+        help="give up waiting after S s",
+    )
     run.set_defaults(handler=cmd_run)
 
     lst = commands.add_parser("list", help="the jobs of this session, newest first")
     lst.add_argument("--state", choices=[s.value for s in JobState], help="only this state")
-    lst.add_argument("--limit", type=int, default=50, help="at most N jobs (default 50)")
+    lst.add_argument(
+        "--limit", type=whole_number(1, 1000), default=50, help="at most N jobs (default 50)"
+    )
     lst.set_defaults(handler=cmd_list)
 
     show = commands.add_parser("show", help="one job, with the end of its output")
-    show.add_argument("job_id")
+    show.add_argument("job_id", type=job_id)
     show.set_defaults(handler=cmd_show)
 
     stop = commands.add_parser("stop", help="stop a job (it earns nothing)")
-    stop.add_argument("job_id")
+    stop.add_argument("job_id", type=job_id)
     stop.set_defaults(handler=cmd_stop)
 
     for sub in (run, lst, show, stop):

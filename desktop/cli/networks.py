@@ -9,13 +9,13 @@ with ``--from-env`` (for scripts and headless rigs). Every command has ``--json`
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from desktop.cli._args import ascii_int, network_id
+from desktop.cli._credentials import collect_credentials, piped_secret
 from desktop.cli._table import money, money_decimals, table, wrap
 from desktop.ipc.client import WorkerClient
 from desktop.ipc.protocol import IpcError
@@ -35,7 +35,9 @@ def register(subparsers: Any) -> None:
         description="Enroll with a network. Secret fields are asked with a hidden prompt "
         "(or read from RIGPILOT_<NETWORK>_<FIELD> with --from-env), never from arguments.",
     )
-    enroll.add_argument("network", metavar="NAME", help="network id, e.g. demo or nosana")
+    enroll.add_argument(
+        "network", metavar="NAME", type=network_id, help="network id, e.g. demo or nosana"
+    )
     enroll.add_argument(
         "--field",
         action="append",
@@ -47,6 +49,11 @@ def register(subparsers: Any) -> None:
         "--from-env",
         action="store_true",
         help="read secret fields from RIGPILOT_<NETWORK>_<FIELD> environment variables",
+    )
+    enroll.add_argument(
+        "--secret-stdin",
+        action="store_true",
+        help="read the network's secret field from standard input (a key piped in)",
     )
     enroll.add_argument("--json", action="store_true", help="print the API's JSON answer")
     enroll.set_defaults(handler=cmd_enroll)
@@ -60,10 +67,9 @@ def register(subparsers: Any) -> None:
 
 
 def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    value = ascii_int(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days")
     if not 1 <= value <= MAX_DAYS:
         raise argparse.ArgumentTypeError(f"--days must be between 1 and {MAX_DAYS}, not {value}")
     return value
@@ -151,63 +157,8 @@ def cmd_networks(args: argparse.Namespace) -> int:
 # --- enroll -----------------------------------------------------------------------
 
 
-def _env_name(network: str, field: str) -> str:
-    return f"RIGPILOT_{network}_{field}".upper().replace("-", "_")
-
-
-def collect_credentials(
-    network: str,
-    fields: list[dict[str, Any]],
-    given: list[str],
-    from_env: bool,
-    interactive: bool,
-    ask_secret: Callable[[str], str] = getpass.getpass,
-    ask: Callable[[str], str] = input,
-) -> dict[str, str]:
-    """The credentials to send, or ValueError with the sentence to show."""
-    schema = {f["name"]: f for f in fields}
-    creds: dict[str, str] = {}
-    for item in given:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"--field needs NAME=VALUE, got {item!r}")
-        if name not in schema:
-            raise ValueError(
-                f"{network} has no field {name!r}; its fields: {', '.join(schema) or 'none'}"
-            )
-        if schema[name].get("secret"):
-            raise ValueError(
-                f"{name} is a secret: it is never taken from the command line (the process list "
-                f"and shell history would keep it). Leave it out to be asked, or set "
-                f"{_env_name(network, name)} and use --from-env."
-            )
-        creds[name] = value
-    for name, spec in schema.items():
-        if name in creds:
-            continue
-        label = spec.get("label") or name
-        if spec.get("secret") and from_env:
-            value = os.environ.get(_env_name(network, name), "")
-        elif interactive:
-            print(f"{label}: {spec.get('how_to_obtain', '')}", file=sys.stderr)
-            prompt = f"{label}{'' if spec.get('required') else ' (Enter to skip)'}: "
-            value = (ask_secret if spec.get("secret") else ask)(prompt)
-        else:
-            value = ""
-        if value:
-            creds[name] = value
-        elif spec.get("required"):
-            hint = (
-                f"set {_env_name(network, name)} and use --from-env"
-                if spec.get("secret")
-                else (f"give --field {name}=VALUE")
-            )
-            raise ValueError(f"{network} needs {label}: {hint}. {spec.get('how_to_obtain', '')}")
-    return creds
-
-
 def cmd_enroll(args: argparse.Namespace) -> int:
-    network = args.network.strip().lower()
+    network = args.network
     listing = _call(lambda c: c.networks())
     if listing is None:
         return 1
@@ -218,13 +169,16 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    fields = known[network].get("credential_fields") or []
     try:
+        supplied = piped_secret(network, fields, args.secret_stdin, sys.stdin)
         creds = collect_credentials(
             network,
-            known[network].get("credential_fields") or [],
+            fields,
             args.field,
             args.from_env,
-            interactive=sys.stdin.isatty() and not args.json,
+            interactive=sys.stdin.isatty() and not args.json and not args.secret_stdin,
+            supplied=supplied,
         )
     except ValueError as exc:
         print(f"rigpilot: {exc}", file=sys.stderr)

@@ -139,6 +139,8 @@ def cmd_show(args: argparse.Namespace, factory: ClientFactory = WorkerClient.fro
             print(json.dumps(settings, indent=2, ensure_ascii=False))
         else:
             print(render(settings))
+            for warning in answer.get("warnings") or []:  # a damaged file: which, and why
+                print(f"rigpilot: settings: {warning}", file=sys.stderr)
         return 0
 
     return _run(args, action, factory)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop.cli import _status_format as fmt
+from desktop.cli._args import ascii_int, network_id
 
 ORDER = 20
 EXIT_NOT_RUNNING = 3
@@ -94,13 +95,16 @@ def _json_flag(p: argparse.ArgumentParser) -> None:
 def _target_flags(p: argparse.ArgumentParser) -> None:
     target = p.add_mutually_exclusive_group()
     target.add_argument("--gpu", type=_index, metavar="N", help="only GPU N (0, 1, ...)")
-    target.add_argument("--network", metavar="ID", help="only one network (e.g. nosana)")
+    target.add_argument(
+        "--network", metavar="ID", type=network_id, help="only one network (e.g. nosana)"
+    )
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    value = ascii_int(text)
+    if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
+    return value
 
 
 def _duration(text: str) -> float:
@@ -111,9 +115,10 @@ def _duration(text: str) -> float:
 
 
 def _index(text: str) -> int:
-    if not text.isdigit():
+    value = ascii_int(text)
+    if value is None or not 0 <= value <= 63:
         raise argparse.ArgumentTypeError(f"expected a GPU index such as 0 or 1, got {text!r}")
-    return int(text)
+    return value
 
 
 # --- running a command against the worker -----------------------------------------------

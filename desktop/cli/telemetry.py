@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
+from desktop.cli._args import ascii_float, ascii_int
 from desktop.hardware.gpu import GpuBackend, GpuError
 from desktop.hardware.sampler import Sampler, validate_interval
 from desktop.hardware.sim_profiles import parse_profiles
@@ -54,10 +55,9 @@ def _number(kind: type, low: float, high: float, what: str) -> Callable[[str], A
     """An argparse type that names the allowed range when the value is outside it."""
 
     def convert(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number; {what}") from None
+        value = ascii_int(text) if kind is int else ascii_float(text)  # ASCII and finite
+        if value is None:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number; {what}")
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{text} is out of range; {what}")
         return value
@@ -74,7 +74,7 @@ def _profiles(text: str) -> list[str]:
 
 def _interval(text: str) -> float:
     try:
-        return validate_interval(float(text))
+        return validate_interval(ascii_float(text) or float("nan"))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r}: the interval must be between 1 and 5 seconds"
@@ -108,7 +108,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="load a simulated job puts on each simulated GPU, 0 to 1 (default 0)",
     )
     parser.add_argument(
-        "--sim-seed", type=int, metavar="N", help="seed of the simulated noise (default 0)"
+        "--sim-seed",
+        type=_number(int, 0, 2**31, "use a whole number from 0"),
+        metavar="N",
+        help="seed of the simulated noise (default 0)",
     )
     parser.add_argument(
         "--interval",

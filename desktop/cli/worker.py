@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from desktop.cli._args import ascii_float
 from desktop.cli.status import EXIT_NOT_RUNNING, print_json, with_client
 
 ORDER = 90
@@ -66,10 +67,7 @@ def _profiles(text: str) -> str:
 
 
 def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
+    value = ascii_float(text) or 0.0
     if not 0 < value <= 10000:
         raise argparse.ArgumentTypeError(f"the speed must be a number above 0 (got {text!r})")
     return value

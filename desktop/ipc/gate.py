@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,10 +21,11 @@ from desktop.ipc.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     ApiError,
-    parse_protocol,
 )
 
 log = logging.getLogger(__name__)
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_VERSION = re.compile(r"([0-9]{1,6})(?:\.[0-9]{1,6})?")
 _PROTOCOL_HEADER_RAW = (PROTOCOL_HEADER.lower().encode("ascii"), str(PROTOCOL_VERSION).encode())
 
 
@@ -52,14 +54,15 @@ class ApiGate:
                 await self.app(scope, receive, send)
             return
         headers = _headers(scope)
-        send = _stamping(send)
+        send = stamp_protocol(send)
 
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            if length.isdigit():
+        if length is not None and (not _DIGITS.fullmatch(length) or int(length) > self.max_body):
+            if _DIGITS.fullmatch(length):
                 error = ApiError("body_too_large", _too_large_message(self.max_body), 413)
             else:
-                error = ApiError("invalid_request", "the Content-Length header is not a number")
+                message = "the Content-Length header is not a whole number of bytes"
+                error = ApiError("invalid_header", message, 400, "Content-Length")
             await send_error(send, error, close=True)
             return
         if not host_allowed(headers.get("host")):
@@ -75,16 +78,56 @@ class ApiGate:
             )
             await send_error(send, ApiError("unauthorized", message, 401))
             return
-        major = parse_protocol(headers.get(PROTOCOL_HEADER.lower()))
-        if headers.get(PROTOCOL_HEADER.lower()) is not None and major != PROTOCOL_VERSION:
-            message = (
-                f"this worker speaks API protocol {PROTOCOL_VERSION} but the client asked "
-                f"for {headers.get(PROTOCOL_HEADER.lower())}; update or restart RigPilot so "
-                "both sides are the same version"
-            )
-            await send_error(send, ApiError("protocol_mismatch", message, 400))
-            return
-        await self.app(scope, _capped(receive, self.max_body), send)
+        version = headers.get(PROTOCOL_HEADER.lower())
+        if version is not None:
+            refusal = _version_error(version)
+            if refusal is not None:
+                await send_error(send, refusal)
+                return
+        await _guarded(self.app, scope, _capped(receive, self.max_body), send)
+
+
+async def _guarded(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run ``app``; an exception it lets out becomes a JSON 500 (uvicorn's own answer is
+    plain text), or a closed connection when the answer had already begun."""
+    started = False
+
+    async def tracking(message: Message) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, receive, tracking)
+    except Exception:
+        log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+        if started:
+            raise
+        message = "the worker hit an internal error; `rigpilot logs` shows the details"
+        await send_error(send, ApiError("internal", message, 500), close=True)
+
+
+def _version_error(value: str) -> ApiError | None:
+    """None when ``value`` names this protocol's major version; else the 4xx to send.
+
+    Parsed here in ASCII only: ``"²".isdigit()`` is true but ``int("²")`` fails, and a
+    5000-digit value is past ``int()``'s limit; both used to be 500s.
+    """
+    match = _VERSION.fullmatch(value.strip())
+    if match is None:
+        shown = value if len(value) <= 20 else value[:20] + "..."
+        message = (
+            f"the {PROTOCOL_HEADER} header must be a version number such as "
+            f"{PROTOCOL_VERSION} or {PROTOCOL_VERSION}.0 (got {shown!r})"
+        )
+        return ApiError("invalid_header", message, 400, PROTOCOL_HEADER)
+    if int(match.group(1)) == PROTOCOL_VERSION:
+        return None
+    message = (
+        f"this worker speaks API protocol {PROTOCOL_VERSION} but the client asked "
+        f"for {value.strip()}; update or restart RigPilot so both sides are the same version"
+    )
+    return ApiError("protocol_mismatch", message, 400)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -94,7 +137,7 @@ def _headers(scope: Scope) -> dict[str, str]:
     return result
 
 
-def _stamping(send: Send) -> Send:
+def stamp_protocol(send: Send) -> Send:
     """Wrap ``send`` so that every response starts with the protocol header."""
 
     async def stamped(message: Message) -> None:

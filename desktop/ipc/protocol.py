@@ -8,6 +8,7 @@ human description of the same contract and must stay true to this file.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,6 +23,7 @@ MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
 MAX_EVENT_WAIT_S = 25.0
 TELEMETRY_RANGES = {"10m": 600.0, "1h": 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
 PAUSE_SCOPES = ("all", "gpu", "network")
+_NETWORK_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")  # as desktop/jobs/validate.NETWORK_RE
 PAUSE_FIELDS = ("scope", "gpu", "network", "until_ts", "reason")
 MAX_PAUSE_S = 366 * 86400.0
 MAX_REASON_CHARS = 200
@@ -149,9 +151,9 @@ class PauseRequest:
         else:
             gpu = None
         if scope == "network":
-            if not isinstance(network, str) or not network.strip() or len(network) > 64:
+            # Matched whole, in ASCII: "a\nb" is not a network id (it was paused as one).
+            if not isinstance(network, str) or not _NETWORK_ID.fullmatch(network):
                 raise _bad("network", "scope 'network' needs 'network': the network id", None)
-            network = network.strip()
         else:
             network = None
         until = body.get("until_ts")

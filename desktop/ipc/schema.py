@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
 from desktop.model import GpuInfo, GpuSample, GpuState, Hold, NodeState
 
 PROTOCOL_VERSION = 2
+
+# A network id, matched whole and in ASCII (as desktop/jobs/validate.NETWORK_RE): "\Z", not
+# "$", which would let a trailing newline through.
+NetworkId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9_-]{0,31}\Z")]
 
 
 class Mode(enum.StrEnum):
@@ -236,10 +241,10 @@ class PauseRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
     """
 
     scope: PauseScope = PauseScope.ALL
-    gpu: int | None = None
-    network: str | None = None
+    gpu: Annotated[int, msgspec.Meta(ge=0, le=63)] | None = None
+    network: NetworkId | None = None
     until_ts: float | None = None
-    reason: str = ""
+    reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class ResumeRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -247,8 +252,8 @@ class ResumeRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
     and acknowledges an emergency or a stop for the day). Other holds stay."""
 
     scope: PauseScope = PauseScope.ALL
-    gpu: int | None = None
-    network: str | None = None
+    gpu: Annotated[int, msgspec.Meta(ge=0, le=63)] | None = None
+    network: NetworkId | None = None
 
 
 class HoldsAnswer(Answer, kw_only=True, frozen=True):

@@ -8,7 +8,6 @@ protocol) live in ``gate.ApiGate``; the transport (unix socket or loopback port)
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -17,12 +16,13 @@ import msgspec
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from desktop.ipc import schema
+from desktop.ipc.body import parse_json_object
 from desktop.ipc.gate import ApiGate, encode_json
 from desktop.ipc.protocol import (
     API_PREFIX,
@@ -108,16 +108,13 @@ def float_param(
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip() and allow_empty:
-        return {}
+    """The request's JSON object; every malformed body is a 400 with a code (ipc/body.py)."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("invalid_json", "the request body is not valid JSON", 400) from None
-    if not isinstance(data, dict):
-        raise ApiError("invalid_json", "the request body must be a JSON object", 400)
-    return data
+        raw = await request.body()
+    except ClientDisconnect:
+        message = "the client went away before its request body arrived"
+        raise ApiError("client_disconnected", message, 400) from None
+    return parse_json_object(raw, allow_empty=allow_empty)
 
 
 def decode_request(body: dict[str, Any], kind: type[T]) -> T:
@@ -273,4 +270,6 @@ def build_app(controller: Controller, token: str, max_body: int = MAX_BODY_BYTES
         routes=build_routes(controller),
         exception_handlers={HTTPException: _http_error},
     )
+    # "/v1/jobs/" (an empty job id) is a 404 in JSON, not a plain 307 to "/v1/jobs".
+    app.router.redirect_slashes = False
     return ApiGate(app, token, max_body)

@@ -4,7 +4,9 @@ We bind the socket ourselves instead of handing a path to uvicorn, because uvico
 unix sockets world-writable (0666); ours is created under umask 077 in a 0700 folder and
 then set to 0600, so there is no moment where another user could connect (the race
 Electrum's daemon admits). uvicorn runs inside the worker's own event loop, without its
-signal handling, and only with the pure-Python h11 parser.
+signal handling, and only with the pure-Python h11 parser, through the bounded protocol of
+desktop/ipc/connections.py (deadlines for heads and bodies, a connection budget that closes
+idle connections before it refuses a working client, JSON answers for bad HTTP).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
+from desktop.ipc.connections import ConnectionBook, ConnectionLimits, protocol_class
 from desktop.paths import Paths
 
 log = logging.getLogger(__name__)
 _MAX_UNIX_PATH = 104 if sys.platform == "darwin" else 108
+MAX_HEAD_BYTES = 16 * 1024  # a request line and headers; more is a 400 invalid_http
 
 
 class TransportError(Exception):
@@ -100,6 +104,26 @@ def write_private_file(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
+def raise_open_files(wanted: int = 8192) -> int | None:
+    """Raise this process's soft open-file limit towards ``wanted`` (never above the hard
+    limit) and return it; None where the system has no such limit (Windows).
+
+    Many desktops start programs with a soft limit of 1024, which a few hundred idle API
+    connections, the ledger and Docker's sockets would exhaust; the hard limit is higher.
+    """
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
 class ApiServer:
     """Runs an ASGI app on the worker's endpoint inside the current event loop.
 
@@ -108,14 +132,22 @@ class ApiServer:
         address: the socket path or ``127.0.0.1:port`` once started.
     """
 
-    def __init__(self, app: ASGIApp, paths: Paths, *, graceful_s: int = 3) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        paths: Paths,
+        *,
+        graceful_s: int = 3,
+        limits: ConnectionLimits | None = None,
+    ) -> None:
         self.paths = paths
         self.address = ""
         self._sock: socket.socket | None = None
         self._inode: tuple[int, int] | None = None
+        self.book = ConnectionBook(limits or ConnectionLimits.for_open_files(raise_open_files()))
         config = uvicorn.Config(
             app,
-            http="h11",
+            http=protocol_class(self.book),  # type: ignore[arg-type]
             ws="none",
             lifespan="off",
             log_config=None,
@@ -123,8 +155,9 @@ class ApiServer:
             server_header=False,
             date_header=False,
             proxy_headers=False,
-            limit_concurrency=128,
-            timeout_keep_alive=30,
+            limit_concurrency=None,  # counted idle sockets too: the book bounds connections
+            timeout_keep_alive=self.book.limits.keep_alive_s,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
             timeout_graceful_shutdown=graceful_s,
         )
         config.load()

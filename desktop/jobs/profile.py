@@ -7,7 +7,8 @@ the OWASP Docker rules and reliability.md §8.7:
 
 - every capability dropped, no-new-privileges, Docker's default seccomp (never
   ``seccomp=unconfined``: no ``seccomp`` option is set at all);
-- read-only root; sized tmpfs at /tmp (noexec) and /work (the job's scratch, HOME);
+- read-only root; sized tmpfs at /tmp (noexec) and /work (the job's scratch and HOME,
+  where programs may run: Docker mounts a tmpfs noexec unless told ``exec``);
 - pids, memory (= memory + swap, so the job cannot swap) and CPU limits, nofile ulimit;
 - user nobody (65534), an init process (signals, zombie reaping);
 - the GPU by UUID only (never ``count=-1`` / "all") with the compute and utility driver
@@ -67,7 +68,9 @@ def container_config(
     scratch = f"size={spec.scratch_mb}m,nosuid,nodev,uid=65534,gid=65534,mode=0700"
     tmpfs = {path: scratch + ",noexec" for path in image_volumes}
     tmpfs["/tmp"] = scratch + ",noexec"
-    tmpfs["/work"] = scratch  # exec allowed: JIT caches (triton, torch) live here
+    # exec allowed, and said so: Docker's tmpfs default is noexec, and JIT caches (triton,
+    # torch) and unpacked tools run from here. /tmp and image volumes stay noexec.
+    tmpfs["/work"] = scratch + ",exec"
     env = {"HOME": "/work", **spec.env}
     device_requests: list[dict[str, Any]] = []
     if gpu_uuid is not None:
@@ -170,6 +173,8 @@ def profile_violations(config: Mapping[str, Any]) -> list[str]:
     tmpfs = config.get("tmpfs") or {}
     if "/tmp" not in tmpfs or any("size=" not in o or "nosuid" not in o for o in tmpfs.values()):
         bad.append("tmpfs without size or nosuid")
+    if any("noexec" not in o.split(",") for p, o in tmpfs.items() if p != "/work"):
+        bad.append("a tmpfs other than /work allows executables")
     net = config.get("network_mode")
     if net != "none" and not str(net).startswith("rigpilot-job-"):
         bad.append(f"network_mode {net!r}")

@@ -132,8 +132,12 @@ def parse_spec(
     limits = limits or HostLimits.detect()
     number = v.number_field
     values = {**DEFAULTS, **data}
-    job_id = values.get("job_id") or f"local-{secrets.token_hex(4)}"
-    if not isinstance(job_id, str) or not JOB_ID_RE.match(job_id):
+    # Absent or null means "name it for me"; any other value must be a valid id: 0, false
+    # or "" are mistakes to report, not requests for a random id.
+    job_id = values.get("job_id")
+    if job_id is None:
+        job_id = f"local-{secrets.token_hex(4)}"
+    if not isinstance(job_id, str) or not JOB_ID_RE.fullmatch(job_id):
         raise SpecRefused(
             "invalid_job_id",
             "The job_id must be 1-64 letters, digits, '.', '_' or '-', starting with a "
@@ -141,7 +145,7 @@ def parse_spec(
             field="job_id",
         )
     network = values["network"]
-    if not isinstance(network, str) or not NETWORK_RE.match(network):
+    if not isinstance(network, str) or not NETWORK_RE.fullmatch(network):
         raise SpecRefused(
             "invalid_field",
             "The network must be a short lower-case name such as 'local' or 'demo'.",
@@ -155,7 +159,9 @@ def parse_spec(
         env=v.env_field(values["env"]),
         gpus=v.gpus_field(values["gpus"]),
         cpus=number("cpus", values["cpus"], 0.1, limits.cpus, "CPUs"),
-        memory_mb=int(number("memory_mb", values["memory_mb"], 16, limits.max_memory_mb, "MB")),
+        memory_mb=int(
+            number("memory_mb", values["memory_mb"], 16, limits.max_memory_mb, "MB", integer=True)
+        ),
         pids=int(number("pids", values["pids"], 16, 4096, "processes", integer=True)),
         scratch_mb=int(number("scratch_mb", values["scratch_mb"], 1, 10240, "MB", integer=True)),
         deadline_s=number("deadline_s", values["deadline_s"], 1, v.MAX_DEADLINE_S, "seconds"),

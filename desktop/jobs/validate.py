@@ -15,15 +15,23 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
-# registry[:port]/path[:tag]@sha256:..., lower case path components as Docker requires.
+# Every pattern is matched WHOLE with ``fullmatch`` (never ``match`` with ``$``, which also
+# accepts a trailing newline: a job id "abc\n" reached the ledger and then Docker refused
+# it), and every class is spelled in ASCII: ``\d`` and ``\w`` also match other scripts'
+# digits and letters, which Docker does not accept.
+DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
+# registry[:port]/path[:tag], lower case path components as Docker requires.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _HOST = r"(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]{1,5})?/)?"
-IMAGE_RE = re.compile(rf"^{_HOST}{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?$")
-ENV_KEY_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
-JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-NETWORK_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-UNIT_RE = re.compile(r"^[A-Za-z0-9._-]{1,16}$")
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+IMAGE_RE = re.compile(rf"{_HOST}{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?")
+ENV_KEY_RE = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+JOB_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+NETWORK_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+UNIT_RE = re.compile(r"[A-Za-z0-9._-]{1,16}")
+# A pay amount written as text: plain ASCII decimal digits (Decimal() alone would also take
+# "١٢", "1e5", "NaN" and "Infinity").
+AMOUNT_RE = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,18})?")
 
 MAX_ENV_KEYS = 64
 MAX_ENV_VALUE_BYTES = 4096
@@ -122,8 +130,9 @@ def image_field(image: object, allowed_local_images: Collection[str]) -> str:
         raise SpecRefused("missing_field", "The job spec needs an image.", field="image")
     if image in allowed_local_images:
         return image
-    name, at, _digest = image.partition("@")
-    if not at or not DIGEST_RE.search(image) or not IMAGE_RE.match(name) or len(image) > 512:
+    name, at, digest = image.partition("@")
+    pinned = at and DIGEST_RE.fullmatch(digest) and IMAGE_RE.fullmatch(name)
+    if not pinned or len(image) > 512:  # one "@sha256:<64 hex>", not two, nothing after it
         raise SpecRefused(
             "image_not_pinned",
             f"The image {image[:120]!r} must be pinned by digest (name@sha256:<64 hex>) or be "
@@ -160,7 +169,7 @@ def env_field(env: object) -> dict[str, str]:
             "env_forbidden", f"The env has more than {MAX_ENV_KEYS} variables.", "env"
         )
     for key, value in env.items():
-        if not isinstance(key, str) or not ENV_KEY_RE.match(key):
+        if not isinstance(key, str) or not ENV_KEY_RE.fullmatch(key):
             raise SpecRefused(
                 "env_forbidden",
                 f"The variable name {str(key)[:70]!r} is not allowed: use upper-case letters, "
@@ -213,7 +222,10 @@ def finite(value: object) -> float | None:
     """The value as a float when it is a finite JSON number (not a bool), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float (JSON allows 1e400 written out)
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -229,16 +241,26 @@ def pay_field(pay: object) -> Pay | None:
     message = 'pay must look like {"amount": "0.10", "unit": "USD", "per": "hour" or "job"}.'
     if not isinstance(pay, dict) or set(pay) != {"amount", "unit", "per"}:
         raise SpecRefused("invalid_pay", message, field="pay")
-    try:
-        amount = Decimal(str(pay["amount"]))
-    except InvalidOperation:
-        raise SpecRefused("invalid_pay", message, field="pay") from None
+    amount = _amount(pay["amount"])
     unit, per = pay["unit"], pay["per"]
-    if isinstance(pay["amount"], bool) or not amount.is_finite() or not 0 <= amount <= 10**9:
+    if amount is None or not 0 <= amount <= 10**9:
         raise SpecRefused("invalid_pay", message, field="pay")
-    if not isinstance(unit, str) or not UNIT_RE.match(unit) or per not in ("hour", "job"):
+    if not isinstance(unit, str) or not UNIT_RE.fullmatch(unit) or per not in ("hour", "job"):
         raise SpecRefused("invalid_pay", message, field="pay")
     return Pay(amount, unit, per)
+
+
+def _amount(value: object) -> Decimal | None:
+    """A pay amount from text of ASCII digits or a finite JSON number; None otherwise."""
+    if isinstance(value, str):
+        return Decimal(value) if AMOUNT_RE.fullmatch(value) else None
+    number = finite(value)
+    if number is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):  # ValueError: an int too long to print
+        return None
 
 
 def profile_field(profile: object) -> tuple[tuple[float, float], ...]:

@@ -4,9 +4,18 @@ Only the worker opens it (one writer). See ``ledger.Ledger`` for the API and ``d
 the durability choices.
 """
 
-from desktop.ledger.db import LedgerError, Migration, MigrationError
+from desktop.ledger.db import Migration
 from desktop.ledger.earnings import Earning, EarningsDay
 from desktop.ledger.energy import EnergyPeriod
+from desktop.ledger.health import (
+    LedgerDamaged,
+    LedgerDiskFull,
+    LedgerError,
+    LedgerHealth,
+    LedgerIoError,
+    LedgerReadOnly,
+    MigrationError,
+)
 from desktop.ledger.jobs import JobTransition
 from desktop.ledger.ledger import Ledger
 from desktop.ledger.networks import Enrollment, StatusSpan
@@ -19,7 +28,12 @@ __all__ = [
     "Enrollment",
     "JobTransition",
     "Ledger",
+    "LedgerDamaged",
+    "LedgerDiskFull",
     "LedgerError",
+    "LedgerHealth",
+    "LedgerIoError",
+    "LedgerReadOnly",
     "Migration",
     "MigrationError",
     "StatusSpan",

@@ -13,31 +13,47 @@ Why these choices (reliability.md §5, §8.1):
 * Numbered migrations run in ONE transaction after a backup copy (``<file>.bak-v<N>``):
   a failed upgrade rolls back and leaves the database at the old version, the way Electrum
   stages wallet upgrades.
+* Every open checks the file first (desktop/ledger/opening.py: 0 bytes, a lost log,
+  ``quick_check``) and refuses a damaged one with ``LedgerDamaged``, whose message names
+  the newest backup and ``rigpilot ledger restore``. Every SQLite error is classified
+  (desktop/ledger/health.py) into a typed error and a ``LedgerHealth`` the worker reads:
+  a full or read-only disk fails writes until one succeeds again; damage found later
+  stops all writes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from desktop.atomic import fsync_dir
+from desktop.ledger import opening
+from desktop.ledger.backup import copy_database, newest_backup
+from desktop.ledger.health import (
+    OK,
+    RESTORE_COMMAND,
+    TRANSIENT,
+    LedgerDamaged,
+    LedgerError,
+    LedgerHealth,
+    MigrationError,
+    classify,
+    damaged_message,
+)
 
+__all__ = ["Database", "LedgerError", "Migration", "MigrationError", "Store"]
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 MIN_SQLITE = (3, 24, 0)  # UPSERT
-
-
-class LedgerError(Exception):
-    """A ledger problem; the message says what happened and what to do."""
-
-
-class MigrationError(LedgerError):
-    """An upgrade of the ledger failed and was rolled back; the old version is intact."""
+HealthListener = Callable[[LedgerHealth], None]
 
 
 Step = str | Callable[[sqlite3.Connection], None]
@@ -62,35 +78,92 @@ class Database:
         self._conn = conn
         self.path = path
         self._lock = threading.RLock()
+        self._health = LedgerHealth(path=str(path))
+        self.on_health: HealthListener | None = None
 
     # --- opening ---------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: Path | str, migrations: Sequence[Migration]) -> Database:
-        """Open (creating if needed, mode 0600) and migrate the database at ``path``."""
+        """Open and migrate the database at ``path`` after checking it; create it (mode
+        0600, under a temp name renamed into place) when there is none.
+
+        Raises:
+            LedgerDamaged: the file is empty, unreadable as SQLite or fails quick_check.
+            LedgerDiskFull, LedgerReadOnly: it cannot be written at all now.
+            LedgerError / MigrationError: too new, foreign, or an upgrade failed.
+        """
         if sqlite3.sqlite_version_info < MIN_SQLITE:
             raise LedgerError(
                 f"SQLite {sqlite3.sqlite_version} is too old for the ledger; "
                 f"RigPilot needs {'.'.join(map(str, MIN_SQLITE))} or newer."
             )
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():  # money records are private: create the file user-only
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            opening.clear_unfinished_creation(path)
+            if not path.exists():
+                cls._create(path, migrations)
+        except (OSError, sqlite3.Error) as exc:
+            raise classify(exc, path, "creating", at_start=True) from exc
+        if path.stat().st_size == 0:
+            detail = "the file is empty, 0 bytes"
+            raise LedgerDamaged(damaged_message(path, detail, newest_backup(path)))
+        lost_since = opening.wal_lost_since(path)
+        db = cls._connect(path)
+        try:
+            db._configure()
+            db._check()
+            db._migrate(migrations)
+        except BaseException:
+            db._conn.close()
+            raise
+        opening.mark_open(path)
+        if lost_since is not None:
+            message = opening.wal_lost_message(path, lost_since)
+            log.error("%s", message)
+            db._set_health("wal_missing", message)
+        return db
+
+    @classmethod
+    def _connect(cls, path: Path) -> Database:
         try:
             conn = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
             )
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot open the ledger {path}: {exc}") from exc
-        db = cls(conn, path)
+            raise classify(exc, path, "opening", at_start=True) from exc
+        return cls(conn, path)
+
+    @classmethod
+    def _create(cls, path: Path, migrations: Sequence[Migration]) -> None:
+        """Make a new ledger under a temp name, commit its schema, close it (the log is
+        checkpointed into the file), then rename it into place."""
+        if opening.wal_path(path).exists():  # a log without its database: not ours to guess
+            detail = "the file is missing but its -wal log remains"
+            raise LedgerDamaged(damaged_message(path, detail, newest_backup(path)))
+        backup = newest_backup(path)
+        if backup is not None:
+            log.warning(
+                "no ledger at %s: a new one is made; backups of an earlier one are in %s "
+                "(`%s` brings the newest back)",
+                path,
+                backup.parent,
+                RESTORE_COMMAND,
+            )
+        temp = opening.creating_path(path)
+        opening.new_private_file(temp)
         try:
-            db._configure()
-            db._migrate(migrations)
+            db = cls._connect(temp)
+            try:
+                db._configure()
+                db._migrate(migrations)
+            finally:
+                db._conn.close()
+            opening.publish(temp, path)
         except BaseException:
-            conn.close()
+            opening.clear_unfinished_creation(path)  # a full disk leaves no half-made file
             raise
-        return db
 
     def _configure(self) -> None:
         try:
@@ -100,15 +173,26 @@ class Database:
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute("PRAGMA journal_size_limit = 67108864")
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(
-                f"the ledger {self.path} is damaged or is not a RigPilot ledger ({exc}). "
-                f"Move it aside and restart; a backup copy may be next to it (*.bak-v*)."
-            ) from exc
+            error = classify(exc, self.path, "opening", at_start=True)
+            if type(error) is LedgerError or isinstance(error, LedgerDamaged):
+                detail = f"it is damaged or is not a RigPilot ledger: {exc}"
+                error = LedgerDamaged(damaged_message(self.path, detail, newest_backup(self.path)))
+            raise error from exc
         if str(mode).lower() != "wal" or self.pragma("synchronous") != 2:
             raise LedgerError(
                 f"the ledger {self.path} could not be put in WAL mode with full sync "
                 f"(journal_mode={mode}); it must be on a local disk, not a network share."
             )
+
+    def _check(self) -> None:
+        """``PRAGMA quick_check``: the b-tree pages, cells and records are sound."""
+        try:
+            rows = self._conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            rows = [(str(exc),)]
+        if rows != [("ok",)]:
+            detail = "; ".join(str(r[0]) for r in rows[:3])
+            raise LedgerDamaged(damaged_message(self.path, detail, newest_backup(self.path)))
 
     def _migrate(self, migrations: Sequence[Migration]) -> None:
         versions = [m.version for m in migrations]
@@ -163,8 +247,16 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed (and fsynced) when the block ends, else rolled back."""
+        """A write transaction: committed (and fsynced) when the block ends, else rolled back.
+
+        Raises:
+            LedgerDamaged: the ledger was found damaged; nothing is written any more.
+            LedgerDiskFull, LedgerReadOnly, LedgerIoError: this write failed (the next one
+                is tried for real, and clears the state when it succeeds).
+        """
         with self._lock:
+            if self._health.state == "damaged":
+                raise LedgerDamaged(self._health.message)
             if self._conn.in_transaction:
                 raise RuntimeError("nested ledger transaction; keep each write in one block")
             try:
@@ -173,10 +265,13 @@ class Database:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
-                raise LedgerError(f"ledger write failed: {exc}") from exc
+                raise self._failed(exc, "writing") from exc
             except BaseException:
                 self._rollback()
                 raise
+            if self._health.state in TRANSIENT:
+                self._set_health(OK, "")
+                log.warning("ledger: writing works again (%s)", self.path)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -186,7 +281,7 @@ class Database:
                 self._conn.execute("BEGIN")
                 yield self._conn
             except sqlite3.Error as exc:
-                raise LedgerError(f"ledger read failed: {exc}") from exc
+                raise self._failed(exc, "reading") from exc
             finally:
                 self._rollback()
 
@@ -195,22 +290,68 @@ class Database:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("ROLLBACK")
 
+    def _failed(self, exc: sqlite3.Error, doing: str) -> LedgerError:
+        """Classify an SQLite error and move the health to its state."""
+        error = classify(exc, self.path, doing)
+        if isinstance(error, LedgerDamaged):
+            self.mark_damaged(str(exc))
+            return LedgerDamaged(self._health.message)
+        if error.code in TRANSIENT:
+            self._set_health(error.code, str(error))
+        return error
+
+    # --- health ----------------------------------------------------------------------
+
+    def health(self) -> LedgerHealth:
+        return self._health
+
+    def mark_damaged(self, detail: str) -> None:
+        """Stop all writes: a check found damage while the worker ran."""
+        backup = newest_backup(self.path)
+        message = damaged_message(self.path, detail, backup)
+        self._set_health("damaged", message, backup)
+
+    def _set_health(self, state: str, message: str, backup: Path | None = None) -> None:
+        if state == self._health.state and message == self._health.message:
+            return
+        if state == "damaged" or state in TRANSIENT:
+            log.error("ledger: %s", message)
+        self._health = LedgerHealth(
+            state=state,
+            message=message,
+            path=str(self.path),
+            since=None if state == OK else time.time(),
+            backup=None if backup is None else str(backup),
+            restore_command=RESTORE_COMMAND if state == "damaged" else None,
+        )
+        listener = self.on_health
+        if listener is not None:
+            try:
+                listener(self._health)
+            except Exception:  # a listener's bug must not turn into a ledger failure
+                log.exception("ledger health listener failed")
+
+    def checkpoint(self) -> None:
+        """Move the log's pages into the file (PASSIVE: never waits), then refresh the
+        session marker, which bounds what a deleted log could lose."""
+        with self._lock:
+            try:
+                busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except sqlite3.Error as exc:
+                raise self._failed(exc, "checkpointing") from exc
+        if not busy:
+            opening.mark_open(self.path)
+
     def backup(self, target: Path) -> None:
-        """Copy the whole database to ``target`` (consistent even with a live WAL)."""
+        """Copy the whole database to ``target`` (consistent even with a live WAL, and
+        checked: a damaged ledger is not upgraded)."""
         tmp = target.with_name(target.name + ".tmp")
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600))
-        dest = sqlite3.connect(tmp)
-        try:
-            with self._lock:
-                self._conn.backup(dest)
-        finally:
-            dest.close()
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        problem = copy_database(self.path, tmp)
+        if problem:
+            tmp.unlink(missing_ok=True)
+            raise LedgerDamaged(damaged_message(self.path, problem, newest_backup(self.path)))
         os.replace(tmp, target)
         fsync_dir(target.parent)
 
@@ -219,9 +360,16 @@ class Database:
         return str(self.pragma("integrity_check"))
 
     def close(self) -> None:
+        """Checkpoint the log into the file, end the session marker, close."""
         with self._lock:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA optimize")
+            try:  # busy (1) means another connection kept part of the log
+                clean = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+            except sqlite3.Error:
+                clean = False  # the log stays; the next open recovers from it
+            if clean:
+                opening.mark_closed(self.path)
             self._conn.close()
 
 

@@ -6,6 +6,7 @@ Why apart from the store: only the CLI types settings as text; the GUI and the A
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -26,10 +27,14 @@ def parse_cli_value(key: str, text: str) -> Any:
     if field.nullable and low in ("null", "none", "auto", "default"):
         return None
     if field.kind == "number":
-        try:
-            return int(raw) if re.fullmatch(r"[+-]?\d{1,18}", raw) else float(raw)
-        except ValueError:
-            return text
+        # ASCII only ("٣" is not 3 here), and finite: NaN, inf and 1e999 go to ``patch`` as
+        # the text typed, which refuses them with the field's range.
+        if re.fullmatch(r"[+-]?[0-9]{1,18}", raw):
+            return int(raw)
+        if re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?", raw):
+            number = float(raw)
+            return number if math.isfinite(number) else text
+        return text
     if field.kind == "bool":
         return {
             "true": True,
@@ -42,10 +47,22 @@ def parse_cli_value(key: str, text: str) -> Any:
             "0": False,
         }.get(low, text)
     if field.kind in ("names", "images", "windows") or raw.startswith('"'):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            if field.kind in ("names", "images"):  # a convenience: game1.exe,game2.exe
+        try:  # finite JSON only: NaN or 1e999 would not even survive the trip to the worker
+            return json.loads(raw, parse_constant=_refuse, parse_float=_finite_float)
+        except (ValueError, RecursionError):
+            if field.kind in ("names", "images") and not raw.startswith("["):
+                # a convenience: game1.exe,game2.exe
                 return [part.strip() for part in raw.split(",") if part.strip()]
             return text
     return raw
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large")
+    return value

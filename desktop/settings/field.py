@@ -15,9 +15,10 @@ from typing import Any
 
 from desktop.settings.errors import SettingsError, num, show_value
 
-_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+# Matched whole (fullmatch) and in ASCII: "08:30\n" and "٠٨:٣٠" are not times.
+_TIME = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 # A Docker image reference as typed: [host[:port]/]name[:tag][@sha256:digest].
-_IMAGE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
+_IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}")
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Field:
             if not isinstance(image, str):
                 raise self.error(value, f"item {i} is {show_value(image)}, not text")
             image = image.strip()
-            if not _IMAGE_REF.match(image):
+            if not _IMAGE_REF.fullmatch(image):
                 raise self.error(value, f"item {i} is {show_value(image)}, not an image name")
             if image not in images:
                 images.append(image)
@@ -133,7 +134,7 @@ class Field:
             text = window[part]
             if (
                 not isinstance(text, str)
-                or not _TIME.match(text)
+                or not _TIME.fullmatch(text)
                 or (text > "24:00" or (part == "start" and text == "24:00"))
             ):
                 raise bad(f"{part} must be a time HH:MM such as 08:30 (got {show_value(text)})")

@@ -19,7 +19,9 @@ def test_worker_applies_the_autostart_setting(start_worker: Any, tmp_path: Path,
     result = worker.cli("settings", "set", "autostart", "true")
     assert result.returncode == 0, result.stderr
     poll(entry.is_enabled, timeout=5)
-    assert "--minimized" in entry.path.read_text(encoding="utf-8")
+    text = entry.path.read_text(encoding="utf-8")
+    assert "--minimized" in text
+    assert f"RIGPILOT_HOME={worker.home}" in text  # this installation, not the default one
     worker.client.patch_settings({"autostart": False})
     poll(lambda: not entry.path.exists(), timeout=5)
 

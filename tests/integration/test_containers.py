@@ -126,6 +126,8 @@ PAY_SPEC = {"amount": "0.25", "unit": "USD", "per": "job"}
 PAY = Pay(Decimal("0.25"), "USD", "job")
 SMALL = {"memory_mb": 32, "pids": 32, "scratch_mb": 8, "cpus": 0.5, "pay": PAY_SPEC}
 
+# busybox runs the applet named by argv[0]: a copy named "true" exits 0 wherever it may
+# run, and fails only where the folder is noexec ("bb true" would fail everywhere).
 PROBE = r"""
 grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
 echo "uid=$(id -u) gid=$(id -g)"
@@ -134,7 +136,8 @@ mount -t tmpfs none /work 2>/dev/null && echo MOUNT_OK || echo MOUNT_DENIED
 unshare -U true 2>/dev/null && echo UNSHARE_OK || echo UNSHARE_DENIED
 unshare -m true 2>/dev/null && echo UNSHARE_M_OK || echo UNSHARE_M_DENIED
 echo data > /work/f && echo WORK_WRITABLE
-cp /bin/busybox /tmp/bb && (/tmp/bb true 2>/dev/null && echo TMP_EXEC || echo TMP_NOEXEC)
+cp /bin/busybox /tmp/true && (/tmp/true 2>/dev/null && echo TMP_EXEC || echo TMP_NOEXEC)
+cp /bin/busybox /work/true && (/work/true 2>/dev/null && echo WORK_EXEC || echo WORK_NOEXEC)
 grep -c ':' /proc/net/dev
 echo "home=$HOME pwd=$PWD gpu=$NVIDIA_VISIBLE_DEVICES"
 """
@@ -149,7 +152,8 @@ def test_probe_container_is_locked_down(stack: Stack) -> None:
     assert "Seccomp:\t2" in logs  # Docker's default seccomp filter is on
     assert "uid=65534 gid=65534" in logs
     for fact in ("ROOT_READ_ONLY", "MOUNT_DENIED", "UNSHARE_DENIED", "UNSHARE_M_DENIED",
-                 "WORK_WRITABLE", "TMP_NOEXEC", "home=/work pwd=/work gpu=void"):  # fmt: skip
+                 "WORK_WRITABLE", "TMP_NOEXEC", "WORK_EXEC",  # as docs/jobs.md says
+                 "home=/work pwd=/work gpu=void"):  # fmt: skip
         assert fact in logs, logs
     assert logs.splitlines()[-2].strip() == "1"  # only the loopback interface (network none)
     assert stack.credited == [record]  # the crediting path works for a clean success

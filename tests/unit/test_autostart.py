@@ -165,3 +165,38 @@ def test_apply_setting_only_changes_what_differs(tmp_path: Path) -> None:
     assert "# my own edit" in entry.path.read_text(encoding="utf-8")
     assert autostart.apply_setting(False, entry) is True and not entry.is_enabled()
     assert autostart.apply_setting(False, entry) is False
+
+
+def test_the_entry_starts_this_installation_with_its_rigpilot_home(tmp_path: Path) -> None:
+    """A side-by-side install (RIGPILOT_HOME) must not sign in as the default one."""
+    home = tmp_path / "side by side"
+    launch = autostart.launch_env({"RIGPILOT_HOME": str(home)})
+    assert launch == {"RIGPILOT_HOME": str(home)}
+    assert autostart.launch_env({}) == {} and autostart.launch_env({"RIGPILOT_HOME": " "}) == {}
+    entry = XdgAutostart(COMMAND, env={"XDG_CONFIG_HOME": str(tmp_path)}, launch=launch)
+    entry.enable()
+    assert exec_argv(entry.path.read_text(encoding="utf-8")) == [
+        "env",
+        f"RIGPILOT_HOME={home}",
+        *COMMAND,
+    ]
+    agent = MacLaunchAgent(COMMAND, home=tmp_path, launch=launch)
+    agent.enable()
+    assert plistlib.loads(agent.path.read_bytes())["EnvironmentVariables"] == launch
+
+
+def test_an_entry_for_another_home_is_rewritten(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    XdgAutostart(COMMAND, env=env).enable()  # written before the home was honoured
+    ours = XdgAutostart(COMMAND, env=env, launch={"RIGPILOT_HOME": "/srv/rig2"})
+    assert ours.is_enabled() and not ours.is_current()
+    assert autostart.apply_setting(True, ours) is True and ours.is_current()
+    assert "RIGPILOT_HOME=/srv/rig2" in ours.path.read_text(encoding="utf-8")
+
+
+def test_for_platform_reads_rigpilot_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("RIGPILOT_HOME", str(tmp_path / "h"))
+    entry = autostart.for_platform("linux", COMMAND)
+    assert isinstance(entry, XdgAutostart)
+    assert entry.command[:2] == ["env", f"RIGPILOT_HOME={tmp_path / 'h'}"]

@@ -226,17 +226,6 @@ def test_nested_and_versionless_files_are_understood(store: SettingsStore) -> No
     assert settings.get("thermal.cooldown_s") == 300 and settings.get("autostart") is True
 
 
-def test_truncated_at_every_byte_loads_old_or_new(store: SettingsStore) -> None:
-    old = store.patch({"thermal.pause_limit_c": 83, "gaming.games": ["a.exe", "b.exe"]})
-    new = store.patch({"thermal.pause_limit_c": 86, "schedule.windows": [
-        {"days": [0, 1, 2], "start": "22:00", "end": "07:00"}]})  # fmt: skip
-    data = store.path.read_bytes()
-    for cut in range(len(data) + 1):
-        store.path.write_bytes(data[:cut])
-        loaded = SettingsStore(store.path).load()
-        assert loaded == (new if cut >= len(data.rstrip()) else old), cut
-
-
 def test_failure_between_write_and_replace_keeps_old_settings(
     store: SettingsStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

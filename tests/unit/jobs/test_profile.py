@@ -4,6 +4,7 @@ property test that no spec the parser accepts yields a config breaking the profi
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,7 +63,7 @@ def test_golden_config_with_a_gpu() -> None:
         "security_opt": ["no-new-privileges:true"],
         "privileged": False,
         "read_only": True,
-        "tmpfs": {"/tmp": scratch + ",noexec", "/work": scratch},
+        "tmpfs": {"/tmp": scratch + ",noexec", "/work": scratch + ",exec"},
         "init": True,
         "pids_limit": 512,
         "mem_limit": "4096m",
@@ -213,3 +214,15 @@ def test_no_accepted_spec_yields_a_config_that_breaks_the_profile(
         assert env["NVIDIA_DRIVER_CAPABILITIES"] == "compute,utility"
     else:
         assert config["device_requests"] == []
+
+
+def test_docs_and_profile_agree_on_what_work_and_tmp_allow() -> None:
+    """docs/jobs.md promises programs may run from /work and not from /tmp; the profile
+    must ask Docker for exactly that (a tmpfs is noexec unless told ``exec``). The
+    integration test test_probe_container_is_locked_down runs a program from each."""
+    docs = (Path(__file__).parents[3] / "docs" / "jobs.md").read_text(encoding="utf-8")
+    assert "it is mounted `exec`" in docs and "are mounted `noexec`" in docs
+    config = container_config(parse_spec({"image": PINNED}, [], LIMITS), None, {}, ["/data"])
+    options = {path: opts.split(",") for path, opts in config["tmpfs"].items()}
+    assert "exec" in options["/work"] and "noexec" not in options["/work"]
+    assert "noexec" in options["/tmp"] and "noexec" in options["/data"]
