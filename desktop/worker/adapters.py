@@ -21,7 +21,8 @@ from desktop import clock as wall
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.runner import ExitInfo, GpuSlot, ReconcileResult, RunnerError, RunningJob
 from desktop.jobs.spec import JobSpec, SpecRefused
-from desktop.ledger import Ledger
+from desktop.ledger import Ledger, LedgerError
+from desktop.ledger.health import TRANSIENT
 from desktop.model import Event, ExitReason, GpuSample, JobRecord, JobState
 from desktop.worker.jobs_service import JobService
 from desktop.worker.telemetry import RANGES, TelemetryBuffer
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_EVERY_S = 10.0  # samples reach the ledger in batches: one commit per 10 s
 MAINTAIN_EVERY_S = 300.0  # rollups and retention
+RECHECK_EVERY_S = 30.0  # a full or read-only disk is tried again this often
 
 
 def _with_pay(record: JobRecord, stored: JobRecord | None) -> JobRecord:
@@ -81,6 +83,8 @@ class JobsAdapter:
             raise ApiError(exc.code, exc.message, 422, exc.field) from None
         except RunnerError as exc:
             raise ApiError("unavailable", exc.message, 503) from None
+        except LedgerError as exc:  # no job starts that the ledger cannot keep
+            raise ApiError("unavailable", f"No new job can start: {exc}", 503) from None
         return record.to_json()
 
     async def stop(self, job_id: str) -> dict[str, Any]:
@@ -265,8 +269,9 @@ class LedgerPump:
         pending: list[GpuSample] = []
         next_flush = time.monotonic() + self.flush_every_s
         next_maintain = time.monotonic() + self.maintain_every_s
+        next_recheck = time.monotonic() + RECHECK_EVERY_S
         while True:
-            wait = max(0.0, min(next_flush, next_maintain) - time.monotonic())
+            wait = max(0.0, min(next_flush, next_maintain, next_recheck) - time.monotonic())
             try:
                 item = self._queue.get(timeout=wait)
             except queue.Empty:
@@ -282,6 +287,10 @@ class LedgerPump:
             if now >= next_maintain:
                 self._guard("maintenance", self.ledger.maintain, self.clock())
                 next_maintain = now + self.maintain_every_s
+            if now >= next_recheck:  # space came back: notice it even when nothing writes
+                if self.ledger.health().state in TRANSIENT:
+                    self._guard("a recheck", self.ledger.recheck)
+                next_recheck = now + RECHECK_EVERY_S
         self._flush(pending)
 
     def _take(self, item: Event | GpuSample, pending: list[GpuSample]) -> None:

@@ -56,6 +56,7 @@ class Components:
         lifecycle: started in order by ``start`` (after the bus and the sampler), closed
             in reverse order by ``close``.
         control: the control loop (guards + reconciler) that acts on the user's holds.
+        problems: what the worker cannot do now (a full disk...), for status.
     """
 
     jobs: JobsPort | None = None
@@ -64,6 +65,7 @@ class Components:
     telemetry_source: TelemetrySource | None = None
     settings: SettingsStore | None = None
     control: ControlLoop | None = None
+    problems: Callable[[], list[schema.WorkerProblem]] | None = None
     on_sample: list[SampleListener] = field(default_factory=list)
     lifecycle: list[Lifecycle] = field(default_factory=list)
 
@@ -194,8 +196,12 @@ class WorkerService:
             guard=parts.control is not None,
             settings=parts.settings is not None,
         )
+        problems = parts.problems() if parts.problems is not None else []
         return self.view.build(
-            last_event_seq=self.bus.last_seq, earnings_today=today, components=components
+            last_event_seq=self.bus.last_seq,
+            earnings_today=today,
+            components=components,
+            problems=problems,
         )
 
     async def gpus(self) -> dict[str, Any]:

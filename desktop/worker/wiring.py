@@ -37,11 +37,13 @@ from pathlib import Path
 from desktop import clock as wall
 from desktop import earnings
 from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
+from desktop.ipc import schema
 from desktop.jobs.lease import install_id
 from desktop.jobs.runner import GpuSlot, Runner, RunnerError
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
-from desktop.model import GpuSample, JobRecord
+from desktop.ledger.health import LedgerHealth
+from desktop.model import Event, GpuSample, JobRecord, Severity
 from desktop.networks import registry
 from desktop.networks.base import HostFacts
 from desktop.networks.demo import DEFAULT_IMAGE
@@ -264,6 +266,7 @@ def build(
         supervisor.record_energy(sample.uuid, sample.ts, sample.energy_j, sample.power_w)
 
     pump = LedgerPump(ledger, wall.read, energy=energy)
+    ledger.on_health = _health_events(bus)
     loop = ControlLoop(
         monitor.infos,
         lambda key: store.current.get(key),
@@ -298,11 +301,43 @@ def build(
         ),
         settings=store,
         control=loop,
+        problems=lambda: ledger_problems(ledger),
         on_sample=[pump.put_sample, loop.on_sample],
         lifecycle=lifecycle,
     )
     bus.sink = loop.watching(pump.put_event)  # gpu.lost / sensor.failure reach the guards
     return Wiring(parts, bus, ledger, jobs, supervisor, pump, user, loop)
+
+
+def ledger_problems(ledger: Ledger) -> list[schema.WorkerProblem]:
+    """The ledger's trouble as a problem status shows (a full disk, a damaged file)."""
+    health = ledger.health()
+    if health.ok:
+        return []
+    return [
+        schema.WorkerProblem(
+            code=f"ledger_{health.state}",
+            message=health.message,
+            fix=health.restore_command or "",
+            since=health.since,
+        )
+    ]
+
+
+def _health_events(bus: EventBus) -> Callable[[LedgerHealth], None]:
+    """Each change of the ledger's health as an event (the bus's memory holds it even when
+    the disk cannot)."""
+
+    def changed(health: LedgerHealth) -> None:
+        if health.ok:
+            severity, message = Severity.INFO, "The ledger is writable again."
+        else:
+            critical = health.state == "damaged"
+            severity, message = Severity.CRITICAL if critical else Severity.ERROR, health.message
+        kind = f"ledger.{health.state}"
+        bus.emit(Event(wall.now(), kind, severity, message, data=health.to_json()))
+
+    return changed
 
 
 def _adopt_network_pauses(ledger: Ledger, user: UserHolds) -> None:

@@ -261,3 +261,22 @@ def test_nosana_containers_are_not_job_orphans() -> None:
         found = labels(NodeContainerConfig(key_path=Path("key.json")), role)
         assert found[LABEL_MANAGED] == "1"
         assert not {LABEL_INSTALL, LABEL_WORKER, LABEL_JOB} & set(found)
+
+
+def test_a_ledger_problem_is_an_event_and_a_problem_in_status(tmp_path: Path) -> None:
+    service, wired = make(tmp_path)
+
+    async def scenario(service: WorkerService) -> tuple[Any, list[str], Any]:
+        start = service.bus.last_seq
+        wired.ledger._db._set_health("disk_full", "The disk holding the ledger is full.")  # noqa: SLF001
+        status = await service.status()
+        await until(lambda: service.bus.since(start))
+        kinds = [e.kind for e in service.bus.since(start)]
+        wired.ledger._db._set_health("ok", "")  # noqa: SLF001 - the first good write
+        return status, kinds, await service.status()
+
+    status, kinds, later = run(service, scenario)
+    [problem] = status.problems
+    assert problem.code == "ledger_disk_full" and "full" in problem.message
+    assert "ledger.disk_full" in kinds
+    assert later.problems == []
