@@ -23,6 +23,7 @@ from desktop.ipc.schema import PauseRequest, PauseScope, ResumeRequest
 from desktop.jobs.profile import LABEL_INSTALL, LABEL_JOB, LABEL_MANAGED, LABEL_WORKER
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
+from desktop.ledger.health import LedgerHealth
 from desktop.model import JobState
 from desktop.paths import Paths
 from desktop.settings import SettingsStore
@@ -263,16 +264,21 @@ def test_nosana_containers_are_not_job_orphans() -> None:
         assert not {LABEL_INSTALL, LABEL_WORKER, LABEL_JOB} & set(found)
 
 
-def test_a_ledger_problem_is_an_event_and_a_problem_in_status(tmp_path: Path) -> None:
+def test_a_ledger_problem_is_an_event_and_a_problem_in_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service, wired = make(tmp_path)
+    full = LedgerHealth("disk_full", "The disk holding the ledger is full.", "ledger.sqlite", 1.0)
 
     async def scenario(service: WorkerService) -> tuple[Any, list[str], Any]:
         start = service.bus.last_seq
-        wired.ledger._db._set_health("disk_full", "The disk holding the ledger is full.")  # noqa: SLF001
+        monkeypatch.setattr(wired.ledger, "health", lambda: full)  # as a full disk leaves it
+        assert wired.ledger.on_health is not None
+        wired.ledger.on_health(full)
         status = await service.status()
         await until(lambda: service.bus.since(start))
         kinds = [e.kind for e in service.bus.since(start)]
-        wired.ledger._db._set_health("ok", "")  # noqa: SLF001 - the first good write
+        monkeypatch.undo()
         return status, kinds, await service.status()
 
     status, kinds, later = run(service, scenario)
