@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from desktop.checks import windows as windows_wording
 from desktop.checks.base import ParseError, V, clean, could_not_read, parse_version
 from desktop.checks.engine import DEFAULT_HOST, EngineError
 from desktop.model import CheckResult, CheckStatus
@@ -155,6 +156,8 @@ def parse_docker_info(raw: str | bytes | Mapping[str, Any]) -> DockerInfo:
 
 
 def _engine_fix(error: EngineError, ctx: DoctorContext) -> str:
+    if windows_wording.on_windows(ctx) and (fix := windows_wording.engine_fix(error.kind)):
+        return fix
     from_env = "DOCKER_HOST" in ctx.env and bool(ctx.env.get("DOCKER_HOST"))
     pointed = (
         f" DOCKER_HOST is set to {clean(ctx.env.get('DOCKER_HOST', ''), 120)}: "

@@ -206,7 +206,7 @@ class Database:
                 self._conn.backup(dest)
         finally:
             dest.close()
-        fd = os.open(tmp, os.O_RDONLY)
+        fd = os.open(tmp, os.O_RDWR)  # Windows flushes (_commit) only a handle open for writing
         try:
             os.fsync(fd)
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -61,11 +62,23 @@ def test_tcp_docker_host(value: str, tls: str, url: str) -> None:
     assert address.tls is bool(tls)
 
 
+def test_npipe_docker_host_is_docker_desktops_pipe() -> None:
+    address = parse_docker_host({"DOCKER_HOST": "npipe:////./pipe/docker_engine"})
+    assert address.scheme == "npipe" and address.pipe == "\\\\.\\pipe\\docker_engine"
+    assert address.where == address.pipe and not address.local  # its data is in Docker's VM
+
+
+def test_the_default_engine_is_the_platforms() -> None:
+    address = parse_docker_host({})
+    expected = "npipe" if sys.platform == "win32" else "unix"
+    assert address.scheme == expected and not address.from_env
+
+
 @pytest.mark.parametrize(
     ("value", "words"),
     [
         ("ssh://me@rig", "'ssh'"),
-        ("npipe:////./pipe/docker_engine", "'npipe'"),
+        ("npipe://docker_engine", "not a pipe"),
         ("unix://relative.sock", "absolute"),
         ("tcp://:2375", "no host"),
         ("tcp://rig:port", "bad port"),
