@@ -125,7 +125,8 @@ class Box:
             WINEDEBUG="-all",
             WINEARCH="win64",
             # No Mono or Gecko download prompts: nothing here needs .NET or a browser.
-            WINEDLLOVERRIDES="mscoree,mshtml=",
+            # winemenubuilder off: Wine would copy Start-menu shortcuts to the Linux desktop.
+            WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d",
             PYTHONUTF8="1",
         )
         env.update(extra or {})
