@@ -9,12 +9,12 @@ place, which fails instead of overwriting if a second process won the race. On W
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import os
 import re
 import secrets
 import sys
+import time
 from pathlib import Path
 
 from desktop.ipc.win_acl import restrict_to_current_user
@@ -58,9 +58,23 @@ def load_or_create_token(path: Path) -> str:
         _fsync_dir(path.parent)
     finally:
         os.umask(old_umask)
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        _remove_temp(temp)
     return token
+
+
+def _remove_temp(temp: Path) -> None:
+    """Delete our temp name of the token. On Windows a file another process or thread is
+    reading (through the hard link just made) cannot lose a name: retry for a moment."""
+    for _ in range(50):
+        try:
+            temp.unlink()
+            return
+        except FileNotFoundError:
+            return
+        except PermissionError:
+            if os.name != "nt":
+                raise
+            time.sleep(0.02)
 
 
 def read_token(path: Path) -> str:

@@ -31,6 +31,7 @@ def short_dir() -> Iterator[Path]:
     folder.rmdir()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows's default is Docker Desktop's pipe")
 def test_default_is_the_standard_socket() -> None:
     address = parse_docker_host({})
     assert (address.scheme, address.socket_path, address.from_env) == (
@@ -142,7 +143,7 @@ def test_silent_engine_times_out_within_the_budget(short_dir: Path) -> None:
 
 
 def _address() -> EngineAddress:
-    return parse_docker_host({})
+    return parse_docker_host({"DOCKER_HOST": "unix:///var/run/docker.sock"})
 
 
 def test_permission_denied_is_recognised_through_the_exception_chain() -> None:
