@@ -14,6 +14,7 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "rigpilot"
+WINDOWS_APP_NAME = "RigPilot"  # the folder name a Windows user sees in %LOCALAPPDATA%
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def get_paths() -> Paths:
     if home:
         root = Path(home).expanduser().resolve()
         return Paths(root / "config", root / "data", root / "logs", root / "run")
+    if sys.platform == "win32":
+        return windows_paths()
     runtime = platformdirs.user_runtime_path(APP_NAME) if sys.platform.startswith("linux") else None
     data = platformdirs.user_data_path(APP_NAME)
     return Paths(
@@ -77,3 +80,16 @@ def get_paths() -> Paths:
         log_dir=platformdirs.user_log_path(APP_NAME),
         runtime_dir=runtime if runtime is not None else data / "run",
     )
+
+
+def windows_paths() -> Paths:
+    """Everything under ``%LOCALAPPDATA%\\RigPilot`` (platformdirs asks Windows for the folder).
+
+    Local, not roaming (``%APPDATA%``): the settings name this machine's GPUs and power
+    limits, the ledger is a live SQLite file and the token guards this machine's API, none
+    of which should follow the user to another PC. No "author" level: one folder a user can
+    find, ``%LOCALAPPDATA%\\RigPilot``, with ``Logs`` and ``run`` inside.
+    """
+    root = platformdirs.user_data_path(WINDOWS_APP_NAME, appauthor=False, roaming=False)
+    logs = platformdirs.user_log_path(WINDOWS_APP_NAME, appauthor=False)
+    return Paths(config_dir=root, data_dir=root, log_dir=logs, runtime_dir=root / "run")

@@ -3,6 +3,8 @@
 #
 #   tests/run.sh            install what is missing, start private services, run every check
 #   tests/run.sh --no-install   skip apt (you installed the packages already)
+#   tests/run.sh --no-windows   skip the Windows stage (Windows CPython and the installer
+#                               under Wine: tests/windows/stage.py, a few minutes)
 #
 # It installs the Debian packages it needs (as root, or through sudo), makes .venv with the
 # project and its dev extras, starts a private X server with a tray host, a private D-Bus
@@ -14,10 +16,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 install=1
+windows=1
 for arg in "$@"; do
   case "$arg" in
   --no-install) install=0 ;;
-  *) echo "usage: tests/run.sh [--no-install]" >&2; exit 2 ;;
+  --no-windows) windows=0 ;;
+  *) echo "usage: tests/run.sh [--no-install] [--no-windows]" >&2; exit 2 ;;
   esac
 done
 
@@ -30,6 +34,8 @@ PACKAGES=(
   libxcb-xfixes0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
   fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils
 )
+# The Windows stage: Wine 8, NSIS, and binutils for two forwarder DLLs (tests/windows).
+((windows)) && PACKAGES+=(wine64 nsis binutils-mingw-w64-x86-64)
 
 if ((install)); then
   step "Debian packages"
@@ -92,6 +98,7 @@ run "packages (PyInstaller bundle, tarball, .deb)" installers/build_linux.sh
 export RIGPILOT_BUILD_BUNDLE=1
 run "pytest integration" .venv/bin/pytest -q tests/integration
 run "pytest gui" .venv/bin/pytest -q tests/gui
+((windows)) && run "windows (Windows CPython + installer under Wine)" .venv/bin/python tests/windows/stage.py
 
 step "summary"
 if ((${#failures[@]})); then

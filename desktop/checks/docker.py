@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from desktop.checks import windows as windows_wording
 from desktop.checks.base import ParseError, V, clean, could_not_read, parse_version
 from desktop.checks.engine import DEFAULT_HOST, EngineError
 from desktop.model import CheckResult, CheckStatus
@@ -28,6 +29,8 @@ ROOT_EQUIVALENT = (
 
 
 def _engine_fix(error: EngineError, ctx: DoctorContext) -> str:
+    if windows_wording.on_windows(ctx) and (fix := windows_wording.engine_fix(error.kind)):
+        return fix
     from_env = "DOCKER_HOST" in ctx.env and bool(ctx.env.get("DOCKER_HOST"))
     pointed = (
         f" DOCKER_HOST is set to {clean(ctx.env.get('DOCKER_HOST', ''), 120)}: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from desktop.checks import windows as windows_wording
 from desktop.checks.base import clean
 from desktop.hardware.gpu import GpuError
 from desktop.hardware.host import WslKind
@@ -65,8 +66,12 @@ FIXES = {
 UNKNOWN_FIX = "Run `nvidia-smi`: it prints the driver's own error message."
 
 
-def describe_gpu_error(error: GpuError, wsl: WslKind = WslKind.NONE) -> tuple[str, str]:
-    """The (cause, fix) pair for a GpuError, the backend's words first."""
+def describe_gpu_error(
+    error: GpuError, wsl: WslKind = WslKind.NONE, windows: bool = False
+) -> tuple[str, str]:
+    """The (cause, fix) pair for a GpuError, the backend's words first (Windows: its own)."""
+    if windows and (worded := windows_wording.driver_cause_and_fix(error.code)):
+        return worded
     cause = clean(error.cause, 300) or CAUSES.get(error.code, f"NVML error {error.code}")
     if error.code in ("library_not_found", "driver_not_loaded") and wsl is WslKind.WSL2:
         return cause, WSL_INSTALL_FIX
@@ -84,7 +89,7 @@ def check_driver(ctx: DoctorContext) -> CheckResult:
             wsl = ctx.host().wsl
         except Exception:  # noqa: BLE001 - host facts are a nicety here
             pass
-        cause, fix = describe_gpu_error(exc, wsl)
+        cause, fix = describe_gpu_error(exc, wsl, windows_wording.on_windows(ctx))
         return CheckResult(
             "driver",
             TITLE,

@@ -6,8 +6,10 @@ and the SDK hides both the reason and the timeout behind its own retries and API
 negotiation. Talking HTTP to the socket directly keeps every failure visible; the import
 rules also keep the SDK out of ``desktop.checks``.
 
-``DOCKER_HOST`` is honoured like the docker CLI does: ``unix:///path`` and ``tcp://host:port``
-(with ``DOCKER_TLS_VERIFY`` / ``DOCKER_CERT_PATH`` for TLS); unset means the default socket.
+``DOCKER_HOST`` is honoured like the docker CLI does: ``unix:///path``, ``tcp://host:port``
+(with ``DOCKER_TLS_VERIFY`` / ``DOCKER_CERT_PATH`` for TLS) and, for Docker Desktop on
+Windows, ``npipe:////./pipe/docker_engine`` (desktop/checks/npipe.py); unset means the
+platform's default: the unix socket, or Docker Desktop's pipe on Windows.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import ssl
 import stat
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +29,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from desktop.checks.base import ParseError, clean
+from desktop.checks.npipe import NamedPipeTransport
 
-DEFAULT_HOST = "unix:///var/run/docker.sock"
+UNIX_DEFAULT_HOST = "unix:///var/run/docker.sock"
+WINDOWS_DEFAULT_HOST = "npipe:////./pipe/docker_engine"  # Docker Desktop's engine
+DEFAULT_HOST = WINDOWS_DEFAULT_HOST if sys.platform == "win32" else UNIX_DEFAULT_HOST
 API_TIMEOUT_S = 1.0
 MAX_BODY = 4 * 1024 * 1024  # /info and /version are a few KB; more is not an engine
 
@@ -57,8 +63,9 @@ class EngineAddress:
 
     Attributes:
         raw: the DOCKER_HOST value (or the default when unset).
-        scheme: ``unix`` or ``tcp``.
+        scheme: ``unix``, ``tcp`` or ``npipe``.
         socket_path: the unix socket path (unix only).
+        pipe: the named pipe (``\\\\.\\pipe\\docker_engine``; npipe only).
         base_url: the URL httpx sends requests to.
         from_env: DOCKER_HOST was set (the fix text then points at it).
         tls: TLS with client certificates (tcp with DOCKER_TLS_VERIFY).
@@ -72,22 +79,26 @@ class EngineAddress:
     from_env: bool = False
     tls: bool = False
     cert_dir: str | None = None
+    pipe: str | None = None
 
     @property
     def local(self) -> bool:
-        """Paths the engine reports (its data root) are paths on this machine."""
+        """Paths the engine reports (its data root) are paths on this machine.
+
+        Not so for Docker Desktop's pipe: its engine keeps its data in its own Linux VM.
+        """
         return self.scheme == "unix"
 
     @property
     def where(self) -> str:
-        return self.socket_path if self.socket_path else self.base_url
+        return self.socket_path or self.pipe or self.base_url
 
 
 def parse_docker_host(env: Mapping[str, str]) -> EngineAddress:
     """The engine address the docker CLI would use for this environment.
 
-    Raises EngineError(kind="bad_host") for schemes the doctor cannot reach (ssh://,
-    npipe://) or malformed values, naming the value and what is supported.
+    Raises EngineError(kind="bad_host") for schemes the doctor cannot reach (ssh://) or
+    malformed values, naming the value and what is supported.
     """
     value = (env.get("DOCKER_HOST") or "").strip()
     from_env = bool(value)
@@ -120,11 +131,19 @@ def parse_docker_host(env: Mapping[str, str]) -> EngineAddress:
             tls,
             cert_dir if tls else None,
         )
+    if value.startswith("npipe://"):
+        # npipe:////./pipe/docker_engine (the docker CLI's spelling) → \\.\pipe\docker_engine
+        name = value[len("npipe://") :].replace("/", "\\")
+        if not name.startswith("\\\\.\\pipe\\") or len(name) <= len("\\\\.\\pipe\\"):
+            raise EngineError(
+                "bad_host", f"DOCKER_HOST={shown} is not a pipe like npipe:////./pipe/docker_engine"
+            )
+        return EngineAddress(value, "npipe", None, "http://docker", from_env, pipe=name)
     scheme = value.split("://", 1)[0] if "://" in value else value
     raise EngineError(
         "bad_host",
         f"DOCKER_HOST={shown} uses {clean(scheme, 20)!r}, which the doctor cannot reach "
-        "(it supports unix:// and tcp://)",
+        "(it supports unix://, tcp:// and npipe://)",
     )
 
 
@@ -159,7 +178,10 @@ def map_transport_error(exc: Exception, address: EngineAddress, timeout_s: float
     os_error = _find_os_error(exc)
     code = os_error.errno if os_error is not None else None
     if code == errno.ENOENT:
-        return EngineError("no_socket", f"no such socket: {where}")
+        kind_of = "named pipe" if address.pipe else "socket"
+        return EngineError("no_socket", f"no such {kind_of}: {where}")
+    if code == errno.EBUSY and address.pipe:
+        return EngineError("timeout", f"every instance of {where} is busy")
     if code in (errno.EACCES, errno.EPERM):
         return EngineError("permission", f"permission denied on {where}")
     if code == errno.ECONNREFUSED:
@@ -223,6 +245,12 @@ class EngineClient:
             verify: ssl.SSLContext | bool = True
             if transport is None and self.address.socket_path:
                 transport = httpx.HTTPTransport(uds=self.address.socket_path)
+            elif transport is None and self.address.pipe:
+                if os.name != "nt":
+                    raise EngineError(
+                        "bad_host", f"{self.address.raw} is a Windows named pipe: not on this OS"
+                    )
+                transport = NamedPipeTransport(self.address.pipe)
             elif transport is None and self.address.tls:
                 verify = _tls_context(self.address)
             self._client = httpx.Client(

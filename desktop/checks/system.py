@@ -97,11 +97,16 @@ def check_disk(ctx: DoctorContext) -> CheckResult:
             "system.disk", title, "skipped: the engine did not say where it keeps its data"
         )
     if not local:
+        where = (
+            "in Docker Desktop's virtual machine"
+            if ctx.engine().address.scheme == "npipe"
+            else "on another machine"
+        )
         return skipped(
             "system.disk",
             title,
-            f"skipped: the engine runs on another machine; its data root {clean(root, 120)} "
-            "is not on this one",
+            f"skipped: the engine runs {where}; its data root {clean(root, 120)} "
+            "is not on this file system",
         )
     try:
         free = ctx.disk_free(root)

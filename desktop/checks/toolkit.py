@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from desktop.checks import windows as windows_wording
 from desktop.checks.base import ParseError, V, Version, clean, could_not_read, parse_version
 from desktop.checks.engine import EngineError
 from desktop.checks.probes import CommandError
@@ -114,6 +115,8 @@ def _info_failure(check_id: str, title: str, exc: EngineError) -> CheckResult:
 def check_toolkit_version(ctx: DoctorContext) -> CheckResult:
     """nvidia-ctk installed and at least 1.17.8 (CVE-2025-23266)."""
     title = "NVIDIA Container Toolkit"
+    if windows_wording.on_windows(ctx):
+        return windows_wording.toolkit_result()
     try:
         done = ctx.command(["nvidia-ctk", "--version"], 1.0)
     except CommandError as exc:

@@ -18,6 +18,7 @@ from desktop.cli.status import EXIT_NOT_RUNNING, print_json, with_client
 
 ORDER = 90
 STOP_TIMEOUT_S = 15.0
+DETACH_TIMEOUT_S = 30.0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -123,7 +124,9 @@ def cmd_detach(args: argparse.Namespace) -> int:
                 pid=status["pid"],
             )
         process = spawn_worker(worker_args(args), client.paths)
-        status = wait_until_ready(client, timeout=10.0, exited=process.poll)
+        # 30 s: a cold first start on Windows (the antivirus scanning each new DLL) or under
+        # Wine takes well over 10.
+        status = wait_until_ready(client, timeout=DETACH_TIMEOUT_S, exited=process.poll)
         message = (
             f"RigPilot's worker started in the background (pid {status['pid']}, "
             f"{status['mode']}); its log: {log_file('worker', client.paths)}"

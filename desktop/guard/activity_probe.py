@@ -2,7 +2,10 @@
 
 What each platform can tell, and how (all without spawning a process):
 
-* running process names: psutil everywhere (names only, no command lines: cheap);
+* running process names: one Toolhelp32 snapshot on Windows (every process's image name in
+  one call, with no per-process handle: a game running elevated or under anti-cheat is
+  still listed, and Wine, whose NtQuerySystemInformation lacks the class psutil's
+  ``name()`` needs, answers it too); psutil elsewhere (names only, no command lines);
 * seconds since the last keyboard/mouse input: Windows ``GetLastInputInfo``; macOS
   ``CGEventSourceSecondsSinceLastEventType``; X11 the MIT-SCREEN-SAVER extension (libXss),
   through ctypes. Under Wayland the compositor does not share it, so the answer is None
@@ -30,6 +33,8 @@ import psutil
 
 def probe_processes() -> set[str]:
     """Names of the processes running now (processes we may not inspect are skipped)."""
+    if sys.platform == "win32":
+        return _win_process_names()
     names: set[str] = set()
     for proc in psutil.process_iter(["name"]):
         name = proc.info.get("name")
@@ -63,6 +68,50 @@ def probe_fullscreen() -> bool | None:
 
 
 # --- Windows --------------------------------------------------------------------------
+
+_TH32CS_SNAPPROCESS = 0x2
+_INVALID_HANDLE = ctypes.c_void_p(-1).value
+
+
+class _ProcessEntry32W(ctypes.Structure):
+    _fields_ = [
+        ("dwSize", ctypes.c_uint32),
+        ("cntUsage", ctypes.c_uint32),
+        ("th32ProcessID", ctypes.c_uint32),
+        ("th32DefaultHeapID", ctypes.c_size_t),
+        ("th32ModuleID", ctypes.c_uint32),
+        ("cntThreads", ctypes.c_uint32),
+        ("th32ParentProcessID", ctypes.c_uint32),
+        ("pcPriClassBase", ctypes.c_long),
+        ("dwFlags", ctypes.c_uint32),
+        ("szExeFile", ctypes.c_wchar * 260),
+    ]
+
+
+def _win_process_names() -> set[str]:
+    """Image names (``cs2.exe``) of every process, from one Toolhelp32 snapshot."""
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.CreateToolhelp32Snapshot.restype = ctypes.c_void_p
+    kernel32.CreateToolhelp32Snapshot.argtypes = [ctypes.c_uint32, ctypes.c_uint32]
+    kernel32.Process32FirstW.argtypes = [ctypes.c_void_p, ctypes.POINTER(_ProcessEntry32W)]
+    kernel32.Process32NextW.argtypes = [ctypes.c_void_p, ctypes.POINTER(_ProcessEntry32W)]
+    kernel32.CloseHandle.argtypes = [ctypes.c_void_p]
+    snapshot = kernel32.CreateToolhelp32Snapshot(_TH32CS_SNAPPROCESS, 0)
+    if not snapshot or snapshot == _INVALID_HANDLE:
+        raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+    names: set[str] = set()
+    entry = _ProcessEntry32W()
+    entry.dwSize = ctypes.sizeof(_ProcessEntry32W)
+    try:
+        more = kernel32.Process32FirstW(snapshot, ctypes.byref(entry))
+        while more:
+            if entry.szExeFile:
+                names.add(entry.szExeFile)
+            more = kernel32.Process32NextW(snapshot, ctypes.byref(entry))
+    finally:
+        kernel32.CloseHandle(snapshot)
+    return names
+
 
 
 def _win_idle() -> float | None:

@@ -3,18 +3,21 @@
 The token is 256 random bits in a 0600 file next to the settings. It is made once, on the
 first run, without a window where another process could read a half-written or
 world-readable file: the bytes go into a private temp file that is then hard-linked into
-place, which fails instead of overwriting if a second process won the race.
+place, which fails instead of overwriting if a second process won the race. On Windows
+"private" is an ACL (desktop/ipc/win_acl.py), set on the temp file before the token is in it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import os
 import re
 import secrets
 import sys
+import time
 from pathlib import Path
+
+from desktop.ipc.win_acl import restrict_to_current_user
 
 TOKEN_BYTES = 32  # 256 bits
 _TOKEN_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -38,6 +41,8 @@ def load_or_create_token(path: Path) -> str:
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
+            if sys.platform == "win32":  # the mode above means nothing there: set the ACL
+                restrict_to_current_user(temp)  # before the token is in the file
             os.write(fd, token.encode("ascii") + b"\n")
             os.fsync(fd)
         finally:
@@ -53,9 +58,23 @@ def load_or_create_token(path: Path) -> str:
         _fsync_dir(path.parent)
     finally:
         os.umask(old_umask)
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        _remove_temp(temp)
     return token
+
+
+def _remove_temp(temp: Path) -> None:
+    """Delete our temp name of the token. On Windows a file another process or thread is
+    reading (through the hard link just made) cannot lose a name: retry for a moment."""
+    for _ in range(50):
+        try:
+            temp.unlink()
+            return
+        except FileNotFoundError:
+            return
+        except PermissionError:
+            if os.name != "nt":
+                raise
+            time.sleep(0.02)
 
 
 def read_token(path: Path) -> str:

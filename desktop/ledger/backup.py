@@ -109,7 +109,7 @@ def copy_database(source: Path, target: Path) -> str:
     finally:
         dest.close()
         src.close()
-    fd = os.open(target, os.O_RDONLY)
+    fd = os.open(target, os.O_RDWR)  # Windows flushes (_commit) only a handle open for writing
     try:
         os.fsync(fd)
     finally:

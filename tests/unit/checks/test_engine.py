@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ def short_dir() -> Iterator[Path]:
     folder.rmdir()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows's default is Docker Desktop's pipe")
 def test_default_is_the_standard_socket() -> None:
     address = parse_docker_host({})
     assert (address.scheme, address.socket_path, address.from_env) == (
@@ -61,11 +63,23 @@ def test_tcp_docker_host(value: str, tls: str, url: str) -> None:
     assert address.tls is bool(tls)
 
 
+def test_npipe_docker_host_is_docker_desktops_pipe() -> None:
+    address = parse_docker_host({"DOCKER_HOST": "npipe:////./pipe/docker_engine"})
+    assert address.scheme == "npipe" and address.pipe == "\\\\.\\pipe\\docker_engine"
+    assert address.where == address.pipe and not address.local  # its data is in Docker's VM
+
+
+def test_the_default_engine_is_the_platforms() -> None:
+    address = parse_docker_host({})
+    expected = "npipe" if sys.platform == "win32" else "unix"
+    assert address.scheme == expected and not address.from_env
+
+
 @pytest.mark.parametrize(
     ("value", "words"),
     [
         ("ssh://me@rig", "'ssh'"),
-        ("npipe:////./pipe/docker_engine", "'npipe'"),
+        ("npipe://docker_engine", "not a pipe"),
         ("unix://relative.sock", "absolute"),
         ("tcp://:2375", "no host"),
         ("tcp://rig:port", "bad port"),
@@ -129,7 +143,7 @@ def test_silent_engine_times_out_within_the_budget(short_dir: Path) -> None:
 
 
 def _address() -> EngineAddress:
-    return parse_docker_host({})
+    return parse_docker_host({"DOCKER_HOST": "unix:///var/run/docker.sock"})
 
 
 def test_permission_denied_is_recognised_through_the_exception_chain() -> None:

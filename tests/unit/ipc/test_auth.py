@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import stat
+import sys
 import threading
 from pathlib import Path
 
@@ -17,11 +19,25 @@ from desktop.ipc.auth import (
 )
 
 
-def test_token_is_256_bits_hex_in_a_0600_file(tmp_path: Path) -> None:
+def assert_user_only(path: Path) -> None:
+    """0600 on POSIX; on Windows an ACL granting only this user (and SYSTEM, which Wine adds
+    when it shows a file's Unix mode as an ACL) and nobody else (no Users, no Everyone)."""
+    if sys.platform != "win32":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        return
+    from desktop.ipc.win_acl import current_user_sid, dacl_sddl
+
+    me = current_user_sid()
+    aces = [ace.split(";") for ace in re.findall(r"\(([^)]*)\)", dacl_sddl(path))]
+    granted = {ace[-1]: ace[2] for ace in aces if ace[0] == "A"}
+    assert granted.get(me) == "FA" and set(granted) <= {me, "SY"}, dacl_sddl(path)
+
+
+def test_token_is_256_bits_hex_in_a_user_only_file(tmp_path: Path) -> None:
     path = tmp_path / "config" / "api-token"
     token = load_or_create_token(path)
     assert len(token) == 64 and int(token, 16) >= 0
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert_user_only(path)
     assert read_token(path) == token
 
 

@@ -43,7 +43,7 @@ def test_renew_creates_then_touches_the_lease(tmp_path: Path) -> None:
     lease.renew()
     first = read_lease(lease.path)
     assert first is not None and first.worker_pid == os.getpid()
-    os.utime(lease.path, ns=(1, 1))
+    os.utime(lease.path, ns=(10**9, 10**9))  # whole seconds: NTFS keeps 100 ns ticks
     lease.renew()
     second = read_lease(lease.path)
     assert second is not None and second.token != 1
@@ -54,11 +54,11 @@ def test_renew_creates_then_touches_the_lease(tmp_path: Path) -> None:
 def test_renew_is_rate_limited(tmp_path: Path) -> None:
     lease = Lease(tmp_path / "l.lease", "io.rigpilot.worker=w", renew_every_s=3600)
     lease.renew()
-    os.utime(lease.path, ns=(1, 1))
+    os.utime(lease.path, ns=(10**9, 10**9))  # whole seconds: NTFS keeps 100 ns ticks
     lease.renew()  # too soon: untouched
-    assert lease.path.stat().st_mtime_ns == 1
+    assert lease.path.stat().st_mtime_ns == 10**9
     lease.renew(force=True)
-    assert lease.path.stat().st_mtime_ns != 1
+    assert lease.path.stat().st_mtime_ns != 10**9
 
 
 def test_unreadable_lease_is_judged_by_staleness(tmp_path: Path) -> None:
