@@ -6,8 +6,8 @@ job service, the network supervisor and the GPU backend, so wiring the guard is 
 constructor call. Every method may block (Docker, NVML): the guard loop calls them from
 its own thread, never from the worker's event loop. Network agents can take minutes to
 stop gracefully (a Nosana node finishes its job), so their pause and resume run on a
-thread of their own, in order; an emergency does not queue behind them: it stops the
-agent at once (``Supervisor.stop_now``) on a thread of its own.
+thread of their own (the supervisor's operations); an emergency does not queue behind
+them: it stops the agent at once (``Supervisor.stop_agent_now``) on a thread of its own.
 
 A duty cycle freezes and thaws a GPU's jobs every minute; ``rest_gpu`` and ``wake_gpu``
 do it without the job service's job.paused / job.resumed events (the guard announces
@@ -163,64 +163,54 @@ class GuardActionsImpl:
 
     def penalties(self) -> Mapping[str, NetworkPenalties]:
         """The enrolled networks' penalties (others have no work here to weigh)."""
-        sup = self.supervisor
-        if sup is None:
-            return {}
-        return {n: p for n, p in sup.penalties().items() if sup.runtime(n).enrolled}
+        return {} if self.supervisor is None else dict(self.supervisor.penalties())
 
     def pause_network(self, network: str, reason: str) -> None:
-        adapter = self._running_adapter(network)
-        if adapter is not None and network not in self._paused:
-            log.info("guard: pausing %s: %s", network, reason)
-            self._paused.add(network)
-            self._later(adapter.pause)
+        """Pause a network that may work now (a network the user holds is left alone);
+        the supervisor returns at once and pauses it on an operation of its own."""
+        sup = self.supervisor
+        if sup is None or network in self._paused or network not in sup.owners():
+            return
+        log.info("guard: pausing %s: %s", network, reason)
+        self._paused.add(network)
+        sup.pause_agent(network, reason)
 
     def stop_network_now(self, network: str, reason: str) -> None:
-        """Stop the agent on a thread of its own: a graceful pause queued before may still
-        be waiting for a job to end, and the guard thread must not wait for Docker."""
+        """Stop the agent on a thread of its own: the guard thread must not wait for Docker."""
         sup = self.supervisor
-        stop_now = getattr(sup, "stop_now", None)
-        if stop_now is None or network not in getattr(sup, "adapters", {}):
-            return
-        if not sup.runtime(network).started or network in self._stopped:
+        if sup is None or network not in sup.penalties() or network in self._stopped:
             return
         log.warning("guard: stopping %s at once: %s", network, reason)
         self._paused.discard(network)
         thread = threading.Thread(
-            target=_logged, args=(lambda: stop_now(network, reason),), name="guard-net-stop"
+            target=_logged,
+            args=(lambda: sup.stop_agent_now(network, reason),),
+            name="guard-net-stop",
         )
         thread.daemon = True
         self._stopped[network] = thread
         thread.start()
 
     def resume_network(self, network: str, reason: str) -> None:
-        """Resume only what the guard paused (a network the user paused stays paused)."""
+        """Resume only what the guard paused or stopped (a network the user holds stays)."""
+        sup = self.supervisor
+        if sup is None:
+            return
         if network in self._stopped:  # once its stop is over, in order with the others
             stopping = self._stopped.pop(network)
             log.info("guard: starting %s again: %s", network, reason)
-            self._later(lambda: self._start_again(network, stopping))
+            self._later(lambda: self._resume_after(network, reason, stopping))
             return
-        adapter = self._running_adapter(network)
         if network in self._paused:
             self._paused.discard(network)
-            if adapter is not None:
+            if network in sup.owners():
                 log.info("guard: resuming %s: %s", network, reason)
-                self._later(adapter.resume)
+                sup.resume_agent(network, reason)
 
-    def _start_again(self, network: str, stopping: threading.Thread) -> None:
+    def _resume_after(self, network: str, reason: str, stopping: threading.Thread) -> None:
         stopping.join()
-        start_again = getattr(self.supervisor, "start_again", None)
-        if start_again is not None:
-            start_again(network)
-
-    def _running_adapter(self, network: str) -> Any:
-        sup = self.supervisor
-        if sup is None or network not in getattr(sup, "adapters", {}):
-            return None
-        rt = sup.runtime(network)
-        if not rt.started or rt.paused:
-            return None
-        return sup.adapters[network]
+        if network in self.supervisor.owners():
+            self.supervisor.resume_agent(network, reason)
 
     def _later(self, call: Callable[[], object]) -> None:
         self._net_calls.put(call)

@@ -95,7 +95,7 @@ class NetworksLoop:
         sup = self.supervisor
         await sup.start()
         for network in self.auto_enroll:
-            if sup.runtime(network).enrolled:
+            if sup.is_enrolled(network):
                 continue  # enrolled before: a pause or a removal by the user stays as it is
             try:
                 await sup.enroll(network, {})
@@ -156,31 +156,27 @@ class UserPauseBridge:
     def _outside_networks(self) -> set[str]:
         """Enrolled networks that do not hand their jobs to our job service."""
         sup = self.supervisor
-        return {
-            network
-            for network, adapter in sup.adapters.items()
-            if not callable(getattr(adapter, "job_finished", None))
-            and sup.runtime(network).enrolled
-        }
+        return {network for network in sup.penalties() if sup.runs_own_agent(network)}
+
+    def holds(self, network: str) -> bool:
+        """Whether the user's pause holds this network (the supervisor's ``is_held``)."""
+        return network in self._networks
 
     async def _apply_networks(self, wanted: set[str]) -> None:
         sup = self.supervisor
+        enrolled = sup.penalties()
         for network in sorted(wanted - self._networks):
-            rt = sup.runtime(network) if network in sup.adapters else None
-            if rt is None or not rt.enrolled or rt.paused or not rt.started:
-                continue  # not ours to pause (unknown, not running, or paused already)
-            rt.paused = True
+            if network not in enrolled:
+                continue  # not ours to pause (unknown, or not enrolled)
             self._networks.add(network)
-            try:
-                await asyncio.to_thread(sup.adapters[network].pause)
+            try:  # returns at once: a graceful pause runs as an operation
+                await asyncio.to_thread(sup.pause_agent, network, "paused by you")
             except Exception:
                 log.exception("pausing %s failed", network)
         for network in sorted(self._networks - wanted):
             self._networks.discard(network)
-            rt = sup.runtime(network)
-            rt.paused = False
             try:
-                await asyncio.to_thread(sup.adapters[network].resume)
+                await asyncio.to_thread(sup.resume_agent, network, "resumed by you")
             except Exception:
                 log.exception("resuming %s failed", network)
 

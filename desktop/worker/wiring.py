@@ -11,15 +11,16 @@ telemetry history into the ``Components`` the service runs. What goes where:
   demo mode only when the practice image is there too; otherwise the simulated runner in
   demo/simulated mode (its load drives the simulated GPU) and, on real GPUs, no runner at
   all (jobs are refused with the reason rather than pretended);
-- the networks: every adapter of desktop/networks/registry.py; the practice network hands
-  its jobs to the job service and pays them itself (key ``demo:<job>:pay``), so the job
-  service's ``on_finished`` only tells the network, and never credits;
+- the networks: ``build_networks`` (desktop/worker/supervisor.py) builds every network of
+  desktop/networks/registry.py; the practice network hands its jobs to the job service and
+  pays them itself (key ``demo:<job>:pay``), so the job service's ``on_finished`` only
+  tells the network, and never credits;
 - net earnings: each sample's energy counter feeds the supervisor's accounting; the tariff
   is read from the settings at every report, so a settings change applies at once;
 - the guard (desktop/worker/guarding.py, in progress) plugs in at ``attach_guard``.
 
-Simulated modes stamp samples with simulated time, so the supervisor (energy periods and
-earnings) uses the monitor's clock too; jobs keep wall-clock time (their deadlines are).
+The supervisor lives on wall time (desktop.clock); the GPU model's samples still carry
+the simulated clock until the lead's one-clock change lands.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ from desktop.jobs.runner import GpuSlot, Runner, RunnerError
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
 from desktop.model import Event, GpuSample, JobRecord
-from desktop.networks import registry
-from desktop.networks.base import HostFacts
-from desktop.networks.demo import DEFAULT_IMAGE
+from desktop.networks.demo_terms import DEFAULT_IMAGE
+from desktop.networks.records import HostFacts
+from desktop.networks.spec import AdapterContext
 from desktop.paths import Paths
 from desktop.secrets import SecretStore
 from desktop.settings import SettingsStore
@@ -59,7 +60,7 @@ from desktop.worker.jobs_service import JobService, allowed_images_from_env
 from desktop.worker.loops import EarningsView, JobsLoop, NetworksLoop, UserPauseBridge
 from desktop.worker.ports import GuardPort, Lifecycle, SampleListener
 from desktop.worker.service import Components
-from desktop.worker.supervisor import Supervisor
+from desktop.worker.supervisor import Supervisor, build_networks
 
 log = logging.getLogger(__name__)
 
@@ -171,14 +172,6 @@ def host_facts(paths: Paths, probe: EngineProbe, gpu_names: tuple[str, ...]) -> 
     )
 
 
-def _env_float(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if 0 < value <= 10000 else default
-
-
 def _event_emitter(bus: EventBus) -> Callable[[Event], None]:
     """Publish from any thread: directly on the loop's thread, else handed over to it."""
 
@@ -226,16 +219,6 @@ def build(
     set_load = getattr(monitor.backend, "set_load", None) if mode != "nvml" else None
     runner, note = choose_runner(mode, paths, probe, set_load, demo_image)
     facts = host_facts(paths, probe, tuple(i.name for i in monitor.infos))
-    supervisor = Supervisor(
-        {},
-        ledger,
-        SecretStore(),
-        emit,
-        clock=monitor.clock,
-        poll_interval_s=POLL_S.get(mode, DEFAULT_POLL_S),
-        tariff=lambda: earnings.tariff_from_settings(store.current.get),
-        facts=lambda: facts,
-    )
 
     def finished(record: JobRecord) -> None:
         supervisor.job_finished(record.network, record.job_id, record.state, record.exit_reason)
@@ -253,17 +236,23 @@ def build(
     def stop_job(job_id: str) -> None:
         jobs.stop(job_id)
 
-    context = registry.AdapterContext(
+    context = AdapterContext(
         submit_job=lambda spec: jobs.submit(spec).job_id,
-        stop_job=stop_job,
-        credit=supervisor.credit,
-        demo_speed=_env_float("RIGPILOT_DEMO_SPEED", sim_speed),
-        demo_image=demo_image,
         check_job=jobs.check,
+        stop_job=stop_job,
+        speed=sim_speed,
+        data_dir=paths.data_dir,
     )
-    supervisor.adapters.update(registry.create_all(context))
-    for network in supervisor.adapters:  # made now: the ledger thread reads them from the start
-        supervisor.runtime(network)
+    supervisor = build_networks(
+        context,
+        ledger,
+        SecretStore(),
+        emit,
+        lambda network: bridge.holds(network),
+        lambda: earnings.tariff_from_settings(store.current.get),
+        lambda: facts,
+        poll_interval_s=POLL_S.get(mode, DEFAULT_POLL_S),
+    )
 
     def energy(sample: GpuSample) -> None:
         supervisor.record_energy(sample.uuid, sample.ts, sample.energy_j, sample.power_w)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -22,9 +21,12 @@ from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.jobs.spec import HostLimits, SpecRefused
 from desktop.ledger import Ledger
 from desktop.model import Event, ExitReason, JobState, NetworkPenalties
+from desktop.secrets import SecretStore
 from desktop.worker.guard_actions import GuardActionsImpl
 from desktop.worker.jobs_service import JobService
 from desktop.worker.supervisor import Supervisor
+from tests.unit.networks.conftest import MemoryKeyring
+from tests.unit.networks.fakes import Scripted, settle, spec_for
 
 IMAGE = "demo/job:1"
 
@@ -113,97 +115,74 @@ def test_power_limits_and_process_lists_go_to_the_backend() -> None:
     assert acts.job_running(0) == {} and acts.our_pids() == set()
 
 
-@dataclass
-class FakeAdapter:
-    calls: list[str] = field(default_factory=list)
-    done: threading.Event = field(default_factory=threading.Event)
-
-    def penalties(self) -> NetworkPenalties:
-        return NetworkPenalties(can_pause=False)
-
-    def pause(self) -> bool:
-        self.calls.append("pause")
-        return True
-
-    def resume(self) -> None:
-        self.calls.append("resume")
-        self.done.set()
-
-
 class FakeSupervisor:
+    """The supervisor's AgentControl side: nosana enrolled, idle not; the user may hold one."""
+
     def __init__(self) -> None:
-        self.adapters = {"nosana": FakeAdapter(), "idle": FakeAdapter()}
-        self.rts = {
-            "nosana": SimpleNamespace(enrolled=True, started=True, paused=False),
-            "idle": SimpleNamespace(enrolled=False, started=False, paused=False),
-        }
+        self.calls: list[str] = []
+        self.held: set[str] = set()
 
     def penalties(self) -> dict[str, NetworkPenalties]:
-        return {n: a.penalties() for n, a in self.adapters.items()}
+        return {"nosana": NetworkPenalties(can_pause=False)}
 
-    def runtime(self, network: str) -> Any:
-        return self.rts[network]
+    def owners(self) -> list[str]:
+        return [n for n in ("nosana",) if n not in self.held]
+
+    def pause_agent(self, network: str, reason: str) -> None:
+        self.calls.append(f"pause:{network}")
+
+    def resume_agent(self, network: str, reason: str) -> None:
+        self.calls.append(f"resume:{network}")
+
+    def stop_agent_now(self, network: str, reason: str) -> None:
+        self.calls.append(f"stop_now:{network}")
 
 
-def test_networks_are_paused_in_order_off_the_caller_and_user_pauses_are_kept() -> None:
+def test_networks_are_paused_through_the_supervisor_and_user_holds_are_kept() -> None:
     sup = FakeSupervisor()
     acts = GuardActionsImpl(None, None, sup)
     assert list(acts.penalties()) == ["nosana"]  # only enrolled networks weigh
     acts.pause_network("nosana", "a game")
     acts.resume_network("nosana", "quiet again")
-    assert sup.adapters["nosana"].done.wait(5)
-    assert sup.adapters["nosana"].calls == ["pause", "resume"]
-    sup.rts["nosana"].paused = True  # the user paused it: the guard leaves it alone
+    assert sup.calls == ["pause:nosana", "resume:nosana"]
+    sup.held.add("nosana")  # the user holds it: the guard leaves it alone
+    acts.pause_network("nosana", "a game")
     acts.resume_network("nosana", "quiet")
-    acts.pause_network("idle", "a game")  # not running: nothing to pause
-    time.sleep(0.1)
-    assert sup.adapters["nosana"].calls == ["pause", "resume"]
-    assert sup.adapters["idle"].calls == []
+    acts.pause_network("idle", "a game")  # not enrolled: nothing to pause
+    assert sup.calls == ["pause:nosana", "resume:nosana"]
 
 
-class SlowAgent(FakeAdapter):
-    """A network agent whose graceful pause waits for its job (like a Nosana node)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.job_done = threading.Event()
-        self.stopped = threading.Event()
-        self.started = threading.Event()
-        self.display_name = "Slow agent"
-
-    def pause(self) -> bool:
-        self.calls.append("pause")
-        self.job_done.wait(10)
-        return True
-
-    def stop(self, graceful: bool = True, timeout_s: float = 120.0) -> None:
-        self.calls.append(f"stop:{graceful}:{timeout_s:g}")
-        self.stopped.set()
-
-    def start(self) -> None:
-        self.calls.append("start")
-        self.started.set()
-
-
-def test_an_emergency_stops_the_agent_at_once_and_a_resume_starts_it_again() -> None:
-    agent = SlowAgent()
+def test_an_emergency_stops_the_agent_at_once_and_a_resume_starts_it_again(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "ledger.sqlite")
+    agent = Scripted(time.time, "nosana")  # its graceful stop waits for the job, like Nosana
     events: list[Event] = []
-    sup = Supervisor({"nosana": agent}, None, None, events.append)  # type: ignore[arg-type]
-    rt = sup.runtime("nosana")
-    rt.enrolled = rt.started = True
+    sup = Supervisor([spec_for(agent)], {"nosana": agent}, ledger,
+                     SecretStore(backend=MemoryKeyring()), events.append)  # fmt: skip
+    asyncio.run(sup.enroll("nosana", {"token": "t"}))
+    settle(sup)
     acts = GuardActionsImpl(None, None, sup)
-    acts.pause_network("nosana", "a game")  # graceful: waits for the agent's job
+    agent.release.clear()  # the graceful pause waits for a job that does not end
+    acts.pause_network("nosana", "a game")
+    assert agent.stopping.wait(5)
+    agent.stopping.clear()
     acts.stop_network_now("nosana", "GPU at 91 °C")  # must not queue behind it
-    assert agent.stopped.wait(5), agent.calls
-    assert "stop:False:0" in agent.calls and not agent.job_done.is_set()
-    assert not rt.started  # the supervisor's poll does not restart it as crashed
+    assert agent.stopping.wait(5), agent.calls
+    assert "stop:False" in agent.calls
     stopped = [e for e in events if e.kind == "network.stopped"]
     assert stopped and "GPU at 91 °C" in stopped[0].message
-    agent.job_done.set()
+    asyncio.run(sup.poll_once())  # stopped by the guard: not restarted as crashed
+    assert agent.calls.count("start") == 1
+    agent.release.set()
+    settle(sup)
     acts.resume_network("nosana", "you pressed Resume")
-    assert agent.started.wait(5), agent.calls
-    assert agent.calls[-1] == "start" and rt.started
-    assert sup.start_again("nosana") is False  # already running: nothing to do
+    deadline = time.monotonic() + 10
+    while agent.calls.count("start") < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    settle(sup)
+    assert agent.calls.count("start") == 2
+    ledger.close()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX process tree")
