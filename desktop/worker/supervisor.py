@@ -220,10 +220,12 @@ class Supervisor:
         job_source(adapter).job_finished(job_id, state, exit_reason)
 
     def record_energy(
-        self, gpu_uuid: str, ts: float, counter_j: float | None, power_w: float | None = None
+        self, gpu_uuid: str, counter_j: float | None, power_w: float | None = None
     ) -> None:
-        """Feed one GPU reading (blocking: call from a thread); see EnergyAccounting."""
-        self.money.record_energy(gpu_uuid, ts, counter_j, power_w, self.agents.running())
+        """Feed one GPU reading (blocking: call from a thread); see EnergyAccounting. The
+        periods are stamped with the supervisor's clock, like the status history, so that
+        uptime and the energy a network ran on can never be on two clocks."""
+        self.money.record_energy(gpu_uuid, self.now(), counter_j, power_w, self.agents.running())
 
     # --- AgentControl (the reconciler's; blocking, from its thread) -----------------------------
 

@@ -19,8 +19,8 @@ telemetry history into the ``Components`` the service runs. What goes where:
   is read from the settings at every report, so a settings change applies at once;
 - the guard (desktop/worker/guarding.py, in progress) plugs in at ``attach_guard``.
 
-The supervisor lives on wall time (desktop.clock); the GPU model's samples still carry
-the simulated clock until the lead's one-clock change lands.
+The supervisor lives on wall time (desktop.clock) and stamps the energy periods itself,
+so they share the status history's clock whatever clock the samples carry.
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def build(
     )
 
     def energy(sample: GpuSample) -> None:
-        supervisor.record_energy(sample.uuid, sample.ts, sample.energy_j, sample.power_w)
+        supervisor.record_energy(sample.uuid, sample.energy_j, sample.power_w)
 
     pump = LedgerPump(ledger, monitor.clock, energy=energy)
     bus.sink = pump.put_event

@@ -289,10 +289,10 @@ def test_energy_of_running_networks_and_net_by_hand(
         await sup.poll_once()  # sees IDLE: running
         counter = 1_000_000.0
         for _ in range(360):  # one hour at 10 s, 250 W
-            sup.record_energy("GPU-1", clock.now, counter)
+            sup.record_energy("GPU-1", counter)
             clock.advance(10)
             counter += 2500.0
-        sup.record_energy("GPU-1", clock.now, counter)
+        sup.record_energy("GPU-1", counter)
         sup.credit("fake", "j1", Money(Decimal("1.5"), "USD", Decimal("1.5")), "fake:j1:pay")
         return await sup.earnings(1)
 
@@ -309,5 +309,6 @@ def test_energy_of_running_networks_and_net_by_hand(
     sup.pause_agent("fake", "a game")  # paused (a graceful stop): not running any more
     settle(sup)
     run(sup.poll_once())
-    sup.record_energy("GPU-1", clock.now + 10, counter_j=9e9)  # not running: period closes
+    clock.advance(10)
+    sup.record_energy("GPU-1", counter_j=9e9)  # not running: the period closes
     assert sup.money.energy.open_networks() == set()
