@@ -64,6 +64,12 @@ class NotEnrolled(NetworkError):
     code = "conflict"
 
 
+class NetworkBusy(NetworkError):
+    """Another action on this network must end first (it is being removed)."""
+
+    code = "conflict"
+
+
 # --- the core ----------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from desktop.networks import nosana_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError
 from desktop.networks.nosana_api import (
     DASHBOARD_URL,
+    ENROLL_CHECK_TIMEOUT,
     NODE_API_URL,
     ApiRefused,
     ApiUnavailable,
@@ -139,7 +140,7 @@ class NosanaAdapter:
         cfg = self.containers.cfg.with_(key_path=self.key_path, market_network=market)
         self.containers.cfg = cfg
         try:
-            specs = self.dashboard.specs(address)
+            specs = self.dashboard.specs(address, timeout=ENROLL_CHECK_TIMEOUT)
         except (ApiUnavailable, ApiRefused) as exc:
             return self._registration_action(f"RigPilot could not check the registration ({exc}). ")
         if specs is None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from desktop.ipc.schema import Operation
 from desktop.model import NodeState, Severity
-from desktop.networks.base import EnrollmentError, NetworkError, NotEnrolled
+from desktop.networks.base import EnrollmentError, NetworkBusy, NetworkError, NotEnrolled
 from desktop.networks.credentials import split_credentials
 from desktop.networks.energy import EnergyAccounting
 from desktop.networks.nulls import enrollment
@@ -61,7 +61,7 @@ class Enrollments:
         entry = self.table.get(network)
         adapter, rt = entry.adapter, entry.rt
         if rt.removing:
-            raise EnrollmentError(
+            raise NetworkBusy(
                 f"{adapter.display_name} is being removed; enroll it again once that is done."
             )
         facts = self.facts()

@@ -46,7 +46,7 @@ class FakeDashboard:
     def __init__(self, specs: Any = None, fail: bool = False) -> None:
         self._specs, self.fail = specs, fail
 
-    def specs(self, address: str) -> Any:
+    def specs(self, address: str, timeout: Any = None) -> Any:
         if self.fail:
             raise ApiUnavailable("the dashboard API timed out", 2.0)
         return self._specs

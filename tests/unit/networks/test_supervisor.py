@@ -220,6 +220,10 @@ def test_remove_is_an_operation_that_waits_for_the_job(
     assert brief["operation"]["kind"] == "remove" and brief["enrolled"] is True
     run(sup.poll_once())  # not polled, and not restarted, while it goes
     assert adapter.calls.count("start") == 1
+    with pytest.raises(ApiError, match="being removed") as busy:
+        run(sup.enroll("fake", {"token": "t"}))
+    assert busy.value.status == 409
+    assert sup.remove("fake").id == answer["operation"]["id"]  # the same removal, not a second
     adapter.release.set()  # the job ends
     settle(sup)
     assert adapter.calls[-2:] == ["stop:True", "remove"]
