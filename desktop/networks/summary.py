@@ -56,8 +56,10 @@ def next_step(
     if standing.action is not None:
         return standing.action.message
     if standing.paused:
-        reason = f" ({standing.pause_reason})" if standing.pause_reason else ""
-        return f"Paused{reason}: it takes jobs again when resumed."
+        why = standing.pause_reason.rstrip(".")
+        if why:
+            return f"Paused: {why}. It takes jobs again when resumed."
+        return "Paused: it takes jobs again when resumed."
     if (
         snapshot.state in (NodeState.UNKNOWN, NodeState.ERROR, NodeState.OFFLINE)
         and snapshot.message

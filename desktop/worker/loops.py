@@ -170,13 +170,13 @@ class UserPauseBridge:
                 continue  # not ours to pause (unknown, or not enrolled)
             self._networks.add(network)
             try:  # returns at once: a graceful pause runs as an operation
-                await asyncio.to_thread(sup.pause_agent, network, "paused by you")
+                await asyncio.to_thread(sup.pause_agent, network, "you paused it")
             except Exception:
                 log.exception("pausing %s failed", network)
         for network in sorted(self._networks - wanted):
             self._networks.discard(network)
             try:
-                await asyncio.to_thread(sup.resume_agent, network, "resumed by you")
+                await asyncio.to_thread(sup.resume_agent, network, "you resumed it")
             except Exception:
                 log.exception("resuming %s failed", network)
 

@@ -52,7 +52,7 @@ class Views:
             and rt.refused is None
             and rt.target is not AgentState.RUNNING
         )
-        reason = rt.pause_reason or ("held by you" if held else "")
+        reason = rt.pause_reason or ("you paused it" if held else "")
         return Standing(rt.enrolled, held or paused_agent, reason, rt.action)
 
     def shown(self, entry: NetworkEntry, standing: Standing) -> StatusSnapshot:

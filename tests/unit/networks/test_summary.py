@@ -19,7 +19,7 @@ def test_next_step_in_order_of_what_blocks() -> None:
     )
     paused = Standing(True, paused=True, pause_reason="a game is running")
     assert next_step("demo", paused, SNAP, []) == (
-        "Paused (a game is running): it takes jobs again when resumed."
+        "Paused: a game is running. It takes jobs again when resumed."
     )
     broken = StatusSnapshot(NodeState.UNKNOWN, "", 1.0, message="the node API timed out")
     assert next_step("demo", Standing(True), broken, []) == "the node API timed out"
