@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -36,7 +35,6 @@ from desktop import earnings as net
 from desktop.ipc.protocol import ApiError
 from desktop.ipc.schema import Operation
 from desktop.model import Event, ExitReason, JobState, Money, NetworkPenalties
-from desktop.networks import registry
 from desktop.networks.backoff import Backoff
 from desktop.networks.base import (
     EnrollmentError,
@@ -47,7 +45,7 @@ from desktop.networks.base import (
 )
 from desktop.networks.nulls import job_source
 from desktop.networks.records import HostFacts
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import NetworkSpec, wall_now
 from desktop.secrets import SecretStore
 from desktop.worker.operations import Operations
 from desktop.worker.supervisor_agents import Agents, log
@@ -285,37 +283,3 @@ def api_error(exc: NetworkError) -> ApiError:
     Until the typed API maps domain errors itself (issue 13, item 4)."""
     field = exc.field if isinstance(exc, EnrollmentError) else None
     return ApiError(exc.code, str(exc), _API_STATUS.get(exc.code, 500), field)
-
-
-def build_networks(
-    ctx: AdapterContext,
-    ledger: SupervisorLedger,
-    secrets: SecretStore,
-    emit: Callable[[Event], None],
-    is_held: Callable[[str], bool],
-    tariff: Callable[[], net.Tariff],
-    facts: Callable[[], HostFacts | None],
-    *,
-    operations: Operations | None = None,
-    poll_interval_s: float = 5.0,
-) -> Supervisor:
-    """Every registered network (desktop/networks/registry.py, plus
-    ``RIGPILOT_EXTRA_NETWORKS``) built with ``ctx`` and its pay going to the ledger, under
-    one supervisor. ``emit`` must be safe to call from any thread; ``is_held(network)``
-    says whether the user holds a network (the supervisor never starts a held one)."""
-    specs = registry.load_specs(ctx.env)
-    money = NetworkMoney(ledger, emit, tariff, wall_now)
-    adapters = registry.build_all(replace(ctx, credit=money.credit), specs)
-    return Supervisor(
-        specs,
-        adapters,
-        ledger,
-        secrets,
-        emit,
-        is_held=is_held,
-        money=money,
-        tariff=tariff,
-        facts=facts,
-        operations=operations,
-        poll_interval_s=poll_interval_s,
-    )

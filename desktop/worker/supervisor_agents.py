@@ -26,43 +26,19 @@ from desktop.networks.records import StatusSnapshot
 from desktop.worker.operations import Operations, Progress
 from desktop.worker.supervisor_table import (
     CRASHED_STATES,
+    OPERATION_VERBS,
     UP_STATES,
     AgentState,
     NetworkEntry,
-    NetworkRuntime,
     NetworkTable,
+    next_state,
+    operation_kind,
 )
 
 log = logging.getLogger("desktop.worker.supervisor")
 
 STABLE_AFTER_S = 300.0  # an agent up this long has its restart backoff reset
 GRACEFUL_WAIT_S = 120.0  # a graceful stop waits this long for the running job
-
-
-def next_state(rt: NetworkRuntime) -> AgentState | None:
-    """The agent's next state on its way to the target; None when it is there (a stopped
-    agent is as paused as it gets)."""
-    if rt.agent is rt.target or (rt.target is AgentState.PAUSED and rt.agent is AgentState.STOPPED):
-        return None
-    return rt.target
-
-
-_ING = {
-    "start": "Starting",
-    "restart": "Restarting",
-    "resume": "Resuming",
-    "pause": "Pausing",
-    "stop": "Stopping",
-}
-
-
-def operation_kind(agent: AgentState, target: AgentState, restart: bool) -> str:
-    """The word for what driving ``agent`` to ``target`` is (an operation's ``kind``)."""
-    if restart:
-        return "restart"
-    if target is AgentState.RUNNING:
-        return "resume" if agent is AgentState.PAUSED else "start"
-    return "pause" if target is AgentState.PAUSED else "stop"
 
 
 class Agents:
@@ -103,7 +79,10 @@ class Agents:
                 return None
             kind = operation_kind(rt.agent, target, restart)
             rt.driving = self.operations.start(
-                kind, network, f"{_ING[kind]} {name}", lambda p: self.drive(network, p, restart)
+                kind,
+                network,
+                f"{OPERATION_VERBS[kind]} {name}",
+                lambda p: self.drive(network, p, restart),
             )
             return rt.driving
 

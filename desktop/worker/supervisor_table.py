@@ -93,6 +93,32 @@ class NetworkRuntime:
         self.gate.succeeded()
 
 
+def next_state(rt: NetworkRuntime) -> AgentState | None:
+    """The agent's next state on its way to the target; None when it is there (a stopped
+    agent is as paused as it gets)."""
+    if rt.agent is rt.target or (rt.target is AgentState.PAUSED and rt.agent is AgentState.STOPPED):
+        return None
+    return rt.target
+
+
+OPERATION_VERBS = {
+    "start": "Starting",
+    "restart": "Restarting",
+    "resume": "Resuming",
+    "pause": "Pausing",
+    "stop": "Stopping",
+}
+
+
+def operation_kind(agent: AgentState, target: AgentState, restart: bool) -> str:
+    """The word for what driving ``agent`` to ``target`` is (an operation's ``kind``)."""
+    if restart:
+        return "restart"
+    if target is AgentState.RUNNING:
+        return "resume" if agent is AgentState.PAUSED else "start"
+    return "pause" if target is AgentState.PAUSED else "stop"
+
+
 @dataclass(frozen=True)
 class NetworkEntry:
     spec: NetworkSpec

@@ -60,7 +60,8 @@ from desktop.worker.jobs_service import JobService, allowed_images_from_env
 from desktop.worker.loops import EarningsView, JobsLoop, NetworksLoop, UserPauseBridge
 from desktop.worker.ports import GuardPort, Lifecycle, SampleListener
 from desktop.worker.service import Components
-from desktop.worker.supervisor import Supervisor, build_networks
+from desktop.worker.supervisor import Supervisor
+from desktop.worker.supervisor_build import build_networks
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from desktop.networks import registry
 from desktop.networks.records import HostFacts
 from desktop.networks.spec import AdapterContext
 from desktop.secrets import SecretStore
-from desktop.worker.supervisor import build_networks
+from desktop.worker.supervisor_build import build_networks
 from tests.unit.networks.conftest import MemoryKeyring
 from tests.unit.networks.fakes import settle
 
