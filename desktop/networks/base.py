@@ -1,265 +1,180 @@
-"""The one interface every marketplace adapter implements (networks.md, "Proposed uniform
-adapter interface"), in RigPilot's own vocabulary (desktop.model).
+"""What a marketplace adapter is: a small core protocol, plus the capabilities it may have.
 
-Why one protocol: the supervisor, the API and the GUI treat Nosana, the demo network and
-the networks to come the same way: start, stop, state, jobs, earnings, reputation, and the
-penalty rules the arbiter needs. What differs per network (a Docker container, a binary, a
-remote API only) stays inside the adapter.
+Why a core and capabilities rather than one wide interface: networks differ in what
+RigPilot can drive (networks.md, "What a desktop app can drive"). Nosana runs its own
+agent that can be started and stopped but not paused; the practice network hands its jobs
+to our job service; Akash can only be watched; Render or Aethir can only be described
+honestly. Each adapter implements the core (who it is, what it needs, how it is now) and
+the capability protocols that are true of it. The supervisor asks with ``isinstance``
+and, where a capability is absent, uses the null object of desktop/networks/nulls.py,
+so no caller probes for optional methods.
 
-Adapters are synchronous and may block (HTTP, Docker): the worker calls them through
-``asyncio.to_thread``. Timestamps are Unix seconds (floats), like the rest of the model.
-Requirements are pure functions of ``HostFacts`` so that they are tested without the host.
+Adapters are synchronous and may block (HTTP, Docker): the worker calls them from
+threads, never on its event loop.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
-from desktop.model import CheckResult, CheckStatus, Money, NetworkPenalties, NodeState, to_json
+from desktop.model import CheckResult, ExitReason, JobState, NetworkPenalties
+from desktop.networks.records import (
+    ActionRequired,
+    CredentialField,
+    EarningsSummary,
+    HostFacts,
+    NetworkJob,
+    Reputation,
+    StatusSnapshot,
+)
+
+# --- errors ------------------------------------------------------------------------------
 
 
 class NetworkError(Exception):
-    """A network operation failed; the message is a sentence a person understands."""
+    """A network operation failed; the message is a sentence a person understands.
+
+    ``code`` is the stable word the local API answers with (it maps codes to HTTP
+    statuses in one place).
+    """
+
+    code: ClassVar[str] = "network_error"
 
 
 class EnrollmentError(NetworkError):
     """Enrollment was refused (bad or missing credential, unmet requirement, no keyring)."""
+
+    code = "invalid_request"
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
 
-class CredentialKind(enum.StrEnum):
-    KEYPAIR_FILE = "keypair_file"  # Nosana ~/.nosana/nosana_key.json
-    WALLET_ADDRESS = "wallet_address"
-    API_KEY = "api_key"
-    DEVICE_TOKEN = "device_token"
-    SESSION_JWT = "session_jwt"
-    INIT_TOKEN = "init_token"
-    TEXT = "text"  # a plain choice or name, not a credential proper
+class UnknownNetwork(NetworkError):
+    """No network of that id is registered."""
+
+    code = "not_found"
 
 
-@dataclass(frozen=True)
-class CredentialField:
-    """One thing enrollment asks for. ``secret`` fields go to the keyring and nowhere else."""
+class NotEnrolled(NetworkError):
+    """The network exists but is not enrolled, so the action makes no sense yet."""
 
-    name: str
-    kind: CredentialKind
-    required: bool
-    how_to_obtain: str
-    url: str | None = None
-    expires_days: int | None = None
-    secret: bool = False
-    label: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
+    code = "conflict"
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """What RigPilot can drive on this network; the GUI greys out what it cannot."""
+class NetworkBusy(NetworkError):
+    """Another action on this network must end first (it is being removed)."""
 
-    platforms: frozenset[str]
-    can_install: bool
-    can_start_stop: bool
-    can_pause: bool
-    graceful_stop_waits_for_job: bool
-    local_status: bool
-    public_status: bool
-    earnings_api: bool
-    gpu_shared_with_desktop: bool = True
-    max_idle_gpu_util_pct: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_json(self)
-        data["platforms"] = sorted(self.platforms)
-        return data
+    code = "conflict"
 
 
-@dataclass(frozen=True)
-class HostFacts:
-    """What requirement checks judge; gathered once by the worker (hardware.host, checks)."""
-
-    os: str  # "linux", "windows", "macos"
-    is_wsl: bool
-    ram_gb: float
-    free_disk_gb: float
-    docker_ok: bool
-    toolkit_ok: bool
-    gpu_names: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ActionRequired:
-    """A step only the user can take: open a page, run a command once, wait for approval."""
-
-    message: str
-    url: str | None = None
-    command: str | None = None
-    code: str | None = None
-    expires_at: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
-
-
-@dataclass(frozen=True)
-class StatusSnapshot:
-    """What an adapter saw: the common state plus the network's own word for it."""
-
-    state: NodeState
-    native_state: str
-    as_of: float
-    node_id: str | None = None
-    message: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
-
-
-@dataclass(frozen=True)
-class NetworkJob:
-    """A job as the network reports it (not necessarily run by our job runner)."""
-
-    job_id: str
-    state: str
-    started_ts: float | None
-    ended_ts: float | None
-    earned: Money | None = None
-    rate_usd_per_hour: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
-
-
-@dataclass(frozen=True)
-class EarningsSummary:
-    """Earned (and pending/claimable) amounts over a period, each Money with its USD value."""
-
-    period_start: float | None
-    period_end: float | None
-    earned: list[Money]
-    pending: list[Money] = field(default_factory=list)
-    claimable: list[Money] = field(default_factory=list)
-    by_day: dict[str, Money] = field(default_factory=dict)  # "YYYY-MM-DD" -> USD
-    all_time: Money | None = None
-    source: str = ""
-    as_of: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
-
-
-@dataclass(frozen=True)
-class Reputation:
-    uptime_pct: float | None
-    verified: bool | None = None
-    score: float | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self)
-
-
-def requirement(
-    check_id: str, title: str, ok: bool, summary: str, fix: str = "", **details: Any
-) -> CheckResult:
-    """A requirement as a doctor CheckResult (pass, or fail with the fix)."""
-    return CheckResult(
-        id=check_id,
-        title=title,
-        status=CheckStatus.PASS if ok else CheckStatus.FAIL,
-        summary=summary,
-        fix="" if ok else fix,
-        details=dict(details),
-    )
-
-
-def requirements_met(results: Sequence[CheckResult]) -> bool:
-    return all(r.status != CheckStatus.FAIL for r in results)
+# --- the core ----------------------------------------------------------------------------
 
 
 @runtime_checkable
 class NetworkAdapter(Protocol):
-    """One marketplace, driven synchronously (the supervisor runs calls in threads)."""
+    """Every network: who it is, what enrolling asks and needs, how it is, what it costs.
+
+    Attributes:
+        id: the network's id in RigPilot (``rigpilot enroll ID``), stable forever.
+        display_name: its name as people know it.
+        description: two sentences for the Networks page and the wizard: what it is and
+            what joining takes.
+    """
 
     id: str
     display_name: str
-
-    def capabilities(self) -> Capabilities: ...
+    description: str
 
     def credential_schema(self) -> Sequence[CredentialField]: ...
 
-    def penalties(self) -> NetworkPenalties: ...
+    def requirements(self, facts: HostFacts) -> list[CheckResult]:
+        """This machine against the network's documented needs (pure: facts only)."""
+        ...
 
-    def check_requirements(self, facts: HostFacts) -> list[CheckResult]: ...
+    def status(self) -> StatusSnapshot:
+        """How the network's side is now. Must not raise for a remote failure: answer
+        UNKNOWN with the reason (the supervisor still guards against a raise)."""
+        ...
 
-    def enroll(self, creds: dict[str, str]) -> ActionRequired | None:
+    def penalties(self) -> NetworkPenalties:
+        """What pausing, stopping or throttling costs on this network (for the arbiter)."""
+        ...
+
+
+# --- capabilities --------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Enrollable(Protocol):
+    """RigPilot can enroll this machine (networks that cannot be joined from a desktop
+    are described, not enrolled)."""
+
+    def enroll(self, creds: Mapping[str, str]) -> ActionRequired | None:
         """Validate and apply credentials; None when done, else the user's next step.
 
-        Raises EnrollmentError with a plain message when the credentials are unusable.
+        Raises EnrollmentError with a plain message (and the field) when unusable.
         """
         ...
 
+    def remove(self) -> None:
+        """Forget what enrolling set up (containers, local state; never the user's wallet)."""
+        ...
+
+
+@runtime_checkable
+class Controllable(Protocol):
+    """The network runs an agent (a container, a process) that RigPilot starts and stops."""
+
     def start(self) -> None: ...
 
-    def stop(self, graceful: bool = True, timeout_s: float = 120.0) -> None:
-        """Stop; when graceful, first wait (at most timeout_s) for a running job to end."""
+    def stop(self, graceful: bool, timeout_s: float) -> None:
+        """Stop; when graceful, first wait (at most ``timeout_s``) for a running job to end.
+        Not graceful: stop within ``timeout_s`` (0 = kill at once)."""
         ...
 
-    def pause(self) -> bool:
-        """Pause, or stop when the network cannot pause; False when it could not."""
-        ...
+
+@runtime_checkable
+class Pausable(Protocol):
+    """The agent can be frozen and resumed without leaving the market (else pause = stop)."""
+
+    def pause(self) -> None: ...
 
     def resume(self) -> None: ...
 
-    def status(self) -> StatusSnapshot: ...
+
+@runtime_checkable
+class JobSource(Protocol):
+    """The network hands its jobs to RigPilot's own job service, which reports endings."""
+
+    def job_finished(
+        self, job_id: str, state: JobState, exit_reason: ExitReason | None
+    ) -> None: ...
+
+
+@runtime_checkable
+class EarningsReporter(Protocol):
+    """The network reports finished jobs and earnings (an API, or its own books)."""
 
     def jobs(self, since: float | None = None) -> list[NetworkJob]: ...
 
     def earnings(self, start: float | None = None, end: float | None = None) -> EarningsSummary: ...
 
+
+@runtime_checkable
+class ReputationReporter(Protocol):
+    """The network scores the node (uptime, benchmarks, a reputation number)."""
+
     def reputation(self) -> Reputation | None: ...
 
-    def logs(self, tail: int = 200) -> list[str]: ...
 
+@runtime_checkable
+class MonitorOnly(Protocol):
+    """RigPilot only watches this network (a rented-out rig, a provider it does not run):
+    nothing to start, pause or stop from here."""
 
-def split_credentials(
-    adapter: NetworkAdapter, creds: Mapping[str, Any], facts: HostFacts | None
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Check enrollment input against the adapter's schema and requirements.
-
-    Returns (secret fields, plain fields); raises EnrollmentError naming the field or the
-    unmet requirement and its fix. Secret values never appear in the messages.
-    """
-    schema = {f.name: f for f in adapter.credential_schema()}
-    for name, value in creds.items():
-        if name not in schema:
-            known = ", ".join(schema) or "none"
-            raise EnrollmentError(
-                f"{adapter.display_name} has no field {name!r}; its fields: {known}.", name
-            )
-        if not isinstance(value, str):
-            raise EnrollmentError(f"{name} must be text.", name)
-    for name, spec in schema.items():
-        if spec.required and not str(creds.get(name) or "").strip():
-            raise EnrollmentError(
-                f"{adapter.display_name} needs {spec.label or name}: {spec.how_to_obtain}", name
-            )
-    if facts is not None:
-        failing = [c for c in adapter.check_requirements(facts) if c.status == CheckStatus.FAIL]
-        if failing:
-            fixes = " ".join(c.fix for c in failing if c.fix)
-            raise EnrollmentError(
-                f"This computer does not meet {adapter.display_name}'s requirements: {fixes}"
-            )
-    secret = {k: str(v) for k, v in creds.items() if schema[k].secret and v}
-    plain = {k: str(v) for k, v in creds.items() if not schema[k].secret}
-    return secret, plain
+    def watched(self) -> str:
+        """What is watched, in words: a provider address, a node id."""
+        ...

@@ -1,101 +1,97 @@
 """The practice marketplace: the whole loop (offer, run, pay, reputation) without a wallet.
 
 Why it looks like a real network: a newcomer learns what RigPilot does by watching it
-(ARCHITECTURE.md, "Simulation"), so the demo keeps the rules that matter on real networks:
-pay in the network's own unit (DEMO, at a fixed USD rate), an interrupted job forfeits its
-pay (io.net-style, so the arbiter's penalty logic is exercised), and a reputation that drops
-on interruptions and recovers slowly with uptime and finished work.
+(ARCHITECTURE.md, "Simulation"), so the practice network keeps the rules that matter on
+real networks: pay in its own unit (DEMO, at a fixed USD rate), an interrupted job
+forfeits its pay (io.net-style, so the arbiter's penalty logic is exercised), and a
+reputation that drops on interruptions and recovers slowly with uptime and finished work.
 
-The adapter never runs containers. It hands job specs (docs/jobs.md format) to
-``submit_job`` and learns the outcome through ``job_finished``; the worker decides whether
-the job runs in Docker (the local test image, ``sleep N``) or on the simulated runner. Pay
-is credited through ``credit`` for SUCCEEDED jobs only, with an idempotency key.
+It never runs containers: it hands job specs (docs/jobs.md) to the job service
+(``submit_job``) and learns how they ended through ``job_finished`` (it is a JobSource);
+the worker runs them in Docker or on the simulated runner. SUCCEEDED jobs are paid through
+``credit``, with an idempotency key.
 
-Time: the network lives on ``clock``, which the supervisor replaces with its own
-(``use_clock``; the simulated clock in demo and simulated modes), so offers, uptime, job
-times and status stamps are all in the same seconds as the ledger's other rows. ``speed``
-(simulated seconds per real second) only turns a job's duration into its real ``sleep``:
-a 5-minute job sleeps 30 s at speed 10, which is 5 minutes on the simulated clock.
+One clock: everything is wall time (``desktop.clock.now``); ``speed`` only shortens the
+real length of a job and the gaps between offers (desktop/networks/demo_offers.py).
 
-Outside demo mode the practice job's image is refused unless the user allowed it, and a
-real-GPU worker never fakes GPU load: ``check_offer`` (the job service's dry run) is asked
-at enrollment, which is then refused with the way out (:func:`practice_refusal`). Without
-that hook the first refused offer turns the status to ERROR with the same sentence.
+Outside demo mode its image is refused unless the user allowed it, and a real-GPU worker
+never fakes GPU load: the job service's dry run (``check_offer``) is asked at enrollment,
+which is then refused with the way out (demo_terms.practice_refusal). Without that hook
+the first refused offer turns the status to ERROR with the same sentence.
 
-The class is assembled from parts: ``demo_state`` (vocabulary, state, log),
-``demo_outcomes`` (pay, forfeits, reputation) and ``demo_offers`` (offers and the tick);
-the adapter's description, life cycle and observation are here.
+Collaborators, each in its module: ``PracticeMarket`` (the simulation: its tick thread,
+its lock and the node's life) with ``Offers`` (what is offered and when), ``PracticeJobs``
+(the running job and how jobs ended) and ``PracticeScore`` (reputation). This class is
+what the worker sees: the protocols.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
-from desktop.model import CheckResult, Money, NetworkPenalties, NodeState
-from desktop.networks.base import (
+from desktop.model import CheckResult, ExitReason, JobState, Money, NetworkPenalties
+from desktop.networks.base import EnrollmentError
+from desktop.networks.demo_market import PracticeMarket
+from desktop.networks.demo_offers import Offers, OfferTerms
+from desktop.networks.demo_terms import DEFAULT_IMAGE, UNIT, USD_PER_DEMO, log, practice_refusal
+from desktop.networks.records import (
     ActionRequired,
-    Capabilities,
     CredentialField,
     CredentialKind,
     EarningsSummary,
-    EnrollmentError,
     HostFacts,
-    NetworkError,
     NetworkJob,
+    Reputation,
     StatusSnapshot,
     requirement,
 )
-from desktop.networks.demo_offers import BLOCKING_CODES, PROFILES, DemoOffers, load_profile
-from desktop.networks.demo_outcomes import INTERRUPTION_COST, RECOVERY_PER_HOUR, SUCCESS_GAIN
-from desktop.networks.demo_state import (
-    DEFAULT_IMAGE,
-    UNIT,
-    USD_PER_DEMO,
-    CheckOffer,
+from desktop.networks.spec import (
+    AdapterContext,
+    CheckJob,
     Credit,
+    NetworkSpec,
+    StopJob,
     SubmitJob,
-    log,
-    pay_idem_key,
-    practice_refusal,
+    wall_now,
 )
 
-__all__ = [
-    "BLOCKING_CODES",
-    "DEFAULT_IMAGE",
-    "INTERRUPTION_COST",
-    "PROFILES",
-    "RECOVERY_PER_HOUR",
-    "SUCCESS_GAIN",
-    "UNIT",
-    "USD_PER_DEMO",
-    "CheckOffer",
-    "Credit",
-    "DemoNetwork",
-    "SubmitJob",
-    "load_profile",
-    "pay_idem_key",
-    "practice_refusal",
-]
+DEFAULT_TERMS = OfferTerms()
 
 
-class DemoNetwork(DemoOffers):
-    """The in-process practice marketplace (see module docstring)."""
+class DemoNetwork:
+    """The in-process practice marketplace (see the module docstring)."""
 
-    # --- description -------------------------------------------------------------
+    id = "demo"
+    display_name = "Practice network"
+    description = (
+        "A practice marketplace inside RigPilot: jobs arrive, run on your GPU (or a "
+        "simulated one) and pay practice dollars. See the whole loop in minutes, with no "
+        "account."
+    )
 
-    def capabilities(self) -> Capabilities:
-        return Capabilities(
-            platforms=frozenset({"linux", "windows", "macos"}),
-            can_install=False,
-            can_start_stop=True,
-            can_pause=True,
-            graceful_stop_waits_for_job=True,
-            local_status=True,
-            public_status=False,
-            earnings_api=True,
+    def __init__(
+        self,
+        submit_job: SubmitJob | None = None,
+        credit: Credit | None = None,
+        stop_job: StopJob | None = None,
+        check_offer: CheckJob | None = None,
+        clock_now: Callable[[], float] | None = None,
+        speed: float = 1.0,
+        seed: int | None = None,
+        image: str = DEFAULT_IMAGE,
+        terms: OfferTerms = DEFAULT_TERMS,
+        tick_interval_s: float | None = 0.5,
+    ) -> None:
+        self.check_offer, self.image = check_offer, image
+        self._now = clock_now or wall_now
+        offers = Offers(self.id, image, terms, speed, random.Random(seed))
+        self.market = PracticeMarket(
+            offers, self._now, submit_job, credit, stop_job, tick_interval_s
         )
+
+    # --- description ---------------------------------------------------------------------
 
     def credential_schema(self) -> Sequence[CredentialField]:
         return [
@@ -113,106 +109,58 @@ class DemoNetwork(DemoOffers):
     def penalties(self) -> NetworkPenalties:
         return NetworkPenalties(pause_voids_job_pay=True, can_pause=True)
 
-    def check_requirements(self, facts: HostFacts) -> list[CheckResult]:
+    def requirements(self, facts: HostFacts) -> list[CheckResult]:
         return [requirement("demo.any", "Any computer", True, "The practice network runs anywhere")]
 
-    def enroll(self, creds: dict[str, str]) -> ActionRequired | None:
+    # --- Enrollable ------------------------------------------------------------------------
+
+    def enroll(self, creds: Mapping[str, str]) -> ActionRequired | None:
         """Refused (EnrollmentError) when this worker would refuse the practice jobs."""
         if self.check_offer is not None:
-            probe = self._offer("demo-probe", 60, Decimal("1"), "constant", 1.0)
+            probe = self.market.offers.spec("demo-probe", 60, Decimal("1"), "constant", 1.0)
             try:
                 self.check_offer(probe)
             except Exception as exc:
                 raise EnrollmentError(practice_refusal(self.image, exc)) from None
-        with self._lock:
-            self._enrolled = True
-            self._blocked = None
-        self._say("enrolled")
+        with self.market.lock:
+            self.market.enrolled = True
+        log.info("demo: enrolled")
         return None
 
-    # --- lifecycle ---------------------------------------------------------------
+    def remove(self) -> None:
+        self.market.close(graceful=False, timeout_s=0.0)
+        with self.market.lock:
+            self.market.enrolled = False
+
+    # --- Controllable, Pausable, JobSource ----------------------------------------------------
 
     def start(self) -> None:
-        with self._lock:
-            if not self._enrolled:
-                raise NetworkError("The practice network is not enrolled yet.")
-            self._running, self._paused = True, False
-            self._last_tick = self.clock()
-        self._say("online: waiting for job offers")
-        if self.tick_interval_s is not None and (
-            self._thread is None or not self._thread.is_alive()
-        ):
-            self._wake.clear()
-            self._thread = threading.Thread(target=self._loop, name="demo-network", daemon=True)
-            self._thread.start()
-
-    def _loop(self) -> None:
-        interval = self.tick_interval_s or 0.5
-        while not self._wake.wait(interval):
-            try:
-                self.tick()
-            except Exception:
-                log.exception("demo: tick failed")
+        self.market.open()
 
     def stop(self, graceful: bool = True, timeout_s: float = 120.0) -> None:
-        with self._lock:
-            if graceful and self._current is not None:
-                self._done.wait_for(lambda: self._current is None, timeout=timeout_s)
-            to_stop = self._forfeit_current()
-            self._running = False
-        self._stop_job(to_stop)
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
-        self._thread = None
-        self._say("offline")
+        self.market.close(graceful, timeout_s)
 
-    def pause(self) -> bool:
-        with self._lock:
-            to_stop = self._forfeit_current()
-            self._paused = True
-            self._next_offer = None
-        self._stop_job(to_stop)
-        self._say("paused")
-        return True
+    def pause(self) -> None:
+        self.market.pause()
 
     def resume(self) -> None:
-        with self._lock:
-            self._paused = False
-            self._last_tick = self.clock()
-        self._say("resumed")
+        self.market.resume()
 
-    def remove(self) -> None:
-        self.stop(graceful=False)
-        with self._lock:
-            self._enrolled = False
+    def job_finished(self, job_id: str, state: JobState, exit_reason: ExitReason | None) -> None:
+        """The job service reports how one of our jobs ended."""
+        self.market.job_finished(job_id, state, exit_reason)
 
-    # --- observation -------------------------------------------------------------
+    def tick(self) -> None:
+        """One step of the market (its thread calls it; tests step it by hand)."""
+        self.market.tick()
+
+    # --- observation (core, EarningsReporter, ReputationReporter) --------------------------
 
     def status(self) -> StatusSnapshot:
-        with self._lock:
-            now = self.clock()
-            if not self._enrolled:
-                return StatusSnapshot(NodeState.NOT_ENROLLED, "not enrolled", now)
-            if not self._running:
-                return StatusSnapshot(NodeState.OFFLINE, "offline", now)
-            if self._paused:
-                return StatusSnapshot(NodeState.PAUSED, "paused", now)
-            if self._blocked is not None and self._current is None:
-                return StatusSnapshot(NodeState.ERROR, "jobs refused", now, message=self._blocked)
-            if self._current is not None:
-                return StatusSnapshot(
-                    NodeState.BUSY,
-                    "running job",
-                    now,
-                    message=f"job {self._current['job_id']}",
-                    extra={"job_id": self._current["job_id"]},
-                )
-            return StatusSnapshot(NodeState.IDLE, "waiting for offers", now)
+        return self.market.snapshot()
 
     def jobs(self, since: float | None = None) -> list[NetworkJob]:
-        with self._lock:
-            return [j for j in self._history if since is None or (j.started_ts or 0) >= since]
+        return self.market.jobs(since)
 
     def earnings(self, start: float | None = None, end: float | None = None) -> EarningsSummary:
         total = Decimal(0)
@@ -224,9 +172,38 @@ class DemoNetwork(DemoOffers):
             end,
             [Money(total, UNIT, total * USD_PER_DEMO)],
             source="practice network",
-            as_of=self.clock(),
+            as_of=self._now(),
         )
 
-    def logs(self, tail: int = 200) -> list[str]:
-        with self._lock:
-            return list(self._log)[-tail:]
+    def reputation(self) -> Reputation:
+        return self.market.reputation()
+
+
+def _speed(env: Mapping[str, str], default: float) -> float:
+    """``RIGPILOT_DEMO_SPEED`` (tests: a faster market than the GPU model), else default."""
+    try:
+        value = float(env.get("RIGPILOT_DEMO_SPEED", ""))
+    except ValueError:
+        return default
+    return value if 0 < value <= 10000 else default
+
+
+def _build(ctx: AdapterContext) -> DemoNetwork:
+    return DemoNetwork(
+        submit_job=ctx.submit_job,
+        credit=ctx.credit,
+        stop_job=ctx.stop_job,
+        check_offer=ctx.check_job,
+        speed=_speed(ctx.env, ctx.speed),
+        image=ctx.env.get("RIGPILOT_DEMO_IMAGE") or DEFAULT_IMAGE,
+    )
+
+
+SPEC = NetworkSpec(
+    DemoNetwork.id,
+    DemoNetwork.display_name,
+    DemoNetwork.description,
+    frozenset({"linux", "windows", "macos"}),
+    _build,
+    details_every_s=0.0,  # its books are in memory
+)

@@ -6,7 +6,13 @@ Solana keypair file; the first start is an interactive registration then a waitl
 comes from the node's API on 127.0.0.1:5001; jobs, earnings and uptime from the public
 dashboard. The node's exit handler leaves the market but never kills a running job, so a
 graceful stop waits (bounded) until the node no longer reports RUNNING_JOB. There is no
-pause: pausing stops the node.
+pause: pausing stops the node (desktop/networks/nulls.py, StopInsteadOfPause).
+
+Capabilities: Enrollable, Controllable, EarningsReporter, ReputationReporter (not
+Pausable, not a JobSource: the node runs the marketplace's jobs itself, in Podman).
+Overrides for tests and side-by-side installs, read by ``SPEC``'s factory:
+``RIGPILOT_NOSANA_KEY`` (key file), ``RIGPILOT_NOSANA_NODE_API`` (node API base URL),
+``RIGPILOT_NOSANA_DASHBOARD`` (dashboard base URL).
 """
 
 from __future__ import annotations
@@ -16,32 +22,40 @@ import datetime as dt
 import logging
 import shlex
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks import nosana_parse as parse
-from desktop.networks.base import (
+from desktop.networks.base import EnrollmentError, NetworkError
+from desktop.networks.nosana_api import (
+    DASHBOARD_URL,
+    ENROLL_CHECK_TIMEOUT,
+    NODE_API_URL,
+    ApiRefused,
+    ApiUnavailable,
+    DashboardApi,
+    NodeApi,
+)
+from desktop.networks.nosana_key import DEFAULT_KEY_PATH, KeyFileError, ensure_keypair
+from desktop.networks.nosana_node import NodeContainerConfig, NodeContainers, node_command
+from desktop.networks.nosana_requirements import check_requirements
+from desktop.networks.records import (
     ActionRequired,
-    Capabilities,
     CredentialField,
     CredentialKind,
     EarningsSummary,
-    EnrollmentError,
     HostFacts,
-    NetworkError,
     NetworkJob,
     Reputation,
     StatusSnapshot,
 )
-from desktop.networks.nosana_api import ApiRefused, ApiUnavailable, DashboardApi, NodeApi
-from desktop.networks.nosana_key import DEFAULT_KEY_PATH, KeyFileError, ensure_keypair
-from desktop.networks.nosana_node import NodeContainerConfig, NodeContainers, node_command
-from desktop.networks.nosana_requirements import check_requirements
+from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
 
 log = logging.getLogger(__name__)
 
 STARTUP_GRACE_S = 90.0  # the node API comes up only after the node's specs check
+DOCKER_STOP_GRACE_S = 60  # ``docker stop --time``: the node's exit handler leaves the market
 
 
 class NosanaAdapter:
@@ -49,6 +63,10 @@ class NosanaAdapter:
 
     id = "nosana"
     display_name = "Nosana"
+    description = (
+        "Solana-based AI inference network. Needs Linux, Docker, the NVIDIA Container "
+        "Toolkit and an RTX 3060 or better; new nodes wait for approval."
+    )
 
     def __init__(
         self,
@@ -57,7 +75,7 @@ class NosanaAdapter:
         dashboard: DashboardApi | None = None,
         containers: NodeContainers | None = None,
         container_config: NodeContainerConfig | None = None,
-        clock: Callable[[], float] = time.time,
+        clock_now: Callable[[], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         stop_poll_s: float = 2.0,
     ) -> None:
@@ -66,27 +84,13 @@ class NosanaAdapter:
         self.dashboard = dashboard or DashboardApi()
         self._config = container_config or NodeContainerConfig(key_path=key_path)
         self.containers = containers or NodeContainers(self._config)
-        self.clock = clock
+        self.clock = clock_now or wall_now
         self.sleep = sleep
         self.stop_poll_s = stop_poll_s
         self.address: str | None = None
         self._started_at: float | None = None
-        self._paused = False
-        self._last: StatusSnapshot | None = None
 
     # --- description -------------------------------------------------------------
-
-    def capabilities(self) -> Capabilities:
-        return Capabilities(
-            platforms=frozenset({"linux"}),
-            can_install=False,
-            can_start_stop=True,
-            can_pause=False,
-            graceful_stop_waits_for_job=True,
-            local_status=True,
-            public_status=True,
-            earnings_api=True,
-        )
 
     def credential_schema(self) -> Sequence[CredentialField]:
         return [
@@ -113,12 +117,12 @@ class NosanaAdapter:
         # whether an interrupted job is paid is not documented, so it is not assumed.
         return NetworkPenalties(can_pause=False)
 
-    def check_requirements(self, facts: HostFacts) -> list[CheckResult]:
+    def requirements(self, facts: HostFacts) -> list[CheckResult]:
         return check_requirements(facts)
 
     # --- enrollment --------------------------------------------------------------
 
-    def enroll(self, creds: dict[str, str]) -> ActionRequired | None:
+    def enroll(self, creds: Mapping[str, str]) -> ActionRequired | None:
         key = (creds.get("key_file") or "").strip()
         market = (creds.get("market_network") or "").strip() or None
         if market not in (None, "mainnet", "devnet"):
@@ -136,7 +140,7 @@ class NosanaAdapter:
         cfg = self.containers.cfg.with_(key_path=self.key_path, market_network=market)
         self.containers.cfg = cfg
         try:
-            specs = self.dashboard.specs(address)
+            specs = self.dashboard.specs(address, timeout=ENROLL_CHECK_TIMEOUT)
         except (ApiUnavailable, ApiRefused) as exc:
             return self._registration_action(f"RigPilot could not check the registration ({exc}). ")
         if specs is None:
@@ -177,14 +181,19 @@ class NosanaAdapter:
     def start(self) -> None:
         if self.address is None:
             raise NetworkError("Nosana is not enrolled yet: enroll it first.")
-        self._paused = False
         self.containers.start()
         self._started_at = self.clock()
 
     def stop(self, graceful: bool = True, timeout_s: float = 120.0) -> None:
+        """Graceful: wait (at most ``timeout_s``) until no job runs, then ``docker stop``
+        with the node's 60 s grace. Not graceful: ``docker stop`` within ``timeout_s``
+        (0 kills at once: a guard's emergency)."""
         if graceful:
             self._wait_for_job_end(timeout_s)
-        self.containers.stop(timeout_s=60)
+            grace = DOCKER_STOP_GRACE_S
+        else:
+            grace = max(0, min(DOCKER_STOP_GRACE_S, int(timeout_s)))
+        self.containers.stop(timeout_s=grace)
         self._started_at = None
 
     def _wait_for_job_end(self, timeout_s: float) -> None:
@@ -207,14 +216,6 @@ class NosanaAdapter:
                 announced = True
             self.sleep(min(self.stop_poll_s, max(0.0, deadline - self.clock())))
 
-    def pause(self) -> bool:
-        self.stop(graceful=True)
-        self._paused = True
-        return True
-
-    def resume(self) -> None:
-        self.start()
-
     def remove(self) -> None:
         """Forget the containers (not the key file: it holds the wallet)."""
         self.containers.remove()
@@ -230,8 +231,6 @@ class NosanaAdapter:
         except NetworkError as exc:
             return StatusSnapshot(NodeState.ERROR, "docker", now, self.address, str(exc))
         if container != "running":
-            if self._paused:
-                return StatusSnapshot(NodeState.PAUSED, container, now, self.address)
             detail = f" (exit code {code})" if code not in (None, 0) else ""
             return StatusSnapshot(
                 NodeState.OFFLINE,
@@ -246,7 +245,6 @@ class NosanaAdapter:
             starting = self._started_at is not None and now - self._started_at < STARTUP_GRACE_S
             state = NodeState.STARTING if starting else NodeState.UNKNOWN
             return StatusSnapshot(state, "", now, self.address, f"{exc}")
-        self._last = snapshot
         return snapshot
 
     def jobs(self, since: float | None = None) -> list[NetworkJob]:
@@ -275,8 +273,21 @@ class NosanaAdapter:
             return None
         return parse.parse_node_report(self.dashboard.node_report(self.address))
 
-    def logs(self, tail: int = 200) -> list[str]:
-        try:
-            return self.containers.logs(tail)
-        except NetworkError as exc:
-            return [f"(no node logs: {exc})"]
+
+def _build(ctx: AdapterContext) -> NosanaAdapter:
+    env_key = ctx.env.get("RIGPILOT_NOSANA_KEY")
+    key = Path(env_key) if env_key else DEFAULT_KEY_PATH
+    return NosanaAdapter(
+        key_path=key,
+        node_api=NodeApi(ctx.env.get("RIGPILOT_NOSANA_NODE_API", NODE_API_URL)),
+        dashboard=DashboardApi(ctx.env.get("RIGPILOT_NOSANA_DASHBOARD", DASHBOARD_URL)),
+    )
+
+
+SPEC = NetworkSpec(
+    NosanaAdapter.id,
+    NosanaAdapter.display_name,
+    NosanaAdapter.description,
+    frozenset({"linux"}),
+    _build,
+)

@@ -31,6 +31,9 @@ NODE_API_URL = "http://127.0.0.1:5001"
 DASHBOARD_URL = "https://dashboard.k8s.prd.nos.ci"
 MAX_BODY = 4 * 1024 * 1024
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+# Enrollment checks the registration while the user's request waits (its client gives up
+# after 5 s): a dashboard slower than this is "could not check", and checked again later.
+ENROLL_CHECK_TIMEOUT = httpx.Timeout(2.5, connect=1.0)
 
 
 class ApiUnavailable(NetworkError):
@@ -76,13 +79,21 @@ class _JsonEndpoint:
         log.warning("nosana: %s %s, retrying in %.1f s", self.what, reason, delay)
         return ApiUnavailable(f"the {self.what} {reason}; next try in {delay:.0f} s", delay)
 
-    def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Any:
         if not self.gate.ready():
             wait = self.gate.remaining
             raise ApiUnavailable(f"the {self.what} failed recently; next try in {wait:.0f} s", wait)
         url = f"{self.base_url}{path}"
         try:
-            response = self._client.get(url, params=dict(params or {}))
+            if timeout is None:
+                response = self._client.get(url, params=dict(params or {}))
+            else:
+                response = self._client.get(url, params=dict(params or {}), timeout=timeout)
         except httpx.TimeoutException:
             raise self._fail("timed out") from None
         except httpx.HTTPError as exc:
@@ -135,10 +146,11 @@ class DashboardApi:
     def gate(self) -> RetryGate:
         return self._endpoint.gate
 
-    def specs(self, address: str) -> Any | None:
-        """``GET /api/nodes/{addr}/specs``; None when the dashboard does not know the node."""
+    def specs(self, address: str, timeout: httpx.Timeout | None = None) -> Any | None:
+        """``GET /api/nodes/{addr}/specs``; None when the dashboard does not know the node.
+        ``timeout`` replaces the usual one (enrollment asks while a request waits)."""
         try:
-            return self._endpoint.get(f"/api/nodes/{address}/specs")
+            return self._endpoint.get(f"/api/nodes/{address}/specs", timeout=timeout)
         except ApiRefused as exc:
             if exc.status_code == 404:
                 return None

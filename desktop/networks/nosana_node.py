@@ -126,6 +126,14 @@ def node_create_kwargs(cfg: NodeContainerConfig) -> dict[str, Any]:
     return kwargs
 
 
+def _image_tags(container: Any) -> set[str]:
+    """The tags of a container's image; none when the image is gone from the engine."""
+    try:
+        return set(container.image.tags or [])
+    except docker.errors.DockerException:  # ImageNotFound: removed since the container ran
+        return set()
+
+
 class NodeContainers:
     """Create, adopt, stop and read the sidecar and node containers."""
 
@@ -186,7 +194,7 @@ class NodeContainers:
                 other.remove(force=True)
         existing = self._get(name)
         if existing is not None:
-            image_tags = set(getattr(existing.image, "tags", []) or [])
+            image_tags = _image_tags(existing)
             if not self._is_ours(existing, role) and kwargs["image"] not in image_tags:
                 raise NetworkError(
                     f"A container named {name!r} exists that RigPilot did not create "
@@ -222,10 +230,6 @@ class NodeContainers:
         code = state.get("ExitCode") if container.status != "running" else None
         return str(container.status), code
 
-    def started_at(self) -> str | None:
-        container = self._get(self.cfg.node_name)
-        return None if container is None else container.attrs.get("State", {}).get("StartedAt")
-
     def stop(self, timeout_s: int = 60) -> None:
         """``docker stop --time 60`` the node (its exit handler leaves the market), then podman."""
         for name in (self.cfg.node_name, self.cfg.podman_name):
@@ -243,10 +247,3 @@ class NodeContainers:
             container = self._get(name)
             if container is not None:
                 container.remove(force=True)
-
-    def logs(self, tail: int = 200) -> list[str]:
-        container = self._get(self.cfg.node_name)
-        if container is None:
-            return []
-        raw = container.logs(tail=tail)
-        return raw.decode("utf-8", errors="replace").splitlines()[-tail:]

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from desktop.model import Money, NodeState
-from desktop.networks.base import EarningsSummary, NetworkJob, Reputation, StatusSnapshot
+from desktop.networks.records import EarningsSummary, NetworkJob, Reputation, StatusSnapshot
 
 NODE_STATES: dict[str, NodeState] = {
     "QUEUED": NodeState.IDLE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from desktop.model import CheckResult
-from desktop.networks.base import HostFacts, requirement
+from desktop.networks.records import HostFacts, requirement
 
 MIN_RAM_GB = 12.0
 MIN_DISK_GB = 25.0

@@ -1,93 +1,65 @@
-"""Which networks RigPilot knows, and how the worker builds their adapters.
+"""The networks RigPilot knows: a list of module names, each exporting one ``SPEC``.
 
-Why a registry: the worker, the API and the CLI list networks by id; the wiring of each
-adapter (callables into the job runner and the ledger, test overrides through environment
-variables) lives here once instead of in the worker's composition root.
+Why only names: everything about a network (its words, where it runs, how its adapter is
+built and configured) is in its own module (desktop/networks/spec.py). The list's order
+is the default ranking: when several enrolled networks could use a GPU, the first wins.
 
-Environment overrides (tests and side-by-side installs):
-``RIGPILOT_NOSANA_KEY`` (key file), ``RIGPILOT_NOSANA_NODE_API`` (node API base URL),
-``RIGPILOT_NOSANA_DASHBOARD`` (dashboard base URL), ``RIGPILOT_DEMO_IMAGE`` (demo job image).
+``RIGPILOT_EXTRA_NETWORKS`` (comma-separated module names) adds modules after these, for
+tests and for trying a network out without editing this file.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
 
-from desktop.model import ExitReason, JobState, Money
 from desktop.networks.base import NetworkAdapter
-from desktop.networks.demo import DemoNetwork
+from desktop.networks.spec import AdapterContext, NetworkSpec
 
-NETWORK_IDS = ("demo", "nosana")
-
-
-@dataclass
-class AdapterContext:
-    """What adapters may call back into; anything left None is simply not available."""
-
-    submit_job: Callable[[dict[str, Any]], str] | None = None
-    check_job: Callable[[dict[str, Any]], object] | None = None  # dry run: raises if refused
-    stop_job: Callable[[str], None] | None = None
-    credit: Callable[[str, str, Money, str], bool] | None = None
-    clock: Callable[[], float] = time.time  # real time; the supervisor gives the demo its own
-    demo_speed: float = 1.0
-    demo_seed: int | None = None
-    demo_image: str | None = None
-    demo_tick_interval_s: float | None = 0.5
-    nosana_key_path: Path | None = None
-    nosana_overrides: dict[str, Any] | None = None  # NodeContainerConfig fields (tests)
+MODULES = (
+    "desktop.networks.demo",
+    "desktop.networks.nosana",
+)
+EXTRA_ENV = "RIGPILOT_EXTRA_NETWORKS"
 
 
-def create(network_id: str, ctx: AdapterContext) -> NetworkAdapter:
-    """Build one adapter; KeyError for an id RigPilot does not know."""
-    if network_id == "demo":
-        return DemoNetwork(
-            submit_job=ctx.submit_job,
-            credit=ctx.credit,
-            stop_job=ctx.stop_job,
-            check_offer=ctx.check_job,
-            clock=ctx.clock,
-            speed=ctx.demo_speed,
-            seed=ctx.demo_seed,
-            image=ctx.demo_image,
-            tick_interval_s=ctx.demo_tick_interval_s,
-        )
-    if network_id == "nosana":
-        return _nosana(ctx)
-    raise KeyError(f"unknown network {network_id!r}; known: {', '.join(NETWORK_IDS)}")
+class RegistryError(Exception):
+    """A network module could not be loaded; the message names it and the fix."""
 
 
-def _nosana(ctx: AdapterContext) -> NetworkAdapter:
-    # imported here: the Docker SDK is only needed when Nosana is used
-    from desktop.networks.nosana import NosanaAdapter
-    from desktop.networks.nosana_api import DASHBOARD_URL, NODE_API_URL, DashboardApi, NodeApi
-    from desktop.networks.nosana_key import DEFAULT_KEY_PATH
-    from desktop.networks.nosana_node import NodeContainerConfig
-
-    env_key = os.environ.get("RIGPILOT_NOSANA_KEY")
-    key = ctx.nosana_key_path or (Path(env_key) if env_key else DEFAULT_KEY_PATH)
-    cfg = NodeContainerConfig(key_path=key, **(ctx.nosana_overrides or {}))
-    return NosanaAdapter(
-        key_path=key,
-        node_api=NodeApi(os.environ.get("RIGPILOT_NOSANA_NODE_API", NODE_API_URL)),
-        dashboard=DashboardApi(os.environ.get("RIGPILOT_NOSANA_DASHBOARD", DASHBOARD_URL)),
-        container_config=cfg,
-        clock=ctx.clock,
-    )
+def module_names(env: Mapping[str, str] = os.environ) -> list[str]:
+    """The built-in modules, then the extra ones, each once."""
+    extra = [name.strip() for name in env.get(EXTRA_ENV, "").split(",") if name.strip()]
+    return list(dict.fromkeys([*MODULES, *extra]))
 
 
-def create_all(ctx: AdapterContext) -> dict[str, NetworkAdapter]:
-    return {network_id: create(network_id, ctx) for network_id in NETWORK_IDS}
+def load_specs(env: Mapping[str, str] = os.environ) -> list[NetworkSpec]:
+    """Every module's ``SPEC``, in ranking order; RegistryError naming a bad module."""
+    specs: dict[str, NetworkSpec] = {}
+    for name in module_names(env):
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            raise RegistryError(
+                f"The network module {name!r} cannot be imported ({exc}); fix it or take "
+                f"it out of {EXTRA_ENV}."
+            ) from None
+        spec = vars(module).get("SPEC")
+        if not isinstance(spec, NetworkSpec):
+            raise RegistryError(f"The network module {name!r} exports no SPEC (NetworkSpec).")
+        if spec.id in specs:
+            raise RegistryError(
+                f"The network module {name!r} declares the id {spec.id!r}, which another "
+                "module already uses."
+            )
+        specs[spec.id] = spec
+    return list(specs.values())
 
 
-def notify_job_finished(
-    adapter: NetworkAdapter, job_id: str, state: JobState, exit_reason: ExitReason | None
-) -> None:
-    """Route a finished job to adapters that hand jobs to our runner (the demo)."""
-    hook = getattr(adapter, "job_finished", None)
-    if callable(hook):
-        hook(job_id, state, exit_reason)
+def build_all(
+    ctx: AdapterContext, specs: list[NetworkSpec] | None = None
+) -> dict[str, NetworkAdapter]:
+    """One adapter per spec, in ranking order."""
+    chosen = load_specs(ctx.env) if specs is None else specs
+    return {spec.id: spec.build(ctx) for spec in chosen}

@@ -1,33 +1,65 @@
-"""The per-network summary the API's ``GET /networks`` returns, built from plain data.
+"""The per-network record the API's ``GET /networks`` returns, built from plain data.
 
 Why separate from the supervisor: what the user is told to do next ("Enroll it", "Run this
-command once", "Paused") is a pure decision, tested without any event loop.
+command once", "Paused") is a pure decision, tested without any event loop; and what a
+network can do is read from the capability protocols it implements (base.py), so the
+record cannot claim a capability the adapter does not have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from desktop.model import CheckResult, CheckStatus, NetworkStatus, NodeState
-from desktop.networks.base import ActionRequired, NetworkAdapter, Reputation, StatusSnapshot
+from desktop.networks.base import (
+    Controllable,
+    EarningsReporter,
+    Enrollable,
+    JobSource,
+    MonitorOnly,
+    NetworkAdapter,
+    Pausable,
+    ReputationReporter,
+)
+from desktop.networks.records import ActionRequired, Reputation, StatusSnapshot
+from desktop.networks.spec import NetworkSpec
+
+ZERO_MONEY = {"gross_usd": "0", "net_usd": "0"}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the worker knows of one network beyond the adapter's own snapshot.
+
+    Attributes:
+        enrolled: enrolled (the ledger has it).
+        paused: the user holds it, or the worker paused its agent for a hold.
+        pause_reason: why, in words ("" when not paused).
+        action: the user's step still to take (a first-time registration).
+    """
+
+    enrolled: bool
+    paused: bool = False
+    pause_reason: str = ""
+    action: ActionRequired | None = None
 
 
 def next_step(
-    network: str,
-    record: Mapping[str, Any],
-    snapshot: StatusSnapshot,
-    action: ActionRequired | None,
-    checks: list[CheckResult],
+    network: str, standing: Standing, snapshot: StatusSnapshot, checks: list[CheckResult]
 ) -> str:
     """What the user should do next, in plain words ("" when nothing)."""
     failing = [c.fix for c in checks if c.status is CheckStatus.FAIL and c.fix]
-    if not record.get("enrolled"):
+    if not standing.enrolled:
         return failing[0] if failing else f"Enroll it: rigpilot enroll {network}"
-    if action is not None:
-        return action.message
-    if not record.get("running"):
-        return "Paused: resume it to take jobs again."
+    if standing.action is not None:
+        return standing.action.message
+    if standing.paused:
+        why = standing.pause_reason.rstrip(".")
+        if why:
+            return f"Paused: {why}. It takes jobs again when resumed."
+        return "Paused: it takes jobs again when resumed."
     if (
         snapshot.state in (NodeState.UNKNOWN, NodeState.ERROR, NodeState.OFFLINE)
         and snapshot.message
@@ -36,38 +68,53 @@ def next_step(
     return ""
 
 
+def capabilities(spec: NetworkSpec, adapter: NetworkAdapter) -> dict[str, Any]:
+    """What RigPilot can do with this network, from the protocols it implements."""
+    return {
+        "platforms": sorted(spec.platforms),
+        "can_enroll": isinstance(adapter, Enrollable),
+        "can_start_stop": isinstance(adapter, Controllable),
+        "can_pause": isinstance(adapter, Pausable),
+        "runs_jobs_here": isinstance(adapter, JobSource),
+        "earnings_api": isinstance(adapter, EarningsReporter),
+        "reputation_api": isinstance(adapter, ReputationReporter),
+        "monitor_only": isinstance(adapter, MonitorOnly),
+    }
+
+
 def network_summary(
+    spec: NetworkSpec,
     adapter: NetworkAdapter,
     snapshot: StatusSnapshot,
-    record: Mapping[str, Any],
-    action: ActionRequired | None,
+    standing: Standing,
     checks: list[CheckResult],
     reputation: Reputation | None,
     uptime: float | None,
     money: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """NetworkStatus + capabilities, credential fields, requirements, earnings, reputation."""
+    """NetworkStatus + description, capabilities, credential fields, requirements,
+    penalties, the user's step, earnings, reputation and uptime."""
     status = NetworkStatus(
         network=adapter.id,
         display_name=adapter.display_name,
         state=snapshot.state,
         native_state=snapshot.native_state,
-        enrolled=bool(record.get("enrolled")),
-        paused=bool(record.get("enrolled")) and not record.get("running"),
+        enrolled=standing.enrolled,
+        paused=standing.enrolled and standing.paused,
         as_of=snapshot.as_of,
         message=snapshot.message,
-        next_step=next_step(adapter.id, record, snapshot, action, checks),
+        next_step=next_step(adapter.id, standing, snapshot, checks),
     )
-    zero = {"gross_usd": "0", "net_usd": "0"}
     return {
         **status.to_json(),
-        "capabilities": adapter.capabilities().to_json(),
+        "description": adapter.description,
+        "capabilities": capabilities(spec, adapter),
         "credential_fields": [f.to_json() for f in adapter.credential_schema()],
         "requirements": [c.to_json() for c in checks],
         "penalties": adapter.penalties().to_json(),
-        "action_required": None if action is None else action.to_json(),
-        "earnings_today": money.get("earnings_today") or zero,
-        "earnings_total": money.get("earnings_total") or zero,
+        "action_required": None if standing.action is None else standing.action.to_json(),
+        "earnings_today": money.get("earnings_today") or ZERO_MONEY,
+        "earnings_total": money.get("earnings_total") or ZERO_MONEY,
         "reputation": None if reputation is None else reputation.to_json(),
         "uptime_pct": uptime,
     }

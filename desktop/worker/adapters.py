@@ -234,10 +234,12 @@ class LedgerPump:
         clock: Callable[[], float],
         *,
         energy: Callable[[GpuSample], None] | None = None,
+        flush_energy: Callable[[], None] | None = None,
         flush_every_s: float = FLUSH_EVERY_S,
         maintain_every_s: float = MAINTAIN_EVERY_S,
     ) -> None:
         self.ledger, self.clock, self.energy = ledger, clock, energy
+        self.flush_energy = flush_energy
         self.flush_every_s, self.maintain_every_s = flush_every_s, maintain_every_s
         self._queue: queue.SimpleQueue[Event | GpuSample | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
@@ -305,6 +307,8 @@ class LedgerPump:
         if pending:
             self._guard("samples", self.ledger.add_samples, list(pending))
             pending.clear()
+        if self.flush_energy is not None:  # open energy periods, up to their last reading
+            self._guard("energy", self.flush_energy)
 
     def _guard(self, what: str, call: Callable[..., object], *args: Any) -> None:
         """A failed write (disk full...) is logged once per kind; the worker goes on."""

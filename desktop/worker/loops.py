@@ -97,7 +97,7 @@ class NetworksLoop:
         sup = self.supervisor
         await sup.start()
         for network in self.auto_enroll:
-            if sup.runtime(network).enrolled:
+            if sup.is_enrolled(network):
                 continue  # enrolled before: a pause or a removal by the user stays as it is
             try:
                 await sup.enroll(network, {})

@@ -1,149 +1,285 @@
-"""The network supervisor: enrolled networks run, crashed agents come back, history is kept.
+"""The network supervisor: the worker's one handle on every network.
 
-Why in the worker: a network agent (the Nosana node container, the demo marketplace) must
-run while the GUI is closed, be restarted when it crashes (with capped backoff, so a broken
-agent is not restarted in a tight loop), and leave a status history from which uptime is
-computed. The supervisor is asyncio; adapters and the ledger block, so they are called
-through ``asyncio.to_thread``. Secrets go to the keyring (SecretStore) and only their field
-names reach the ledger. It serves the worker's NetworksPort and EarningsPort
-(desktop/worker/ports.py): ``list_networks``, ``summary``, ``enroll``, ``act``,
-``earnings``, ``today`` and ``close``.
+Why in the worker: a network's agent (the Nosana node container, the practice market) must
+run while the GUI is closed, come back after a crash (with capped backoff), leave a status
+history from which uptime is computed, and record what the network paid. The supervisor is
+a façade over collaborators, each in its own module with its dependencies given here:
 
-One clock: every network timestamp the supervisor records (status history, snapshots,
-events, enrollments, pay, energy periods) is ``clock()``, the simulated clock in demo and
-simulated modes, because uptime compares status rows with "now" and energy periods with
-the samples' own (simulated) times. Adapters' own stamps are replaced by the time the
-supervisor saw them, and an adapter that simulates time (the practice network, through
-``use_clock``) is given this clock when the supervisor first meets it. When simulated
-time runs fast, polls come closer in real time so that two status observations are never
-more than ``max_state_gap_s`` simulated seconds apart (the ledger treats a longer gap as
-time the network was not seen up).
+- ``NetworkTable`` (supervisor_table): the networks in ranking order and what is known of
+  each; ``Operations`` (operations.py): long actions answering at once;
+- ``Agents`` (supervisor_agents): drive each agent to running, paused or stopped, one
+  action at a time; the emergency stop; crash restarts;
+- ``Polls`` (supervisor_polls): each network's status on its own loop, bounded calls;
+- ``NetworkMoney`` (supervisor_money): pay, energy, earnings net of electricity;
+- ``Enrollments`` (supervisor_enroll): enroll, restore, remove;
+- ``Views`` (supervisor_views): the summaries for the API.
 
-The class is assembled from parts, each a module of its own: ``supervisor_base`` (state and
-plumbing), ``supervisor_money`` (pay and earnings), ``supervisor_agents`` (start, poll,
-restart with backoff), ``supervisor_views`` (summaries for the API); enrollment and the
-user's actions are here.
+It serves the worker's NetworksPort (``list_networks``, ``summary``, ``enroll``, ``act``),
+the earnings (``earnings``, ``today``) and the reconciler's ``AgentControl`` (``owners``,
+``runs_own_agent``, ``penalties``, ``pause_agent``, ``resume_agent``, ``stop_agent_now``;
+blocking, from the reconciler's thread). It never decides that a network is paused: the
+worker's record of holds does, through ``is_held``.
+
+One clock: every timestamp is ``desktop.clock.now()`` (``now`` is injectable for tests).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import msgspec
+
+from desktop import earnings as net
 from desktop.ipc.protocol import ApiError
-from desktop.model import NetworkPenalties
-from desktop.networks.base import EnrollmentError, split_credentials
-from desktop.secrets import KeyringUnavailable
-from desktop.worker.supervisor_agents import SupervisorAgents
-from desktop.worker.supervisor_base import (
-    CRASHED_STATES,
-    MAX_DAYS,
-    MAX_STATE_GAP_S,
-    MIN_POLL_S,
-    STABLE_AFTER_S,
-    UP_STATES,
-    UPTIME_WINDOW_S,
-    NetworkRuntime,
-    SupervisorLedger,
+from desktop.ipc.schema import Operation
+from desktop.model import Event, ExitReason, JobState, Money, NetworkPenalties
+from desktop.networks.backoff import Backoff
+from desktop.networks.base import (
+    EnrollmentError,
+    JobSource,
+    MonitorOnly,
+    NetworkAdapter,
+    NetworkError,
 )
-from desktop.worker.supervisor_views import SupervisorViews
+from desktop.networks.nulls import job_source
+from desktop.networks.records import HostFacts
+from desktop.networks.spec import NetworkSpec, wall_now
+from desktop.secrets import SecretStore
+from desktop.worker.operations import Operations
+from desktop.worker.supervisor_agents import Agents, log
+from desktop.worker.supervisor_enroll import Enrollments
+from desktop.worker.supervisor_ledger import SupervisorLedger
+from desktop.worker.supervisor_money import NetworkMoney
+from desktop.worker.supervisor_polls import Polls
+from desktop.worker.supervisor_table import AgentState, NetworkTable
+from desktop.worker.supervisor_views import Views
 
-__all__ = [
-    "CRASHED_STATES",
-    "MAX_DAYS",
-    "MAX_STATE_GAP_S",
-    "MIN_POLL_S",
-    "STABLE_AFTER_S",
-    "UPTIME_WINDOW_S",
-    "UP_STATES",
-    "NetworkRuntime",
-    "Supervisor",
-    "SupervisorLedger",
-]
+CLOSE_TIMEOUT_S = 20.0
+_API_STATUS = {"not_found": 404, "conflict": 409, "invalid_request": 422}
 
 
-class Supervisor(SupervisorAgents, SupervisorViews):
-    """Owns every network adapter of the worker (see module docstring)."""
+def never_held(network: str) -> bool:
+    return False
 
-    # --- enrollment and control (NetworksPort) -------------------------------------------
+
+def _restart_backoff() -> Backoff:
+    return Backoff(base=5.0, cap=300.0)
+
+
+class Supervisor:
+    """Owns every network adapter of the worker (see the module docstring)."""
+
+    def __init__(
+        self,
+        specs: Sequence[NetworkSpec],
+        adapters: Mapping[str, NetworkAdapter],
+        ledger: SupervisorLedger,
+        secrets: SecretStore,
+        emit: Callable[[Event], None],
+        *,
+        is_held: Callable[[str], bool] = never_held,
+        money: NetworkMoney | None = None,
+        tariff: Callable[[], net.Tariff] = net.Tariff,
+        facts: Callable[[], HostFacts | None] = lambda: None,
+        operations: Operations | None = None,
+        now: Callable[[], float] = wall_now,
+        poll_interval_s: float = 5.0,
+        call_timeout_s: float = 10.0,
+        restart_backoff: Callable[[], Backoff] = _restart_backoff,
+    ) -> None:
+        self.ledger, self.now = ledger, now
+        self.table = NetworkTable(specs, dict(adapters), emit, now, restart_backoff)
+        self.operations = operations or Operations(emit, now)
+        self.money = money or NetworkMoney(ledger, emit, tariff, now)
+        self.agents = Agents(self.table, self.operations, is_held, now)
+        self.enrollments = Enrollments(
+            self.table,
+            self.agents,
+            self.operations,
+            ledger,
+            secrets,
+            self.money.energy,
+            facts,
+            is_held,
+            now,
+        )
+        self.polls = Polls(
+            self.table,
+            self.agents,
+            self.money,
+            ledger,
+            self.enrollments.recheck,
+            now,
+            poll_interval_s,
+            call_timeout_s,
+        )
+        self.views = Views(self.table, self.money, ledger, self.operations, is_held, facts, now)
+        self._stop = asyncio.Event()
+
+    # --- life ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Restore enrollments (saved fields plus keyring secrets) and start the agents."""
+        await asyncio.to_thread(self.ledger.close_open_energy_periods)
+        await self.enrollments.restore_all()
+
+    async def run(self) -> None:
+        """Poll every network, each on its own loop, until ``close``."""
+        await self.polls.run(self._stop)
+
+    async def poll_once(self) -> None:
+        await self.polls.poll_once()
+
+    async def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+        """Stop every agent at once and together: no guard watches the GPU once the
+        worker is gone."""
+        self._stop.set()
+        await asyncio.to_thread(self.money.energy.close_all, self.now())
+        await asyncio.gather(
+            *(asyncio.to_thread(self.agents.shut, n, timeout_s) for n in self.table.ids())
+        )
+
+    # --- the API (NetworksPort) -----------------------------------------------------------
+
+    def summary(self) -> list[dict[str, Any]]:
+        """The short form for ``GET /status`` (from memory, never blocks)."""
+        return self.views.brief()
+
+    async def list_networks(self) -> list[dict[str, Any]]:
+        return await self.views.summaries()
+
+    async def network_status(self, network: str) -> dict[str, Any]:
+        try:
+            return (await self.views.summaries([network]))[0]
+        except NetworkError as exc:
+            raise api_error(exc) from None
 
     async def enroll(self, network: str, credentials: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate, keep secrets in the keyring, enroll, record; start when nothing is left
-        for the user to do. Answers ``{status, action_required}``; ApiError when refused."""
-        adapter, rt = self.adapter(network), self.runtime(network)
+        """``{status, action_required, operation}``: enrolled, with the agent starting in
+        ``operation`` (None when there is nothing to start)."""
         try:
-            secret, plain = split_credentials(adapter, credentials, self.facts())
-            if secret:
-                await asyncio.to_thread(self.secrets.check)
-                for name, value in secret.items():
-                    await asyncio.to_thread(self.secrets.set, network, name, value)
-            action = await asyncio.to_thread(adapter.enroll, {**plain, **secret})
-        except (EnrollmentError, KeyringUnavailable) as exc:
-            raise ApiError("invalid_request", str(exc), 422, getattr(exc, "field", None)) from None
-        if rt.refused is not None:
-            rt.refused, rt.last = None, None  # its ERROR snapshot told the old story
-        rt.enrolled, rt.paused, rt.action = True, False, action
-        rt.awaiting_action = action is not None
-        rt.config = {
-            "fields": plain,
-            "keyring_fields": sorted(secret),
-            "awaiting_action": rt.awaiting_action,
-        }
-        await self._save(network)
-        self._emit("network.enrolled", f"{adapter.display_name} enrolled", network)
-        if rt.wanted and not rt.started:
-            await self._start_network(network, restart=False)
+            action, op = await self.enrollments.enroll(network, credentials)
+        except NetworkError as exc:
+            raise api_error(exc) from None
         return {
             "status": await self.network_status(network),
             "action_required": None if action is None else action.to_json(),
+            "operation": None if op is None else msgspec.to_builtins(op),
         }
 
     async def act(self, network: str, action: str) -> dict[str, Any]:
-        adapter, rt = self.adapter(network), self.runtime(network)
-        if not rt.enrolled:
+        """``remove`` (an operation): ``{status, operation}``. Pausing a network is the
+        user's hold (``POST /pause`` with scope "network"), not an action here."""
+        if action != "remove":
             raise ApiError(
-                "conflict",
-                f"{adapter.display_name} is not enrolled; enroll it "
-                f"first (rigpilot enroll {network}).",
-                409,
+                "not_found",
+                f"There is no network action {action!r}. Remove is one; to pause a network "
+                f"use `rigpilot pause --network {network}` (POST /pause).",
+                404,
             )
-        if action == "pause":
-            rt.paused = True
-            await self._save(network)
-            ok = await asyncio.to_thread(adapter.pause)
-            note = "" if ok else " (it cannot pause; it was stopped)"
-            self._emit("network.paused", f"{adapter.display_name} paused{note}", network)
-        elif action == "resume":
-            rt.paused, rt.awaiting_action, rt.action = False, False, None
-            rt.config = {**(rt.config or {}), "awaiting_action": False}
-            await self._save(network)
-            if rt.started:
-                await asyncio.to_thread(adapter.resume)
-                self._emit("network.resumed", f"{adapter.display_name} resumed", network)
-            else:
-                rt.gate.succeeded()
-                await self._start_network(network, restart=False)
-        elif action == "remove":
-            await self._remove(network)
-        else:
-            raise ApiError("not_found", f"There is no network action {action!r}.", 404)
-        return {"status": await self.network_status(network)}
+        try:
+            op = self.remove(network)
+        except NetworkError as exc:
+            raise api_error(exc) from None
+        return {"status": await self.network_status(network), "operation": msgspec.to_builtins(op)}
 
-    async def _remove(self, network: str) -> None:
-        """Stop the network, forget its enrollment and its keyring secrets (not its history)."""
-        adapter, rt = self.adapters[network], self.runtime(network)
-        await asyncio.to_thread(self.energy.close_network, network, self.clock())
-        await asyncio.to_thread(adapter.stop, True, 120.0)
-        remover = getattr(adapter, "remove", None)
-        if callable(remover):
-            await asyncio.to_thread(remover)
-        for name in (rt.config or {}).get("keyring_fields") or []:
-            await asyncio.to_thread(self.secrets.delete, network, name)
-        await asyncio.to_thread(self.ledger.remove_network, network)
-        self._rt.pop(network, None)
-        self._emit("network.removed", f"{adapter.display_name} removed", network)
+    def remove(self, network: str) -> Operation:
+        return self.enrollments.remove(network)
+
+    def operation(self, op_id: str) -> Operation:
+        """``GET /operations/{id}``; UnknownOperation (not_found) when there is none."""
+        return self.operations.get(op_id)
+
+    def is_enrolled(self, network: str) -> bool:
+        return self.table.get(network).rt.enrolled
+
+    # --- money and jobs (the wiring's hooks) -------------------------------------------------
+
+    async def earnings(self, days: int) -> dict[str, Any]:
+        return await self.money.earnings(days)
+
+    async def today(self) -> dict[str, Any] | None:
+        return await self.money.today()
+
+    def credit(self, network: str, job_id: str, money: Money, idem_key: str) -> bool:
+        """Record pay (blocking, thread-safe; adapters call it); False when already there."""
+        return self.money.credit(network, job_id, money, idem_key)
+
+    def job_finished(
+        self, network: str, job_id: str, state: JobState, exit_reason: ExitReason | None
+    ) -> None:
+        """The job service reports the end of a job a network handed it."""
+        try:
+            adapter = self.table.get(network).adapter
+        except NetworkError:
+            return  # a job run by hand ("local"), or of a network since unregistered
+        job_source(adapter).job_finished(job_id, state, exit_reason)
+
+    def record_energy(
+        self, gpu_uuid: str, counter_j: float | None, power_w: float | None = None
+    ) -> None:
+        """Feed one GPU reading (blocking: call from a thread); see EnergyAccounting. The
+        periods are stamped with the supervisor's clock, like the status history, so that
+        uptime and the energy a network ran on can never be on two clocks."""
+        self.money.record_energy(gpu_uuid, self.now(), counter_j, power_w, self.agents.running())
+
+    # --- AgentControl (the reconciler's; blocking, from its thread) -----------------------------
+
+    def owners(self) -> list[str]:
+        """Networks able to own a GPU now, best first: enrolled and checked, no step left
+        to the user, not being removed, not held by the user, not failing."""
+        held = self.agents.is_held
+        return [
+            e.adapter.id
+            for e in self.table
+            if e.rt.enrolled
+            and e.rt.refused is None
+            and e.rt.action is None
+            and not e.rt.removing
+            and e.rt.failing is None
+            and not held(e.adapter.id)
+        ]
+
+    def runs_own_agent(self, network: str) -> bool:
+        """Its work is not our job service's (an agent of its own, or only watched)."""
+        return not isinstance(self.table.get(network).adapter, JobSource)
 
     def penalties(self) -> dict[str, NetworkPenalties]:
-        """Per network, for the arbiter: what pausing or throttling costs there."""
-        return {network: adapter.penalties() for network, adapter in self.adapters.items()}
+        """The enrolled networks' penalties, for the arbiter."""
+        return {e.adapter.id: e.adapter.penalties() for e in self.table if e.rt.enrolled}
+
+    def pause_agent(self, network: str, reason: str) -> None:
+        """Pause the agent (Pausable), else stop it gracefully; returns at once (the
+        graceful part runs as an operation)."""
+        if not self._controlled(network):
+            return
+        log.info("supervisor: pausing %s: %s", network, reason)
+        self.agents.want(network, AgentState.PAUSED, reason)
+
+    def resume_agent(self, network: str, reason: str) -> None:
+        """Resume the agent, or start it again; returns at once."""
+        if not self._controlled(network):
+            return
+        log.info("supervisor: resuming %s: %s", network, reason)
+        self.agents.want(network, AgentState.RUNNING, reason)
+
+    def stop_agent_now(self, network: str, reason: str) -> None:
+        """An emergency: stop the agent at once, its job too (blocking, short)."""
+        if self._controlled(network):
+            self.agents.stop_now(network, reason)
+
+    def _controlled(self, network: str) -> bool:
+        entry = self.table.get(network)
+        if isinstance(entry.adapter, MonitorOnly):
+            log.info("supervisor: %s is only watched; nothing to pause or resume", network)
+            return False
+        return entry.rt.enrolled
+
+
+def api_error(exc: NetworkError) -> ApiError:
+    """The local API's error for a domain error (its ``code`` decides the HTTP status).
+    Until the typed API maps domain errors itself (issue 13, item 4)."""
+    field = exc.field if isinstance(exc, EnrollmentError) else None
+    return ApiError(exc.code, str(exc), _API_STATUS.get(exc.code, 500), field)

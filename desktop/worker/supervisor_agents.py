@@ -1,115 +1,218 @@
-"""The supervisor's agents: start what is enrolled, poll it, restart it when it crashes.
+"""The supervisor's agents: drive each network's agent to what is wanted of it, one action
+at a time, and start a crashed one again with capped backoff.
 
-Why with capped backoff: a broken agent must not be restarted in a tight loop, and one that
-stayed up ``STABLE_AFTER_S`` has its backoff reset. Adapters block, so every call goes
-through ``asyncio.to_thread``; ``stop_now`` and ``start_again`` are the guard's blocking
-emergency stop and its way back.
+Why a target and a driver: the reconciler (the lead's), enrollment and crash recovery all
+say what they want of an agent (running, paused, stopped); the slow part (a Nosana pause is
+a graceful stop: up to two minutes for the job, one more for the node to leave the market)
+runs on an operation thread that moves the agent a step at a time until it is where the
+latest wish says. Wishes never queue up: a pause followed by a resume while the pause still
+waits for its job ends with the agent running. Only an emergency skips the line:
+``stop_now`` stops the agent on the caller's thread, at once.
+
+The pause of a network that cannot pause is its graceful stop, and its resume a start
+(desktop/networks/nulls.py); a network with nothing to control is left alone.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
+import logging
+from collections.abc import Callable
 
+from desktop.ipc.schema import Operation
 from desktop.model import NodeState, Severity
-from desktop.networks.base import StatusSnapshot
-from desktop.worker.supervisor_base import (
+from desktop.networks.base import Controllable, MonitorOnly, NetworkError, Pausable
+from desktop.networks.nulls import control, pausing
+from desktop.networks.records import StatusSnapshot
+from desktop.worker.operations import Operations, Progress
+from desktop.worker.supervisor_table import (
     CRASHED_STATES,
-    MIN_POLL_S,
-    STABLE_AFTER_S,
+    OPERATION_VERBS,
     UP_STATES,
-    log,
+    AgentState,
+    NetworkEntry,
+    NetworkTable,
+    next_state,
+    operation_kind,
 )
-from desktop.worker.supervisor_money import SupervisorMoney
+
+log = logging.getLogger("desktop.worker.supervisor")
+
+STABLE_AFTER_S = 300.0  # an agent up this long has its restart backoff reset
+GRACEFUL_WAIT_S = 120.0  # a graceful stop waits this long for the running job
 
 
-class SupervisorAgents(SupervisorMoney):
-    """Life cycle and polling of the network agents (part of the Supervisor)."""
+class Agents:
+    """Start, pause, resume and stop agents; restart crashed ones (module docstring)."""
 
-    async def start(self) -> None:
-        """Restore enrollments (saved fields plus keyring secrets) and start the wanted ones."""
-        self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self.ledger.close_open_energy_periods)
-        for network, adapter in self.adapters.items():
-            rt = self.runtime(network)
-            record = await asyncio.to_thread(self.ledger.enrollment, network)
-            if record is None:
-                continue
-            rt.enrolled, rt.paused, rt.config = True, bool(record.paused), dict(record.config)
-            rt.awaiting_action = bool(rt.config.get("awaiting_action"))
-            creds = dict(rt.config.get("fields") or {})
-            for name in rt.config.get("keyring_fields") or []:
-                value = await asyncio.to_thread(self.secrets.get, network, name)
-                if value is not None:
-                    creds[name] = value
+    def __init__(
+        self,
+        table: NetworkTable,
+        operations: Operations,
+        is_held: Callable[[str], bool],
+        now: Callable[[], float],
+    ) -> None:
+        self.table, self.operations, self.is_held, self.now = table, operations, is_held, now
+
+    # --- wishes ------------------------------------------------------------------------------
+
+    def want(
+        self, network: str, target: AgentState, reason: str = "", *, restart: bool = False
+    ) -> Operation | None:
+        """Ask for the agent to be ``target``; the operation that gets it there (an
+        operation already driving it now takes the new wish along), None when it is there
+        already or cannot be (not enrolled, awaiting the user's step, being removed)."""
+        entry = self.table.get(network)
+        rt, name = entry.rt, entry.adapter.display_name
+        with rt.mutex:
+            if rt.removing or (
+                target is AgentState.RUNNING
+                and (not rt.enrolled or rt.refused is not None or rt.action is not None)
+            ):
+                return None
+            rt.target, rt.graceful = target, True
+            rt.pause_reason = "" if target is AgentState.RUNNING else reason
+            if rt.driving is not None:
+                return rt.driving
+            if not isinstance(entry.adapter, Controllable | Pausable):
+                rt.agent = target  # no agent of ours: nothing to drive
+            if next_state(rt) is None:
+                return None
+            kind = operation_kind(rt.agent, target, restart)
+            rt.driving = self.operations.start(
+                kind,
+                network,
+                f"{OPERATION_VERBS[kind]} {name}",
+                lambda p: self.drive(network, p, restart),
+            )
+            return rt.driving
+
+    def drive(self, network: str, progress: Progress, restart: bool = False) -> str:
+        """Move the agent step by step until it is where it is wanted (blocking; holds the
+        network's lane, so one driver at a time). Returns what was done, in words."""
+        entry = self.table.get(network)
+        rt, done = entry.rt, list[str]()
+        with rt.lane:
             try:
-                rt.action = await asyncio.to_thread(adapter.enroll, creds)
-            except Exception as exc:  # e.g. the practice image is no longer allowed
-                rt.refused = str(exc)  # not polled, not started: its status says why
-                rt.last = StatusSnapshot(NodeState.ERROR, "", self.clock(), message=str(exc))
-                self._emit(
-                    "network.error", f"{adapter.display_name}: {exc}", network, Severity.ERROR
-                )
-                continue
-            if rt.awaiting_action and rt.action is None:  # the user's step is done now
-                rt.awaiting_action = False
-                rt.config["awaiting_action"] = False
-                await self._save(network)
-            if rt.wanted:
-                await self._start_network(network, restart=False)
+                while True:
+                    with rt.mutex:
+                        step = next_state(rt)
+                        if step is None:
+                            rt.driving = None
+                            return "; ".join(done) or f"{entry.adapter.display_name} is {rt.agent}"
+                        was, graceful = rt.agent, rt.graceful
+                    done.append(self._move(entry, was, step, graceful, progress, restart))
+            except BaseException:
+                with rt.mutex:
+                    rt.driving = None
+                raise
 
-    async def run(self) -> None:
-        """Poll every poll_interval_s (sooner when time runs fast) until close()."""
-        real, seen = time.monotonic(), self.clock()
-        while not self._stop.is_set():
-            await self.poll_once()
-            wait = self.poll_wait(self.clock() - seen, time.monotonic() - real)
-            real, seen = time.monotonic(), self.clock()
-            try:
-                await asyncio.wait_for(self._stop.wait(), wait)
-            except TimeoutError:
-                pass
+    def _move(
+        self,
+        entry: NetworkEntry,
+        was: AgentState,
+        to: AgentState,
+        graceful: bool,
+        progress: Progress,
+        restart: bool,
+    ) -> str:
+        adapter, rt = entry.adapter, entry.rt
+        name, network = adapter.display_name, adapter.id
+        if to is AgentState.RUNNING and was is AgentState.PAUSED:
+            pausing(adapter).resume()
+            return self._now_is(entry, AgentState.RUNNING, "network.resumed", f"{name} resumed")
+        if to is AgentState.RUNNING:
+            return self._start(entry, restart)
+        if to is AgentState.PAUSED:
+            how = "" if isinstance(adapter, Pausable) else " (it cannot pause: stopped)"
+            if not isinstance(adapter, Pausable) and isinstance(adapter, Controllable):
+                self._say_wait(entry, progress)
+            pausing(adapter).pause()
+            reason = f": {rt.pause_reason}" if rt.pause_reason else ""
+            return self._now_is(entry, to, "network.paused", f"{name} paused{how}{reason}")
+        if graceful and isinstance(adapter, Controllable):
+            self._say_wait(entry, progress)
+        control(adapter).stop(graceful, GRACEFUL_WAIT_S if graceful else 0.0)
+        log.info("supervisor: %s stopped (graceful: %s)", network, graceful)
+        return self._now_is(entry, AgentState.STOPPED, "network.stopped", f"{name} stopped")
 
-    def poll_wait(self, clock_s: float, real_s: float) -> float:
-        """Real seconds to the next poll: ``poll_interval_s``, or less when the clock ran
-        faster than real time (``clock_s`` over ``real_s``) so observations stay within
-        ``max_state_gap_s`` clock seconds of each other."""
-        rate = clock_s / real_s if real_s > 0 and clock_s > 0 else 1.0
-        if rate * self.poll_interval_s <= self.max_state_gap_s:
-            return self.poll_interval_s
-        return max(MIN_POLL_S, self.max_state_gap_s / rate)
+    @staticmethod
+    def _say_wait(entry: NetworkEntry, progress: Progress) -> None:
+        """A graceful stop waits for the running job: say so while it does."""
+        last = entry.rt.last
+        if last is not None and last.state is NodeState.BUSY:
+            progress(
+                f"Waiting up to {GRACEFUL_WAIT_S / 60:.0f} min for the job running on "
+                f"{entry.adapter.display_name} to end, then stopping it"
+            )
 
-    async def close(self, timeout_s: float = 20.0) -> None:
-        """Stop every running network: no guard watches the GPU once the worker is gone."""
-        self._stop.set()
-        await asyncio.to_thread(self.energy.close_all, self.clock())
-        for network, adapter in self.adapters.items():
-            if self.runtime(network).started:
-                try:
-                    await asyncio.to_thread(adapter.stop, False, timeout_s)
-                except Exception as exc:
-                    log.warning("supervisor: stopping %s failed: %s", network, exc)
-                self.runtime(network).started = False
+    def _start(self, entry: NetworkEntry, restart: bool) -> str:
+        adapter, rt = entry.adapter, entry.rt
+        name = adapter.display_name
+        try:
+            control(adapter).start()
+        except Exception as exc:
+            delay = rt.gate.failed()
+            with rt.mutex:  # wanted running: the poll sees it down and tries again, later
+                rt.agent, rt.up_since, rt.failing = AgentState.RUNNING, None, str(exc)
+            message = f"{name} could not start: {exc}; next try in {delay:.0f} s"
+            self.table.emit("network.start_failed", message, adapter.id, Severity.ERROR)
+            raise NetworkError(message) from None
+        if restart:
+            rt.gate.failed()  # arm the next delay: a crash loop is not restarted in a hurry
+        with rt.mutex:
+            rt.up_since = self.now()
+        if restart:
+            return self._now_is(
+                entry,
+                AgentState.RUNNING,
+                "network.restarted",
+                f"{name} was restarted after a crash",
+                Severity.WARNING,
+                restarts=rt.restarts,
+            )
+        return self._now_is(entry, AgentState.RUNNING, "network.started", f"{name} started")
 
-    def stop_now(self, network: str, reason: str = "") -> bool:
-        """Stop a running agent at once, without waiting for its job (a guard emergency).
+    def _now_is(
+        self,
+        entry: NetworkEntry,
+        state: AgentState,
+        kind: str,
+        message: str,
+        severity: Severity = Severity.INFO,
+        **data: object,
+    ) -> str:
+        with entry.rt.mutex:
+            entry.rt.agent = state
+        self.table.emit(kind, message, entry.adapter.id, severity, **data)
+        return message
 
-        Blocking: call it from a thread. The agent counts as stopped from the start, so the
-        poll does not restart it as crashed; ``start_again`` brings it back once the guard
-        lets go. False when it was not running or could not be stopped.
-        """
-        adapter, rt = self.adapters.get(network), self._rt.get(network)
-        if adapter is None or rt is None or not rt.started:
-            return False
-        rt.started, rt.up_since = False, None
+    # --- emergencies and the end ---------------------------------------------------------------
+
+    def stop_now(self, network: str, reason: str) -> bool:
+        """Stop the agent at once, without waiting for its job (blocking: a guard's
+        emergency). It stays stopped until wanted running again. False when there was
+        nothing to stop or the stop failed."""
+        entry = self.table.get(network)
+        adapter, rt = entry.adapter, entry.rt
+        with rt.mutex:
+            if not rt.enrolled or not isinstance(adapter, Controllable):
+                return False
+            was = rt.agent
+            rt.target, rt.agent, rt.graceful = AgentState.STOPPED, AgentState.STOPPED, False
+            rt.pause_reason, rt.up_since = reason, None
+            if was is AgentState.STOPPED and rt.driving is None:
+                return False
         try:
             adapter.stop(False, 0.0)
         except Exception as exc:
-            rt.started = True  # still running, as far as we know: close() tries again
-            self._emit("network.error", f"{adapter.display_name}: {exc}", network, Severity.ERROR)
+            with rt.mutex:
+                rt.agent = was  # still running, as far as we know: close() tries again
+            self.table.emit(
+                "network.error", f"{adapter.display_name}: {exc}", network, Severity.ERROR
+            )
             return False
         note = f": {reason}" if reason else ""
-        self._emit(
+        self.table.emit(
             "network.stopped",
             f"{adapter.display_name} was stopped at once{note}",
             network,
@@ -117,114 +220,61 @@ class SupervisorAgents(SupervisorMoney):
         )
         return True
 
-    def start_again(self, network: str) -> bool:
-        """Start an agent ``stop_now`` stopped, if it is still wanted (blocking, a thread)."""
-        adapter, rt = self.adapters.get(network), self._rt.get(network)
-        if adapter is None or rt is None or rt.started or not rt.wanted:
-            return False
+    def shut(self, network: str, timeout_s: float) -> None:
+        """The worker is stopping: stop the agent within ``timeout_s`` (blocking)."""
+        entry = self.table.get(network)
+        rt = entry.rt
+        with rt.mutex:
+            was = rt.agent
+            rt.target, rt.agent, rt.graceful = AgentState.STOPPED, AgentState.STOPPED, False
+            if was is AgentState.STOPPED and rt.driving is None:
+                return
         try:
-            adapter.start()
+            control(entry.adapter).stop(False, timeout_s)
         except Exception as exc:
-            rt.started, rt.up_since = True, None  # the poll restarts it, with backoff
-            self._emit(
-                "network.start_failed",
-                f"{adapter.display_name} could not start: {exc}",
-                network,
-                Severity.ERROR,
-            )
-            return False
-        rt.started, rt.up_since = True, self.clock()
-        self._emit("network.started", f"{adapter.display_name} started", network)
-        return True
+            log.warning("supervisor: stopping %s failed: %s", network, exc)
 
-    async def _start_network(self, network: str, restart: bool) -> bool:
-        adapter, rt = self.adapters[network], self.runtime(network)
-        try:
-            await asyncio.to_thread(adapter.start)
-        except Exception as exc:
-            delay = rt.gate.failed()
-            self._emit(
-                "network.start_failed",
-                f"{adapter.display_name} could not start: {exc}; next try in {delay:.0f} s",
-                network,
-                Severity.ERROR,
-            )
-            return False
-        rt.started, rt.up_since = True, self.clock()
-        if restart:
-            self._emit(
-                "network.restarted",
-                f"{adapter.display_name} was restarted after a crash",
-                network,
-                Severity.WARNING,
-                restarts=rt.restarts,
-            )
-        else:
-            self._emit("network.started", f"{adapter.display_name} started", network)
-        return True
+    # --- after each status poll -----------------------------------------------------------------
 
-    # --- polling -------------------------------------------------------------------
-
-    async def poll_once(self) -> None:
-        for network in list(self.adapters):
-            rt = self.runtime(network)
-            if rt.enrolled and not rt.refused:
-                await self._poll_network(network)
-        if self.clock() - self._last_sync >= self.sync_interval_s:
-            self._last_sync = self.clock()
-            await self.sync_earnings()
-
-    async def _poll_network(self, network: str) -> None:
-        adapter, rt = self.adapters[network], self.runtime(network)
-        try:
-            snapshot = self._seen(await asyncio.to_thread(adapter.status))
-        except Exception as exc:  # an adapter must not take the supervisor down
-            snapshot = StatusSnapshot(
-                NodeState.UNKNOWN, "", self.clock(), message=f"status failed: {exc}"
-            )
-        changed = rt.last is None or rt.last.state != snapshot.state
-        rt.last = snapshot
-        await asyncio.to_thread(
-            self.ledger.record_network_state, network, snapshot.state, snapshot.as_of
+    def observed(self, entry: NetworkEntry, snapshot: StatusSnapshot) -> None:
+        """Learn from a status: a stable agent resets its backoff; one that should be up
+        and is not counts as failing, and a crashed agent is started again when its
+        backoff allows, unless the user holds the network."""
+        adapter, rt = entry.adapter, entry.rt
+        if snapshot.state in UP_STATES:
+            rt.failing = None
+            stable = rt.up_since is not None and self.now() - rt.up_since >= STABLE_AFTER_S
+            if stable:
+                rt.gate.succeeded()
+            return
+        wanted_up = isinstance(adapter, MonitorOnly) or (
+            rt.target is AgentState.RUNNING and rt.agent is AgentState.RUNNING
         )
-        if changed:
-            detail = f" ({snapshot.message})" if snapshot.message else ""
-            self._emit(
-                "network.state",
-                f"{adapter.display_name}: {snapshot.state}{detail}",
-                network,
-                state=str(snapshot.state),
-                native_state=snapshot.native_state,
-            )
-        now = self.clock()
-        if snapshot.state in CRASHED_STATES and rt.wanted and rt.started:
-            rt.up_since = None
-            if rt.gate.ready():
-                rt.restarts += 1
-                log.warning(
-                    "supervisor: %s is %s (%s); restarting",
-                    network,
-                    snapshot.state,
-                    snapshot.message,
-                )
-                if await self._start_network(network, restart=True):
-                    rt.gate.not_before = now + rt.gate.backoff.next_delay()
-        elif (
-            snapshot.state in UP_STATES
-            and rt.up_since is not None
-            and now - rt.up_since >= STABLE_AFTER_S
+        if snapshot.state not in CRASHED_STATES or not wanted_up:
+            return
+        rt.failing = snapshot.message or f"{adapter.display_name} is {snapshot.state}"
+        rt.up_since = None
+        if (
+            not isinstance(adapter, Controllable)
+            or rt.driving is not None
+            or rt.removing
+            or not rt.gate.ready()
+            or self.is_held(adapter.id)
         ):
-            rt.gate.succeeded()
+            return
+        with rt.mutex:
+            rt.agent, rt.restarts = AgentState.STOPPED, rt.restarts + 1
+        log.warning(
+            "supervisor: %s is %s (%s); restarting", adapter.id, snapshot.state, snapshot.message
+        )
+        self.want(adapter.id, AgentState.RUNNING, restart=True)
 
-    def running_networks(self) -> list[str]:
+    def running(self) -> list[str]:
+        """Networks whose agent runs and was last seen up (their GPU time is theirs)."""
         return [
-            n
-            for n, rt in self._rt.items()
-            if rt.started and rt.last is not None and rt.last.state in UP_STATES
+            e.adapter.id
+            for e in self.table
+            if e.rt.agent is AgentState.RUNNING
+            and e.rt.last is not None
+            and e.rt.last.state in UP_STATES
         ]
-
-    def record_energy(
-        self, gpu_uuid: str, ts: float, counter_j: float | None, power_w: float | None = None
-    ) -> None:
-        """Feed one GPU reading (blocking: call from a thread); see EnergyAccounting."""
-        self.energy.observe(gpu_uuid, ts, counter_j, power_w, self.running_networks())

@@ -1,76 +1,122 @@
 """The supervisor's views: what ``GET /status`` and ``GET /networks`` show of each network.
 
-Why apart: ``summary`` must answer from memory and never block (the status is polled
-often), while ``summaries`` gathers status, reputation, uptime, requirements and money
-for the networks page and may take its time.
+Why from memory: both answer from what the polls last saw (plus the ledger for uptime and
+money), never by calling an adapter, so a slow or hung network never slows a page down.
+What the user is told ("Paused: a game is running") comes from the worker's record of
+holds (``is_held``) and from what the reconciler last asked of the agent.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
+import msgspec
+
 from desktop.model import NodeState
-from desktop.networks.summary import network_summary
-from desktop.worker.supervisor_base import MAX_DAYS, UPTIME_WINDOW_S, log
-from desktop.worker.supervisor_money import SupervisorMoney
+from desktop.networks.records import HostFacts, StatusSnapshot
+from desktop.networks.summary import Standing, network_summary, next_step
+from desktop.worker.operations import Operations
+from desktop.worker.supervisor_ledger import SupervisorLedger
+from desktop.worker.supervisor_money import NetworkMoney
+from desktop.worker.supervisor_table import AgentState, NetworkEntry, NetworkTable
+
+UPTIME_WINDOW_S = 30 * 86400.0
+_QUIET = frozenset({NodeState.OFFLINE, NodeState.UNKNOWN})  # what a paused agent looks like
 
 
-class SupervisorViews(SupervisorMoney):
-    """Summaries of the networks for the API (part of the Supervisor)."""
+class Views:
+    """Short and full summaries of the networks (module docstring)."""
 
-    def summary(self) -> list[dict[str, Any]]:
+    def __init__(
+        self,
+        table: NetworkTable,
+        money: NetworkMoney,
+        ledger: SupervisorLedger,
+        operations: Operations,
+        is_held: Callable[[str], bool],
+        facts: Callable[[], HostFacts | None],
+        now: Callable[[], float],
+    ) -> None:
+        self.table, self.money, self.ledger, self.operations = table, money, ledger, operations
+        self.is_held, self.facts, self.now = is_held, facts, now
+
+    def standing(self, entry: NetworkEntry) -> Standing:
+        rt = entry.rt
+        held = rt.enrolled and self.is_held(entry.adapter.id)
+        paused_agent = (
+            rt.enrolled
+            and rt.action is None
+            and rt.refused is None
+            and rt.target is not AgentState.RUNNING
+        )
+        reason = rt.pause_reason or ("you paused it" if held else "")
+        return Standing(rt.enrolled, held or paused_agent, reason, rt.action)
+
+    def shown(self, entry: NetworkEntry, standing: Standing) -> StatusSnapshot:
+        """The network's state as the user should read it: a paused agent is "paused",
+        not "offline"; a network not enrolled or not polled yet is said so."""
+        rt, now = entry.rt, self.now()
+        if not rt.enrolled:
+            return StatusSnapshot(NodeState.NOT_ENROLLED, "", now)
+        snapshot = rt.last or StatusSnapshot(NodeState.OFFLINE, "", now)
+        if standing.paused and snapshot.state in _QUIET:
+            return replace(snapshot, state=NodeState.PAUSED, message=standing.pause_reason)
+        return snapshot
+
+    def _operation(self, network: str) -> dict[str, Any] | None:
+        op = self.operations.running(network)
+        return None if op is None else msgspec.to_builtins(op)
+
+    def brief(self) -> list[dict[str, Any]]:
         """The short form for ``GET /status`` (from memory, never blocks)."""
         out = []
-        for network, adapter in self.adapters.items():
-            rt, last = self.runtime(network), self.runtime(network).last
+        facts = self.facts()
+        for entry in self.table:
+            adapter = entry.adapter
+            standing = self.standing(entry)
+            snapshot = self.shown(entry, standing)
+            checks = [] if facts is None or standing.enrolled else adapter.requirements(facts)
             out.append(
                 {
-                    "network": network,
+                    "network": adapter.id,
                     "display_name": adapter.display_name,
-                    "state": str(last.state)
-                    if last
-                    else str(NodeState.NOT_ENROLLED if not rt.enrolled else NodeState.OFFLINE),
-                    "enrolled": rt.enrolled,
-                    "paused": rt.paused,
-                    "message": last.message if last else "",
+                    "state": str(snapshot.state),
+                    "enrolled": standing.enrolled,
+                    "paused": standing.enrolled and standing.paused,
+                    "message": snapshot.message,
+                    "next_step": next_step(adapter.id, standing, snapshot, checks),
+                    "operation": self._operation(adapter.id),
                 }
             )
         return out
 
-    async def list_networks(self) -> list[dict[str, Any]]:
-        return await self.summaries()
-
-    async def network_status(self, network: str) -> dict[str, Any]:
-        return (await self.summaries([network]))[0]
-
     async def summaries(self, networks: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """One dict per network for ``GET /networks`` (see docs/api.md)."""
-        today = (await self.earnings(1))["totals"]["networks"]
-        total = (await self.earnings(MAX_DAYS))["totals"]["networks"]
+        """One record per network for ``GET /networks`` (see docs/api.md)."""
+        entries = (
+            [self.table.get(n) for n in networks] if networks is not None else list(self.table)
+        )
+        today, total = await self.money.totals()
+        facts = self.facts()
         out = []
-        for network in list(networks or self.adapters):
-            adapter, rt = self.adapter(network), self.runtime(network)
-            snapshot = rt.last if rt.enrolled and rt.last is not None else None
-            if snapshot is None:
-                snapshot = self._seen(await asyncio.to_thread(adapter.status))
-            try:
-                reputation = await asyncio.to_thread(adapter.reputation)
-            except Exception as exc:
-                log.info("supervisor: %s reputation unavailable: %s", network, exc)
-                reputation = None
-            now = self.clock()
+        for entry in entries:
+            network, rt = entry.adapter.id, entry.rt
+            now = self.now()
             uptime = await asyncio.to_thread(
                 self.ledger.uptime_pct, network, now - UPTIME_WINDOW_S, now
             )
-            facts = self.facts()
-            checks = [] if facts is None else adapter.check_requirements(facts)
-            record = {"enrolled": rt.enrolled, "running": rt.enrolled and not rt.paused}
-            money = {"earnings_today": today.get(network), "earnings_total": total.get(network)}
-            out.append(
-                network_summary(
-                    adapter, snapshot, record, rt.action, checks, reputation, uptime, money
-                )
+            standing = self.standing(entry)
+            record = network_summary(
+                entry.spec,
+                entry.adapter,
+                self.shown(entry, standing),
+                standing,
+                [] if facts is None else entry.adapter.requirements(facts),
+                rt.reputation,
+                uptime,
+                {"earnings_today": today.get(network), "earnings_total": total.get(network)},
             )
+            out.append({**record, "operation": self._operation(network)})
         return out

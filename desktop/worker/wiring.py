@@ -11,9 +11,11 @@ telemetry history into the ``Components`` the service runs. What goes where:
   demo mode only when the practice image is there too; otherwise the simulated runner in
   demo/simulated mode (its load drives the simulated GPU) and, on real GPUs, no runner at
   all (jobs are refused with the reason rather than pretended);
-- the networks: every adapter of desktop/networks/registry.py; the practice network hands
-  its jobs to the job service and pays them itself (key ``demo:<job>:pay``), so the job
-  service's ``on_finished`` only tells the network, and never credits;
+- the networks: ``build_networks`` (desktop/worker/supervisor_build.py) builds every network
+  of desktop/networks/registry.py; the practice network hands its jobs to the job service
+  and pays them itself (key ``demo:<job>:pay``), so the job service's ``on_finished`` only
+  tells the network, and never credits; the supervisor asks the user's holds whether a
+  network is held (it never restarts an agent the user paused);
 - net earnings: each sample's energy counter feeds the supervisor's accounting; the tariff
   is read from the settings at every report, so a settings change applies at once;
 - the control loop (control_loop.py): the guards and the reconciler, which act on the
@@ -44,15 +46,14 @@ from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
 from desktop.ledger.health import LedgerHealth
 from desktop.model import Event, GpuSample, JobRecord, Severity
-from desktop.networks import registry
-from desktop.networks.base import HostFacts
-from desktop.networks.demo import DEFAULT_IMAGE
+from desktop.networks.demo_terms import DEFAULT_IMAGE
+from desktop.networks.records import HostFacts
+from desktop.networks.spec import AdapterContext
 from desktop.paths import Paths
 from desktop.secrets import SecretStore
 from desktop.settings import SettingsStore
 from desktop.worker.actuators import BackendCard, JobServiceActuator
 from desktop.worker.adapters import JobsAdapter, LedgerPump, LedgerTelemetry, NoEngineRunner
-from desktop.worker.agent_control import SupervisorAgents
 from desktop.worker.control_loop import ControlLoop, Probes
 from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
@@ -62,6 +63,7 @@ from desktop.worker.ports import Lifecycle
 from desktop.worker.power import can_set_power_limits
 from desktop.worker.service import Components
 from desktop.worker.supervisor import Supervisor
+from desktop.worker.supervisor_build import build_networks
 from desktop.worker.user_holds import FILE_NAME as USER_HOLDS_FILE
 from desktop.worker.user_holds import UserHolds
 
@@ -175,14 +177,6 @@ def host_facts(paths: Paths, probe: EngineProbe, gpu_names: tuple[str, ...]) -> 
     )
 
 
-def _env_float(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if 0 < value <= 10000 else default
-
-
 @dataclass
 class Wiring:
     """The built parts, for the service and for tests."""
@@ -221,17 +215,6 @@ def build(
     set_load = getattr(monitor.backend, "set_load", None) if mode != "nvml" else None
     runner, note = choose_runner(mode, paths, probe, set_load, demo_image)
     facts = host_facts(paths, probe, tuple(i.name for i in monitor.infos))
-    supervisor = Supervisor(
-        {},
-        ledger,
-        SecretStore(),
-        emit,
-        clock=wall.read,
-        poll_interval_s=POLL_S.get(mode, DEFAULT_POLL_S),
-        tariff=lambda: earnings.tariff_from_settings(store.current.get),
-        facts=lambda: facts,
-    )
-
     def finished(record: JobRecord) -> None:
         supervisor.job_finished(record.network, record.job_id, record.state, record.exit_reason)
 
@@ -250,22 +233,33 @@ def build(
     def stop_job(job_id: str) -> None:
         jobs.stop(job_id)
 
-    context = registry.AdapterContext(
+    context = AdapterContext(
         submit_job=lambda spec: jobs.submit(spec).job_id,
-        stop_job=stop_job,
-        credit=supervisor.credit,
-        demo_speed=_env_float("RIGPILOT_DEMO_SPEED", sim_speed),
-        demo_image=demo_image,
         check_job=jobs.check,
+        stop_job=stop_job,
+        speed=sim_speed,
+        data_dir=paths.data_dir,
     )
-    supervisor.adapters.update(registry.create_all(context))
-    for network in supervisor.adapters:  # made now: the ledger thread reads them from the start
-        supervisor.runtime(network)
+    supervisor = build_networks(
+        context,
+        ledger,
+        SecretStore(),
+        emit,
+        user.network_held,
+        lambda: earnings.tariff_from_settings(store.current.get),
+        lambda: facts,
+        poll_interval_s=POLL_S.get(mode, DEFAULT_POLL_S),
+    )
 
     def energy(sample: GpuSample) -> None:
-        supervisor.record_energy(sample.uuid, sample.ts, sample.energy_j, sample.power_w)
+        supervisor.record_energy(sample.uuid, sample.energy_j, sample.power_w)
 
-    pump = LedgerPump(ledger, wall.read, energy=energy)
+    pump = LedgerPump(
+        ledger,
+        wall.read,
+        energy=energy,
+        flush_energy=lambda: supervisor.money.energy.tick_all(wall.now()),
+    )
     ledger.on_health = _health_events(bus)
     loop = ControlLoop(
         monitor.infos,
@@ -276,7 +270,7 @@ def build(
         emit,
         wall.read,
         can_set_power_limits(monitor.backend),
-        agents=SupervisorAgents(supervisor),
+        agents=supervisor,
         data_dir=paths.data_dir,
         probes=probes,
     )

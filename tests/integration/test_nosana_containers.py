@@ -9,6 +9,7 @@ parallel runs and other engineers' containers are never touched.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -25,10 +26,15 @@ from typing import Any
 
 import pytest
 
+from desktop.ledger.ledger import Ledger
+from desktop.model import Event
 from desktop.networks.backoff import Backoff
+from desktop.networks.nosana import SPEC as NOSANA
 from desktop.networks.nosana import NosanaAdapter
 from desktop.networks.nosana_api import DashboardApi, NodeApi
 from desktop.networks.nosana_node import NodeContainerConfig, NodeContainers
+from desktop.secrets import SecretStore
+from desktop.worker.supervisor import Supervisor
 
 pytestmark = pytest.mark.docker
 
@@ -111,12 +117,48 @@ class NodeInfo:
         self.httpd.server_close()
 
 
-def adapter(cfg: NodeContainerConfig, node_url: str) -> NosanaAdapter:
+class NodeAndDashboard:
+    """A fake node API and dashboard: the node reports RUNNING_JOB while ``busy`` is set,
+    and the dashboard knows every node (registered: enrollment needs no first run)."""
+
+    def __init__(self) -> None:
+        self.busy = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                status, answer = 404, {"message": "not here"}
+                if self.path.startswith("/node/info"):
+                    state = "RUNNING_JOB" if outer.busy.is_set() else "QUEUED"
+                    status, answer = 200, {"node": "n", "uptime": 1, "state": state}
+                elif self.path.startswith("/api/nodes/"):
+                    status, answer = 200, {"status": "ONBOARDED"}
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def adapter(
+    cfg: NodeContainerConfig, node_url: str, dashboard_url: str = "http://127.0.0.1:9"
+) -> NosanaAdapter:
     fast = {"backoff": Backoff(base=0.1, cap=0.5, jitter=0.0)}
     return NosanaAdapter(
         key_path=cfg.key_path,
         node_api=NodeApi(node_url, **fast),
-        dashboard=DashboardApi("http://127.0.0.1:9", **fast),
+        dashboard=DashboardApi(dashboard_url, **fast),
         container_config=cfg,
         stop_poll_s=0.2,
     )
@@ -274,3 +316,73 @@ def test_a_foreign_container_with_the_name_is_not_touched(
     foreign.remove(force=True)
     base.remove(force=True)
     docker_client.images.remove(other.id, force=True)
+
+
+def wait_until(check: Any, timeout_s: float = 10.0) -> Any:
+    """Call ``check`` until it answers something truthy (or the time is up); its answer."""
+    deadline = time.monotonic() + timeout_s
+    while not (answer := check()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return answer
+
+
+def running(client: Any, name: str) -> bool:
+    import docker.errors
+
+    try:
+        return bool(client.api.inspect_container(name)["State"]["Running"])
+    except docker.errors.NotFound:  # between the removal of a stopped one and its successor
+        return False
+
+
+def test_through_the_supervisor_a_graceful_pause_is_an_operation_and_an_emergency_skips_it(
+    docker_client: Any, cfg: NodeContainerConfig, tmp_path: Path
+) -> None:
+    """The reconciler's calls on the real engine: a pause of a busy node returns at once and
+    waits for the job on an operation; an emergency stop does not wait behind it; a
+    resume starts the node again; removing it is an operation too."""
+    fake = NodeAndDashboard()
+    ledger = Ledger.open(tmp_path / "ledger.sqlite")
+    events: list[Event] = []
+    node = adapter(cfg, fake.url, fake.url)
+    sup = Supervisor([NOSANA], {"nosana": node}, ledger, SecretStore(), events.append)
+    try:
+        answer = asyncio.run(sup.enroll("nosana", {}))
+        assert answer["action_required"] is None and answer["operation"]["kind"] == "start"
+        assert sup.operations.wait(answer["operation"]["id"], 60).state == "succeeded"
+        assert running(docker_client, cfg.node_name) and running(docker_client, cfg.podman_name)
+
+        fake.busy.set()  # a job runs on the node
+        asyncio.run(sup.poll_once())
+        assert sup.summary()[0]["state"] == "busy"
+        sup.pause_agent("nosana", "a game started")  # returns at once
+        pause = sup.operations.running("nosana")
+        assert pause is not None and pause.kind == "pause"
+        waiting = wait_until(
+            lambda: [e for e in events if e.kind == "operation.progress" and "Waiting" in e.message]
+        )
+        assert waiting and waiting[0].data["operation"] == pause.id
+        assert running(docker_client, cfg.node_name)  # the job is not cut short
+
+        sup.stop_agent_now("nosana", "GPU at 91 °C")  # blocking, and not behind the pause
+        assert not running(docker_client, cfg.node_name)
+        assert not running(docker_client, cfg.podman_name)
+        assert sup.operations.get(pause.id).state == "running"  # still waiting on its side
+        fake.busy.clear()  # the node is gone: its job with it
+        assert sup.operations.wait(pause.id, 30).state == "succeeded"
+        asyncio.run(sup.poll_once())
+        (brief,) = sup.summary()
+        assert brief["state"] == "paused" and "GPU at 91 °C" in brief["next_step"]
+
+        sup.resume_agent("nosana", "cool again")
+        assert wait_until(lambda: running(docker_client, cfg.node_name), 60)
+        wait_until(lambda: sup.operations.running("nosana") is None)
+
+        removal = sup.remove("nosana")
+        assert sup.operations.wait(removal.id, 90).state == "succeeded"
+        assert ours(docker_client, cfg, "node") == [] and ours(docker_client, cfg, "podman") == []
+        assert ledger.enrollment("nosana") is None and cfg.key_path.exists()  # the wallet stays
+    finally:
+        fake.close()
+        asyncio.run(sup.close(timeout_s=0))
+        ledger.close()

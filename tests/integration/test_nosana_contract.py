@@ -25,6 +25,7 @@ from desktop.model import NodeState
 from desktop.networks.backoff import Backoff
 from desktop.networks.nosana import NosanaAdapter
 from desktop.networks.nosana_api import ApiUnavailable, DashboardApi, NodeApi
+from desktop.networks.nosana_key import ensure_keypair
 from desktop.networks.nosana_node import NodeContainerConfig
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "nosana"
@@ -95,9 +96,6 @@ class RunningContainers:
     def start(self) -> None: ...
 
     def stop(self, timeout_s: int = 60) -> None: ...
-
-    def logs(self, tail: int = 200) -> list[str]:
-        return []
 
 
 @pytest.fixture
@@ -280,3 +278,27 @@ def test_bad_dashboard_answers(
     assert adapter.reputation() is None
     server.routes["/api/stats/earning-history"] = [(200, b'{"results": "nope"}', 0.0)]
     assert adapter.earnings().earned[0].amount == 0
+
+
+def test_enroll_checks_the_registration_within_the_requests_patience(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    """Enrollment asks the dashboard while the user's request waits (its client gives up
+    after 5 s), so a dashboard answering in 4 s is "could not check", and checked again."""
+    key = tmp_path / "nosana_key.json"
+    address, _ = ensure_keypair(key)
+    server.routes[f"/api/nodes/{address}/specs"] = [
+        (200, doc("specs.json"), 4.0),  # in time for the usual 5 s, not for enrollment
+        (200, doc("specs.json"), 0.0),
+    ]
+    adapter = NosanaAdapter(
+        key_path=key,
+        node_api=NodeApi(server.url),
+        dashboard=DashboardApi(server.url, backoff=Backoff(base=0.1, jitter=0.0)),
+        containers=RunningContainers(NodeContainerConfig(key_path=key)),  # type: ignore[arg-type]
+    )
+    action = adapter.enroll({})
+    assert action is not None and "could not check the registration" in action.message
+    assert "timed out" in action.message
+    wait_for_gate(adapter.dashboard)
+    assert adapter.enroll({}) is None  # the supervisor's later check: registered

@@ -28,11 +28,14 @@ from desktop.ipc.protocol import ApiError
 from desktop.jobs.spec import HostLimits
 from desktop.ledger.ledger import Ledger
 from desktop.model import Event, JobRecord, JobState, NodeState
+from desktop.networks.demo import SPEC as DEMO_SPEC
 from desktop.networks.demo import DemoNetwork
+from desktop.networks.demo_offers import OfferTerms
 from desktop.paths import get_paths
 from desktop.secrets import SecretStore
 from desktop.worker.jobs_service import JobService
 from desktop.worker.supervisor import Supervisor
+from desktop.worker.supervisor_money import NetworkMoney
 
 pytestmark = pytest.mark.keyring
 
@@ -75,7 +78,7 @@ def test_failing_backend_refuses_enrollment(secret_service: str, tmp_path: Path)
     try:
         ledger = Ledger.open(tmp_path / "ledger.sqlite")
         demo = DemoNetwork(tick_interval_s=None)
-        sup = Supervisor({"demo": demo}, ledger, SecretStore(), lambda e: None)
+        sup = Supervisor([DEMO_SPEC], {"demo": demo}, ledger, SecretStore(), lambda e: None)
         with pytest.raises(ApiError) as info:
             asyncio.run(sup.enroll("demo", {"api_key": "canary-refused"}))
         assert info.value.code == "invalid_request"
@@ -115,24 +118,6 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
     ledger = Ledger.open(paths.ledger_file)
     events: list[Event] = []
     tariff = Tariff(price_per_kwh=Decimal("0.40"), system_overhead_w=Decimal("50"))
-    demo = DemoNetwork(
-        clock=time.time,
-        speed=60.0,
-        seed=7,
-        image=image,
-        mean_gap_s=30.0,
-        duration_s=(60.0, 90.0),
-        gpus=0,
-        tick_interval_s=0.1,
-    )
-    sup = Supervisor(
-        {"demo": demo},
-        ledger,
-        real_keyring,
-        events.append,
-        tariff=lambda: tariff,
-        poll_interval_s=0.2,
-    )
     finished: list[JobRecord] = []
 
     def on_finished(record: JobRecord) -> None:
@@ -148,9 +133,20 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         on_finished=on_finished,
         limits=HostLimits(cpus=2.0, memory_mb=2048),
     )
-    demo.submit_job = lambda spec: jobs.submit(spec).job_id
-    demo.stop_job = lambda job_id: jobs.stop(job_id)
-    demo.credit = sup.credit
+    money = NetworkMoney(ledger, events.append, lambda: tariff, time.time)
+    demo = DemoNetwork(
+        submit_job=lambda spec: jobs.submit(spec).job_id,
+        credit=money.credit,
+        stop_job=lambda job_id: jobs.stop(job_id),
+        speed=60.0,
+        seed=7,
+        image=image,
+        terms=OfferTerms(mean_gap_s=30.0, duration_s=(60.0, 90.0), gpus=0),
+        tick_interval_s=0.1,
+    )
+    sup = Supervisor(
+        [DEMO_SPEC], {"demo": demo}, ledger, real_keyring, events.append, money=money
+    )
 
     counter = [1000.0]  # the GPU's cumulative energy counter (J)
 
@@ -161,7 +157,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
             await asyncio.to_thread(jobs.poll)
             await sup.poll_once()
             counter[0] += 40.0  # 200 W at this 0.2 s step
-            sup.record_energy("GPU-sim-0", time.time(), counter[0])
+            sup.record_energy("GPU-sim-0", counter[0])
             await asyncio.sleep(0.2)
 
     async def scenario() -> dict[str, Any]:
@@ -170,11 +166,11 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         assert answer["status"]["enrolled"] is True
         await until(lambda: sum(r.state is JobState.SUCCEEDED for r in finished) >= 2, 90)
         await until(lambda: demo.status().state is NodeState.BUSY, 60)
-        score = demo.score
-        await sup.act("demo", "pause")  # interrupts the running job: its pay is forfeited
+        score = demo.market.score.score
+        sup.pause_agent("demo", "you paused it")  # interrupts the running job: pay forfeited
         await until(lambda: any(r.state is JobState.STOPPED for r in finished), 30)
         # -10 for the interruption; uptime recovery meanwhile is a tiny fraction of that
-        assert demo.score < score - 9.9 and demo.interruptions == 1
+        assert demo.market.score.score < score - 9.9 and demo.market.score.interruptions == 1
         report = await sup.earnings(1)
         await sup.close()
         return report
@@ -200,7 +196,8 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         assert Decimal(day["net_usd"]) == Decimal(day["gross_usd"]) - cost
 
         assert real_keyring.get("demo", "api_key") == canary  # it is in the keyring
-        asyncio.run(sup.act("demo", "remove"))
+        removal = sup.remove("demo")
+        assert sup.operations.wait(removal.id, 30).state == "succeeded"
         assert real_keyring.get("demo", "api_key") is None  # removing the network forgot it
         ledger.close()
         leaks = [
@@ -223,8 +220,8 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
             ]
             assert canary not in repr(inspected)
     finally:
-        if sup.runtime("demo").enrolled:
-            asyncio.run(sup.act("demo", "remove"))
+        if sup.is_enrolled("demo"):
+            sup.operations.wait(sup.remove("demo").id, 30)
         ledger.close()
         if hasattr(runner, "close"):
             runner.close()

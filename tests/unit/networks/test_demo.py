@@ -1,4 +1,4 @@
-"""The practice marketplace: offers, pay only for finished jobs, reputation, sim speed."""
+"""The practice marketplace: offers, pay only for finished jobs, reputation, market speed."""
 
 from __future__ import annotations
 
@@ -10,8 +10,20 @@ import pytest
 
 from desktop.jobs.spec import HostLimits, parse_spec
 from desktop.model import ExitReason, JobState, Money, NodeState
-from desktop.networks.base import NetworkAdapter, NetworkError
-from desktop.networks.demo import USD_PER_DEMO, DemoNetwork, load_profile, pay_idem_key
+from desktop.networks.base import (
+    Controllable,
+    EarningsReporter,
+    Enrollable,
+    JobSource,
+    MonitorOnly,
+    NetworkAdapter,
+    NetworkError,
+    Pausable,
+    ReputationReporter,
+)
+from desktop.networks.demo import DemoNetwork
+from desktop.networks.demo_offers import OfferTerms, load_profile
+from desktop.networks.demo_terms import USD_PER_DEMO, pay_idem_key
 
 IMAGE = "rigpilot-test/busybox:latest"
 
@@ -38,11 +50,11 @@ def make(clock: Any, market: Market, speed: float = 1.0, seed: int = 3) -> DemoN
         submit_job=market.submit,
         credit=market.credit,
         stop_job=market.stopped.append,
-        clock=clock,
+        clock_now=clock,
         speed=speed,
         seed=seed,
         image=IMAGE,
-        mean_gap_s=30.0,
+        terms=OfferTerms(mean_gap_s=30.0),
         tick_interval_s=None,
     )
     demo.enroll({})
@@ -64,8 +76,18 @@ def run_until_offer(
 
 
 def test_it_is_a_network_adapter_with_the_forfeit_rule(clock: Any) -> None:
-    demo = DemoNetwork(clock=clock, tick_interval_s=None)
+    demo = DemoNetwork(clock_now=clock, tick_interval_s=None)
     assert isinstance(demo, NetworkAdapter)
+    for capability in (
+        Enrollable,
+        Controllable,
+        Pausable,
+        JobSource,
+        EarningsReporter,
+        ReputationReporter,
+    ):
+        assert isinstance(demo, capability), capability
+    assert not isinstance(demo, MonitorOnly)
     assert demo.penalties().pause_voids_job_pay is True
     assert demo.status().state is NodeState.NOT_ENROLLED
     with pytest.raises(NetworkError):
@@ -119,7 +141,7 @@ def test_a_succeeded_job_is_credited_once_with_usd(clock: Any) -> None:
     market = Market()
     demo = make(clock, market)
     spec = run_until_offer(demo, clock, market)
-    score = demo.score
+    score = demo.market.score.score
     demo.job_finished(spec["job_id"], JobState.SUCCEEDED, ExitReason.EXITED)
     demo.job_finished(spec["job_id"], JobState.SUCCEEDED, ExitReason.EXITED)  # duplicate report
     assert len(market.credits) == 1
@@ -127,7 +149,7 @@ def test_a_succeeded_job_is_credited_once_with_usd(clock: Any) -> None:
     amount = Decimal(spec["pay"]["amount"])
     assert (network, job_id, key) == ("demo", spec["job_id"], pay_idem_key(spec["job_id"]))
     assert money == Money(amount, "DEMO", amount * USD_PER_DEMO)
-    assert demo.score > score and demo.completed == 1
+    assert demo.market.score.score > score and demo.market.score.completed == 1
     assert demo.earnings().earned[0].amount == amount
 
 
@@ -145,10 +167,10 @@ def test_an_interrupted_job_forfeits_pay_and_reputation_drops(
     market = Market()
     demo = make(clock, market)
     spec = run_until_offer(demo, clock, market)
-    score = demo.score
+    score = demo.market.score.score
     demo.job_finished(spec["job_id"], state, reason)
-    assert market.credits == [] and demo.interruptions == 1
-    assert demo.score == pytest.approx(score - 10.0)
+    assert market.credits == [] and demo.market.score.interruptions == 1
+    assert demo.market.score.score == pytest.approx(score - 10.0)
     assert demo.reputation().details["interruptions"] == 1
 
 
@@ -156,17 +178,17 @@ def test_a_failed_job_earns_nothing_and_costs_a_little(clock: Any) -> None:
     market = Market()
     demo = make(clock, market)
     spec = run_until_offer(demo, clock, market)
-    score = demo.score
+    score = demo.market.score.score
     demo.job_finished(spec["job_id"], JobState.FAILED, ExitReason.OOM)
-    assert market.credits == [] and demo.score == pytest.approx(score - 3.0)
+    assert market.credits == [] and demo.market.score.score == pytest.approx(score - 3.0)
 
 
 def test_pause_stops_the_running_job_and_forfeits_its_pay(clock: Any) -> None:
     market = Market()
     demo = make(clock, market)
     spec = run_until_offer(demo, clock, market)
-    assert demo.pause() is True
-    assert market.stopped == [spec["job_id"]] and demo.interruptions == 1
+    demo.pause()
+    assert market.stopped == [spec["job_id"]] and demo.market.score.interruptions == 1
     assert demo.status().state is NodeState.PAUSED
     demo.job_finished(spec["job_id"], JobState.SUCCEEDED, ExitReason.EXITED)  # too late
     assert market.credits == []
@@ -181,13 +203,13 @@ def test_pause_stops_the_running_job_and_forfeits_its_pay(clock: Any) -> None:
 def test_reputation_recovers_slowly_with_uptime(clock: Any) -> None:
     market = Market()
     demo = make(clock, market)
-    demo.submit_job = None  # no jobs: only uptime counts
-    demo.score = 40.0
+    demo.market.submit_job = None  # no jobs: only uptime counts
+    demo.market.score.score = 40.0
     for _ in range(24):
         clock.advance(3600)
         demo.tick()
     rep = demo.reputation()
-    assert 50.0 < demo.score < 60.0  # 1 % of the gap per hour: ~21 % in a day
+    assert 50.0 < demo.market.score.score < 60.0  # 1 % of the gap per hour: ~21 % in a day
     assert rep.uptime_pct == pytest.approx(100.0)
     demo.stop(graceful=False)
     clock.advance(24 * 3600)
@@ -217,18 +239,18 @@ def test_graceful_stop_waits_for_the_job(clock: Any) -> None:
     assert demo.status().state is NodeState.OFFLINE
 
 
-def test_a_refused_offer_is_skipped(clock: Any) -> None:
+def test_a_refused_offer_is_skipped(clock: Any, caplog: pytest.LogCaptureFixture) -> None:
     def refuse(spec: dict[str, Any]) -> str:
         raise ValueError("image missing")
 
-    demo = DemoNetwork(submit_job=refuse, clock=clock, seed=1, tick_interval_s=None)
+    demo = DemoNetwork(submit_job=refuse, clock_now=clock, seed=1, tick_interval_s=None)
     demo.enroll({})
     demo.start()
     for _ in range(200):
         clock.advance(1)
         demo.tick()
     assert demo.status().state is NodeState.IDLE
-    assert any("refused" in line for line in demo.logs())
+    assert caplog.text.count("the job runner refused offer") == 1  # once per refusal streak
 
 
 @pytest.mark.parametrize("kind", ["constant", "ramp", "bursty"])
@@ -240,13 +262,13 @@ def test_load_profiles_cover_the_duration(kind: str) -> None:
 
 def test_a_job_that_ends_inside_submit_is_not_lost(clock: Any) -> None:
     market = Market()
-    demo = DemoNetwork(clock=clock, seed=2, tick_interval_s=None, credit=market.credit)
+    demo = DemoNetwork(clock_now=clock, seed=2, tick_interval_s=None, credit=market.credit)
 
     def submit_and_fail(spec: dict[str, Any]) -> str:
         demo.job_finished(spec["job_id"], JobState.FAILED, ExitReason.ERROR)  # runner refused
         return str(spec["job_id"])
 
-    demo.submit_job = submit_and_fail
+    demo.market.submit_job = submit_and_fail
     demo.enroll({})
     demo.start()
     for _ in range(600):

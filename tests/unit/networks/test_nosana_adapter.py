@@ -10,10 +10,21 @@ from typing import Any
 import pytest
 
 from desktop.model import NodeState
-from desktop.networks.base import EnrollmentError, NetworkAdapter, NetworkError
+from desktop.networks.base import (
+    Controllable,
+    EarningsReporter,
+    Enrollable,
+    EnrollmentError,
+    JobSource,
+    NetworkAdapter,
+    NetworkError,
+    Pausable,
+    ReputationReporter,
+)
 from desktop.networks.nosana import NosanaAdapter
 from desktop.networks.nosana_api import ApiRefused, ApiUnavailable
 from desktop.networks.nosana_node import NodeContainerConfig
+from desktop.networks.nulls import StopInsteadOfPause, pausing
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "nosana"
 
@@ -35,7 +46,7 @@ class FakeDashboard:
     def __init__(self, specs: Any = None, fail: bool = False) -> None:
         self._specs, self.fail = specs, fail
 
-    def specs(self, address: str) -> Any:
+    def specs(self, address: str, timeout: Any = None) -> Any:
         if self.fail:
             raise ApiUnavailable("the dashboard API timed out", 2.0)
         return self._specs
@@ -67,9 +78,6 @@ class FakeContainers:
     def node_state(self) -> tuple[str, int | None]:
         return self.state
 
-    def logs(self, tail: int = 200) -> list[str]:
-        return ["line"]
-
 
 def make(
     tmp_path: Path, clock: Any, node: FakeNode | None = None, dashboard: FakeDashboard | None = None
@@ -81,7 +89,7 @@ def make(
         node_api=node or FakeNode(["QUEUED"]),  # type: ignore[arg-type]
         dashboard=dashboard or FakeDashboard(specs={"status": "ONBOARDED"}),  # type: ignore[arg-type]
         containers=containers,
-        clock=clock,
+        clock_now=clock,
         sleep=clock.advance,
         stop_poll_s=2.0,  # type: ignore[arg-type]
     )
@@ -91,8 +99,11 @@ def make(
 def test_it_is_a_network_adapter(tmp_path: Path, clock: Any) -> None:
     adapter, _ = make(tmp_path, clock)
     assert isinstance(adapter, NetworkAdapter)
+    for capability in (Enrollable, Controllable, EarningsReporter, ReputationReporter):
+        assert isinstance(adapter, capability), capability
+    assert not isinstance(adapter, Pausable) and not isinstance(adapter, JobSource)
     assert adapter.penalties().can_pause is False
-    assert adapter.capabilities().graceful_stop_waits_for_job
+    assert "Linux" in adapter.description
 
 
 def test_enroll_creates_the_key_and_asks_for_the_first_run(tmp_path: Path, clock: Any) -> None:
@@ -183,11 +194,27 @@ def test_pause_is_a_graceful_stop_and_resume_starts(tmp_path: Path, clock: Any) 
     adapter, containers = make(tmp_path, clock, node=FakeNode(["QUEUED"]))
     adapter.enroll({})
     adapter.start()
-    assert adapter.pause() is True
-    assert adapter.status().state is NodeState.PAUSED
-    adapter.resume()
+    pause = pausing(adapter)  # Nosana has no pause of its own
+    assert isinstance(pause, StopInsteadOfPause)
+    pause.pause()
+    assert adapter.status().state is NodeState.OFFLINE  # the supervisor shows it paused
+    pause.resume()
     assert containers.actions == ["start", "stop:60", "start"]
     assert adapter.status().state is NodeState.IDLE
+
+
+def test_a_stop_that_is_not_graceful_gives_docker_the_time_it_was_given(
+    tmp_path: Path, clock: Any
+) -> None:
+    adapter, containers = make(tmp_path, clock, node=FakeNode(["RUNNING_JOB"]))
+    adapter.enroll({})
+    adapter.start()
+    before = clock.now
+    adapter.stop(graceful=False, timeout_s=0.0)  # an emergency: kill at once
+    adapter.stop(graceful=False, timeout_s=20.0)  # the worker stopping
+    adapter.stop(graceful=False, timeout_s=600.0)  # never more than the node's own grace
+    assert containers.actions == ["start", "stop:0", "stop:20", "stop:60"]
+    assert clock.now == before  # and none of them waited for the job
 
 
 def test_jobs_earnings_reputation_from_the_dashboard(tmp_path: Path, clock: Any) -> None:
@@ -202,7 +229,6 @@ def test_jobs_earnings_reputation_from_the_dashboard(tmp_path: Path, clock: Any)
     assert str(summary.earned[0].amount) == "6.12" and summary.claimable[0].unit == "NOS"
     rep = adapter.reputation()
     assert rep is not None and rep.uptime_pct == 97.5
-    assert adapter.logs() == ["line"]
 
 
 def test_api_refusals_do_not_crash_stop(tmp_path: Path, clock: Any) -> None:

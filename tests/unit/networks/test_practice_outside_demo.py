@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from desktop import clock as the_clock
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.runner import GpuSlot
 from desktop.jobs.simulated_runner import SimulatedRunner
@@ -22,11 +23,13 @@ from desktop.model import NodeState
 from desktop.networks import registry
 from desktop.networks.base import EnrollmentError
 from desktop.networks.demo import DemoNetwork
+from desktop.networks.spec import AdapterContext
 from desktop.secrets import SecretStore
 from desktop.worker.adapters import NoEngineRunner
 from desktop.worker.jobs_service import JobService
 from desktop.worker.supervisor import Supervisor
 from tests.unit.networks.conftest import FakeClock, MemoryKeyring
+from tests.unit.networks.fakes import settle
 
 IMAGE = "rigpilot-test/busybox:latest"
 
@@ -42,19 +45,33 @@ def job_service(ledger: Ledger, runner: Any, allowed: list[str]) -> JobService:
     )
 
 
+@pytest.fixture(autouse=True)
+def wall(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The test's clock is the one clock (desktop.clock.now) every part reads."""
+    monkeypatch.setattr(the_clock, "now", clock)
+    return clock
+
+
 def practice(jobs: JobService, clock: FakeClock, check: bool = True) -> DemoNetwork:
-    context = registry.AdapterContext(
+    """The practice network as the worker builds it (its module's SPEC, no clock given)."""
+    context = AdapterContext(
         submit_job=lambda spec: jobs.submit(spec).job_id,
         check_job=jobs.check if check else None,
         stop_job=jobs.stop,
-        clock=clock,
-        demo_image=IMAGE,
-        demo_seed=4,
-        demo_tick_interval_s=None,
+        env={"RIGPILOT_DEMO_IMAGE": IMAGE},
     )
-    demo = registry.create("demo", context)
+    demo = registry.build_all(context, [DEMO])["demo"]
     assert isinstance(demo, DemoNetwork)
+    demo.market.tick_interval_s = None  # the test ticks it
     return demo
+
+
+DEMO = next(s for s in registry.load_specs({}) if s.id == "demo")
+
+
+def supervise(demo: DemoNetwork, ledger: Ledger, memory_keyring: MemoryKeyring) -> Supervisor:
+    secrets = SecretStore(backend=memory_keyring)
+    return Supervisor([DEMO], {"demo": demo}, ledger, secrets, lambda e: None)
 
 
 def test_an_image_not_allowed_refuses_enrollment_with_the_way_out(
@@ -98,17 +115,15 @@ def test_the_supervisor_answers_422_and_records_nothing(
     ledger: Ledger, clock: FakeClock, memory_keyring: MemoryKeyring
 ) -> None:
     demo = practice(job_service(ledger, SimulatedRunner(None), []), clock)
-    sup = Supervisor(
-        {"demo": demo}, ledger, SecretStore(backend=memory_keyring), lambda e: None, clock=clock
-    )
+    sup = supervise(demo, ledger, memory_keyring)
     with pytest.raises(ApiError) as info:
         asyncio.run(sup.enroll("demo", {}))
     assert info.value.status == 422 and "rigpilot --demo" in info.value.message
-    assert ledger.enrollment("demo") is None and not sup.runtime("demo").enrolled
+    assert ledger.enrollment("demo") is None and not sup.is_enrolled("demo")
 
 
 def test_without_the_check_the_first_refused_offer_says_it(
-    ledger: Ledger, clock: FakeClock
+    ledger: Ledger, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A worker that does not wire the dry run still tells the user, after one offer."""
     allowed: list[str] = []
@@ -120,7 +135,7 @@ def test_without_the_check_the_first_refused_offer_says_it(
         demo.tick()
     status = demo.status()
     assert status.state is NodeState.ERROR and "rigpilot --demo" in status.message
-    assert sum("refused" in line for line in demo.logs()) == 1  # said once, not per offer
+    assert caplog.text.count("the job runner refused offer") == 1  # said once, not per offer
     allowed.append(IMAGE)  # the user allows the image: the next offer runs
     for _ in range(3600):
         clock.advance(1)
@@ -136,26 +151,25 @@ def test_a_saved_enrollment_that_no_longer_holds_says_why_after_a_restart(
     allowed = [IMAGE]
     jobs = job_service(ledger, SimulatedRunner(None), allowed)
 
-    def supervisor() -> Supervisor:
-        demo = practice(jobs, clock)
-        secrets = SecretStore(backend=memory_keyring)
-        return Supervisor({"demo": demo}, ledger, secrets, lambda e: None, clock=clock)
-
-    first = supervisor()
+    first = supervise(practice(jobs, clock), ledger, memory_keyring)
     asyncio.run(first.enroll("demo", {}))
+    settle(first)
     asyncio.run(first.close())
     allowed.clear()  # the user takes the image off the list, then restarts the worker
-    second = supervisor()
+    second = supervise(practice(jobs, clock), ledger, memory_keyring)
 
     async def restart() -> dict[str, Any]:
         await second.start()
         await second.poll_once()  # not polled into "not enrolled": the reason stays
-        return (await second.summaries(["demo"]))[0]
+        return await second.network_status("demo")
 
     shown = asyncio.run(restart())
     assert shown["enrolled"] is True and shown["state"] == "error"
-    assert "rigpilot --demo" in shown["next_step"] and not second.runtime("demo").started
+    assert "rigpilot --demo" in shown["next_step"] and second.owners() == []
     allowed.append(IMAGE)  # allowed again: enrolling again brings it back
     answer = asyncio.run(second.enroll("demo", {}))
-    assert answer["status"]["state"] == "idle" and second.runtime("demo").started
+    settle(second)
+    asyncio.run(second.poll_once())
+    assert answer["operation"]["kind"] == "start" and second.summary()[0]["state"] == "idle"
+    assert second.owners() == ["demo"]
     asyncio.run(second.close())

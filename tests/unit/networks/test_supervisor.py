@@ -1,9 +1,9 @@
-"""The supervisor (desktop/worker/supervisor.py) with a scripted adapter and fakes."""
+"""The supervisor (desktop/worker/supervisor.py): enrollment, restore, crash restarts,
+history, removal and money, with a scripted adapter, the real ledger and real operations."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -12,112 +12,14 @@ import pytest
 
 from desktop.earnings import Tariff
 from desktop.ipc.protocol import ApiError
-from desktop.model import CheckResult, Event, Money, NetworkPenalties, NodeState
-from desktop.networks.backoff import Backoff
-from desktop.networks.base import (
-    ActionRequired,
-    Capabilities,
-    CredentialField,
-    CredentialKind,
-    EarningsSummary,
-    HostFacts,
-    NetworkJob,
-    Reputation,
-    StatusSnapshot,
-    requirement,
-)
-from desktop.secrets import SecretStore
-from desktop.worker.supervisor import Supervisor
+from desktop.model import Money, NodeState
+from desktop.networks.records import ActionRequired, HostFacts, NetworkJob
+from tests.unit.networks.fakes import Scripted, settle, supervisor
 
 
-class Scripted:
-    """A network adapter whose state the test sets."""
-
-    id = "fake"
-    display_name = "Fake network"
-
-    def __init__(self, clock: Any) -> None:
-        self.clock = clock
-        self.state = NodeState.OFFLINE
-        self.calls: list[str] = []
-        self.creds: dict[str, str] = {}
-        self.action: ActionRequired | None = None
-        self.fail_start = False
-        self.requirement_ok = True
-        self.paid_jobs: list[NetworkJob] = []
-
-    def capabilities(self) -> Capabilities:
-        return Capabilities(frozenset({"linux"}), False, True, True, True, True, False, True)
-
-    def credential_schema(self) -> Sequence[CredentialField]:
-        return [
-            CredentialField("token", CredentialKind.API_KEY, True, "from the site", secret=True),
-            CredentialField("region", CredentialKind.TEXT, False, "eu or us"),
-        ]
-
-    def penalties(self) -> NetworkPenalties:
-        return NetworkPenalties(pause_voids_job_pay=True)
-
-    def check_requirements(self, facts: HostFacts) -> list[CheckResult]:
-        return [requirement("fake.r", "R", self.requirement_ok, "r", fix="Buy a GPU.")]
-
-    def enroll(self, creds: dict[str, str]) -> ActionRequired | None:
-        self.calls.append("enroll")
-        self.creds = dict(creds)
-        return self.action
-
-    def start(self) -> None:
-        self.calls.append("start")
-        if self.fail_start:
-            raise RuntimeError("engine down")
-        self.state = NodeState.IDLE
-
-    def stop(self, graceful: bool = True, timeout_s: float = 120.0) -> None:
-        self.calls.append(f"stop:{graceful}")
-        self.state = NodeState.OFFLINE
-
-    def pause(self) -> bool:
-        self.calls.append("pause")
-        self.state = NodeState.PAUSED
-        return True
-
-    def resume(self) -> None:
-        self.calls.append("resume")
-        self.state = NodeState.IDLE
-
-    def remove(self) -> None:
-        self.calls.append("remove")
-
-    def status(self) -> StatusSnapshot:
-        return StatusSnapshot(self.state, str(self.state).upper(), self.clock())
-
-    def jobs(self, since: float | None = None) -> list[NetworkJob]:
-        return list(self.paid_jobs)
-
-    def earnings(self, start: float | None = None, end: float | None = None) -> EarningsSummary:
-        return EarningsSummary(start, end, [])
-
-    def reputation(self) -> Reputation | None:
-        return Reputation(uptime_pct=None, score=77.0)
-
-    def logs(self, tail: int = 200) -> list[str]:
-        return []
-
-
-def make(
-    clock: Any, ledger: Any, keyring_backend: Any, **kwargs: Any
-) -> tuple[Supervisor, Scripted, list[Event]]:
+def make(clock: Any, ledger: Any, keyring_backend: Any, **kwargs: Any) -> Any:
     adapter = Scripted(clock)
-    events: list[Event] = []
-    sup = Supervisor(
-        {"fake": adapter},
-        ledger,
-        SecretStore(backend=keyring_backend),
-        events.append,
-        clock=clock,
-        restart_backoff=lambda: Backoff(base=5.0, cap=40.0, jitter=0.0),
-        **kwargs,
-    )
+    sup, events = supervisor(clock, ledger, keyring_backend, adapter, **kwargs)
     return sup, adapter, events
 
 
@@ -125,11 +27,13 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-def test_enroll_keeps_the_secret_in_the_keyring_only(
+def test_enroll_keeps_the_secret_in_the_keyring_only_and_starts_on_an_operation(
     clock: Any, ledger: Any, memory_keyring: Any
 ) -> None:
     sup, adapter, events = make(clock, ledger, memory_keyring)
     answer = run(sup.enroll("fake", {"token": "canary-7f3a", "region": "eu"}))
+    assert answer["operation"]["kind"] == "start" and answer["operation"]["state"] == "running"
+    settle(sup)
     assert memory_keyring.items == {("rigpilot", "fake:token"): "canary-7f3a"}
     record = ledger.enrollment("fake")
     assert record.config["fields"] == {"region": "eu"}
@@ -139,7 +43,15 @@ def test_enroll_keeps_the_secret_in_the_keyring_only(
     assert adapter.creds["token"] == "canary-7f3a"  # the adapter itself gets it
     assert adapter.calls == ["enroll", "start"]
     assert answer["status"]["enrolled"] is True and answer["action_required"] is None
-    assert [e.kind for e in events] == ["network.enrolled", "network.started"]
+    assert [e.kind for e in events] == [
+        "network.enrolled",
+        "operation.progress",
+        "network.started",
+        "operation.finished",
+    ]
+    finished = sup.operation(answer["operation"]["id"])
+    assert finished.state == "succeeded" and finished.message == "Fake network started"
+    assert events[-1].data["operation"] == finished.id
 
 
 def test_enroll_is_refused_without_a_real_keyring(clock: Any, ledger: Any) -> None:
@@ -163,10 +75,10 @@ def test_enroll_validates_fields(
     sup, _, _ = make(clock, ledger, memory_keyring)
     with pytest.raises(ApiError, match=message) as info:
         run(sup.enroll("fake", creds))
-    assert info.value.field == field
+    assert info.value.field == field and info.value.status == 422
     with pytest.raises(ApiError) as unknown:
         run(sup.enroll("nope", {}))
-    assert unknown.value.code == "not_found"
+    assert unknown.value.code == "not_found" and "known: fake" in unknown.value.message
 
 
 def test_unmet_requirements_refuse_enrollment(clock: Any, ledger: Any, memory_keyring: Any) -> None:
@@ -175,18 +87,25 @@ def test_unmet_requirements_refuse_enrollment(clock: Any, ledger: Any, memory_ke
     adapter.requirement_ok = False
     with pytest.raises(ApiError, match="Buy a GPU"):
         run(sup.enroll("fake", {"token": "t"}))
+    assert sup.summary()[0]["next_step"] == "Buy a GPU."
 
 
-def test_an_action_required_waits_for_the_user(
+def test_an_action_required_waits_for_the_user_and_is_noticed_once_done(
     clock: Any, ledger: Any, memory_keyring: Any
 ) -> None:
-    sup, adapter, _ = make(clock, ledger, memory_keyring)
+    sup, adapter, events = make(clock, ledger, memory_keyring)
     adapter.action = ActionRequired("Run this once", command="docker run x")
     answer = run(sup.enroll("fake", {"token": "t"}))
     assert answer["action_required"]["command"] == "docker run x"
-    assert answer["status"]["next_step"] == "Run this once" and "start" not in adapter.calls
-    run(sup.act("fake", "resume"))
-    assert adapter.calls[-1] == "start"
+    assert answer["operation"] is None and "start" not in adapter.calls
+    assert answer["status"]["next_step"] == "Run this once"
+    assert sup.owners() == []  # a step is still the user's
+    run(sup.poll_once())  # the step is still not done
+    assert "start" not in adapter.calls
+    adapter.action = None  # the user ran the command
+    run(sup.poll_once())
+    settle(sup)
+    assert adapter.calls[-1] == "start" and sup.owners() == ["fake"]
     assert ledger.enrollment("fake").config["awaiting_action"] is False
 
 
@@ -198,6 +117,7 @@ def test_the_users_step_done_before_a_restart_starts_it(
     run(first.enroll("fake", {"token": "t"}))
     second, again, _ = make(clock, ledger, memory_keyring)  # registration now done
     run(second.start())
+    settle(second)
     assert again.calls == ["enroll", "start"]
 
 
@@ -208,11 +128,13 @@ def test_a_crashed_agent_is_restarted_with_growing_backoff(
 
     async def scenario() -> list[float]:
         await sup.enroll("fake", {"token": "t"})
+        settle(sup)
         restarts: list[float] = []
         for _ in range(120):
             adapter.state = NodeState.OFFLINE  # it keeps crashing
             before = adapter.calls.count("start")
             await sup.poll_once()
+            settle(sup)
             if adapter.calls.count("start") > before:
                 restarts.append(clock.now)
             clock.advance(1.0)
@@ -223,14 +145,32 @@ def test_a_crashed_agent_is_restarted_with_growing_backoff(
     gaps = [b - a for a, b in zip(restarts, restarts[1:], strict=False)]
     assert restarts[0] == start  # the first poll after the crash restarts at once
     assert gaps[:4] == [5.0, 10.0, 20.0, 40.0] and set(gaps[4:]) <= {40.0}
-    assert any(e.kind == "network.restarted" for e in events)
+    restarted = [e for e in events if e.kind == "network.restarted"]
+    assert restarted and restarted[-1].data["restarts"] == len(restarts)
+    assert any(e.kind == "operation.finished" and e.data["kind"] == "restart" for e in events)
 
 
-def test_a_failing_start_is_reported(clock: Any, ledger: Any, memory_keyring: Any) -> None:
+def test_a_failing_start_fails_its_operation_and_is_tried_again_later(
+    clock: Any, ledger: Any, memory_keyring: Any
+) -> None:
     sup, adapter, events = make(clock, ledger, memory_keyring)
     adapter.fail_start = True
-    run(sup.enroll("fake", {"token": "t"}))
+    answer = run(sup.enroll("fake", {"token": "t"}))
+    settle(sup)
+    failed = sup.operation(answer["operation"]["id"])
+    assert failed.state == "failed" and "engine down" in failed.message
+    assert "next try in 5 s" in failed.message
     assert any(e.kind == "network.start_failed" and "engine down" in e.message for e in events)
+    assert sup.owners() == []  # failing: it cannot own a GPU
+    adapter.fail_start = False
+    run(sup.poll_once())  # inside the backoff: not yet
+    settle(sup)
+    assert adapter.calls.count("start") == 1
+    clock.advance(5.0)
+    run(sup.poll_once())
+    settle(sup)
+    run(sup.poll_once())
+    assert adapter.calls.count("start") == 2 and sup.owners() == ["fake"]
 
 
 def test_status_history_gives_uptime(clock: Any, ledger: Any, memory_keyring: Any) -> None:
@@ -238,6 +178,7 @@ def test_status_history_gives_uptime(clock: Any, ledger: Any, memory_keyring: An
 
     async def scenario() -> None:
         await sup.enroll("fake", {"token": "t"})
+        settle(sup)
         for state, seconds in (
             (NodeState.IDLE, 300),
             (NodeState.BUSY, 300),
@@ -256,46 +197,75 @@ def test_status_history_gives_uptime(clock: Any, ledger: Any, memory_keyring: An
         NodeState.BUSY,
         NodeState.UNKNOWN,
     ]
-    (summary,) = run(sup.summaries())
+    (summary,) = run(sup.list_networks())
     assert summary["uptime_pct"] == pytest.approx(75.0)
     assert summary["reputation"]["score"] == 77.0
+    assert summary["description"] == "A scripted stand-in for a marketplace."
+    assert summary["capabilities"]["can_start_stop"] and not summary["capabilities"]["can_pause"]
 
 
-def test_pause_resume_remove(clock: Any, ledger: Any, memory_keyring: Any) -> None:
-    sup, adapter, _ = make(clock, ledger, memory_keyring)
-
-    async def scenario() -> dict[str, Any]:
-        await sup.enroll("fake", {"token": "t"})
-        paused = await sup.act("fake", "pause")
-        assert paused["status"]["paused"] is True and ledger.enrollment("fake").paused
-        await sup.act("fake", "resume")
-        return await sup.act("fake", "remove")
-
-    removed = run(scenario())
-    assert adapter.calls[1:] == ["start", "pause", "resume", "stop:True", "remove"]
+def test_remove_is_an_operation_that_waits_for_the_job(
+    clock: Any, ledger: Any, memory_keyring: Any
+) -> None:
+    sup, adapter, events = make(clock, ledger, memory_keyring)
+    run(sup.enroll("fake", {"token": "t"}))
+    settle(sup)
+    adapter.state = NodeState.BUSY
+    run(sup.poll_once())
+    adapter.release.clear()  # a job is running: the graceful stop waits for it
+    answer = run(sup.act("fake", "remove"))
+    assert answer["operation"]["kind"] == "remove" and answer["operation"]["state"] == "running"
+    assert adapter.stopping.wait(5)
+    (brief,) = sup.summary()
+    assert brief["operation"]["kind"] == "remove" and brief["enrolled"] is True
+    run(sup.poll_once())  # not polled, and not restarted, while it goes
+    assert adapter.calls.count("start") == 1
+    with pytest.raises(ApiError, match="being removed") as busy:
+        run(sup.enroll("fake", {"token": "t"}))
+    assert busy.value.status == 409
+    assert sup.remove("fake").id == answer["operation"]["id"]  # the same removal, not a second
+    adapter.release.set()  # the job ends
+    settle(sup)
+    assert adapter.calls[-2:] == ["stop:True", "remove"]
     assert memory_keyring.items == {} and ledger.enrollment("fake") is None
-    assert removed["status"]["enrolled"] is False
-    assert sup.penalties()["fake"].pause_voids_job_pay is True
+    assert sup.summary()[0]["enrolled"] is False and sup.summary()[0]["operation"] is None
+    progress = [e.message for e in events if e.kind == "operation.progress"]
+    assert any("Waiting up to 2 min for the job running on Fake network" in m for m in progress)
+    assert events[-1].kind == "operation.finished" and events[-1].message == "Fake network removed"
     with pytest.raises(ApiError) as info:
+        run(sup.act("fake", "remove"))
+    assert info.value.code == "conflict" and info.value.status == 409
+
+
+def test_pause_is_no_longer_a_network_action(clock: Any, ledger: Any, memory_keyring: Any) -> None:
+    sup, _, _ = make(clock, ledger, memory_keyring)
+    with pytest.raises(ApiError, match="rigpilot pause --network fake") as info:
         run(sup.act("fake", "pause"))
-    assert info.value.code == "conflict"
+    assert info.value.status == 404
 
 
-def test_restart_of_the_worker_restores_enrollment(
+def test_a_worker_restart_restores_the_enrollment_and_leaves_a_held_network_stopped(
     clock: Any, ledger: Any, memory_keyring: Any
 ) -> None:
     first, _, _ = make(clock, ledger, memory_keyring)
     run(first.enroll("fake", {"token": "tok", "region": "us"}))
-    run(first.act("fake", "pause"))
-    second, adapter, _ = make(clock, ledger, memory_keyring)
+    settle(first)
+    second, adapter, _ = make(clock, ledger, memory_keyring, is_held=lambda n: n == "fake")
     run(second.start())
+    settle(second)
     assert adapter.creds == {"token": "tok", "region": "us"} and adapter.calls == ["enroll"]
-    assert second.summary()[0]["paused"] is True
+    (brief,) = second.summary()
+    assert brief["paused"] is True and brief["state"] == "paused"
+    assert second.owners() == []  # held by the user
+    second.resume_agent("fake", "you resumed")  # the reconciler lets it go
+    settle(second)
+    assert adapter.calls == ["enroll", "start"]
 
 
 def test_credit_and_sync_are_idempotent(clock: Any, ledger: Any, memory_keyring: Any) -> None:
     sup, adapter, events = make(clock, ledger, memory_keyring)
     run(sup.enroll("fake", {"token": "t"}))
+    settle(sup)
     money = Money(Decimal("2"), "DEMO", Decimal("0.2"))
     assert sup.credit("fake", "j1", money, "fake:j1:pay") is True
     assert sup.credit("fake", "j1", money, "fake:j1:pay") is False
@@ -304,7 +274,8 @@ def test_credit_and_sync_are_idempotent(clock: Any, ledger: Any, memory_keyring:
         NetworkJob("j2", "COMPLETED", 1.0, clock.now, Money(Decimal("1"), "USD", Decimal("1"))),
         NetworkJob("j3", "RUNNING", 1.0, None),
     ]
-    assert run(sup.sync_earnings()) == 1 and run(sup.sync_earnings()) == 0
+    entry = sup.table.get("fake")
+    assert run(sup.polls.sync(entry)) == 1 and run(sup.polls.sync(entry)) == 0
     assert sum(e.kind == "network.earned" for e in events) == 1
     assert ledger.usd_by_network() == {"fake": Decimal("1.2")}
 
@@ -318,13 +289,14 @@ def test_energy_of_running_networks_and_net_by_hand(
 
     async def scenario() -> dict[str, Any]:
         await sup.enroll("fake", {"token": "t"})
+        settle(sup)
         await sup.poll_once()  # sees IDLE: running
         counter = 1_000_000.0
         for _ in range(360):  # one hour at 10 s, 250 W
-            sup.record_energy("GPU-1", clock.now, counter)
+            sup.record_energy("GPU-1", counter)
             clock.advance(10)
             counter += 2500.0
-        sup.record_energy("GPU-1", clock.now, counter)
+        sup.record_energy("GPU-1", counter)
         sup.credit("fake", "j1", Money(Decimal("1.5"), "USD", Decimal("1.5")), "fake:j1:pay")
         return await sup.earnings(1)
 
@@ -334,10 +306,13 @@ def test_energy_of_running_networks_and_net_by_hand(
     assert day["energy_kwh"] == "0.250000" and day["running_hours"] == "1.000000"
     assert day["electricity_cost"] == "0.093000"
     assert Decimal(day["net_usd"]) == Decimal("1.5") - Decimal("0.093")
-    (summary,) = run(sup.summaries())
+    (summary,) = run(sup.list_networks())
     assert summary["earnings_today"]["net_usd"] == "1.407000"
     assert summary["earnings_total"]["gross_usd"] == "1.500000"
-    adapter.state = NodeState.PAUSED
+    adapter.state = NodeState.OFFLINE
+    sup.pause_agent("fake", "a game")  # paused (a graceful stop): not running any more
+    settle(sup)
     run(sup.poll_once())
-    sup.record_energy("GPU-1", clock.now + 10, counter_j=9e9)  # not running: period closes
-    assert sup.energy.open_networks() == set()
+    clock.advance(10)
+    sup.record_energy("GPU-1", counter_j=9e9)  # not running: the period closes
+    assert sup.money.energy.open_networks() == set()

@@ -8,7 +8,9 @@ event loop in well under a second or two.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -286,3 +288,40 @@ def test_a_ledger_problem_is_an_event_and_a_problem_in_status(
     assert problem.code == "ledger_disk_full" and "full" in problem.message
     assert "ledger.disk_full" in kinds
     assert later.problems == []
+
+
+READING: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
+
+
+def test_reading_status_and_earnings_never_writes_to_the_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write made on behalf of a read (the context travels into its threads) is caught;
+    the worker's own background writes (samples, network history) are not reads."""
+    service, wired = make(tmp_path, mode="demo")  # the practice network runs: energy periods
+    wired.pump.flush_every_s = 3600.0
+    db = wired.ledger._db  # noqa: SLF001 - the one place writes go through
+    writers: list[str] = []
+    write = db.write
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        if READING.get():
+            writers.append(threading.current_thread().name)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(db, "write", watched)
+
+    async def scenario(service: WorkerService) -> None:
+        energy = wired.supervisor.money.energy
+        unwritten = lambda: any(o.ts > o.written_ts for o in energy._open.values())  # noqa: E731, SLF001
+        await until(unwritten)  # a period has energy the ledger does not hold yet
+        token = READING.set(True)
+        try:
+            for _ in range(3):
+                await service.status()
+                await service.earnings(7)
+        finally:
+            READING.reset(token)
+
+    run(service, scenario)
+    assert writers == []
