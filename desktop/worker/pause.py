@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.ipc.protocol import PauseRequest
+from desktop.ipc.schema import PauseRequest, ResumeRequest
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class PauseState:
         self._entries[key] = entry
         return entry
 
-    def resume(self, request: PauseRequest) -> list[PauseEntry]:
+    def resume(self, request: ResumeRequest) -> list[PauseEntry]:
         """End pauses; ``all`` ends every pause. Returns what ended (empty if nothing was)."""
         if request.scope == "all":
             ended = list(self._entries.values())
@@ -108,7 +108,7 @@ class PauseState:
         }
 
 
-def _key(request: PauseRequest) -> tuple[str, int | str]:
+def _key(request: PauseRequest | ResumeRequest) -> tuple[str, int | str]:
     if request.scope == "gpu":
         assert request.gpu is not None
         return ("gpu", request.gpu)

@@ -20,8 +20,33 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from desktop.ipc.protocol import unavailable
+import msgspec
+
+from desktop.errors import NotFound, Unavailable
+from desktop.ipc.schema_data import (
+    EarningsAnswer,
+    EarningsQuery,
+    JobAnswer,
+    JobRef,
+    JobsAnswer,
+    JobSpecBody,
+    JobsQuery,
+    LogsAnswer,
+    LogsQuery,
+    ShutdownAnswer,
+)
+from desktop.ipc.schema_networks import (
+    EnrollRequest,
+    NetworkAnswer,
+    NetworkChange,
+    NetworkRecord,
+    NetworkRef,
+    NetworksAnswer,
+    OperationAnswer,
+    OperationRef,
+)
 from desktop.logs import tail_lines
+from desktop.worker import status_view as view
 from desktop.worker.ports import JobsPort, NetworksPort
 from desktop.worker.service_base import Components, SampleFeed, log
 from desktop.worker.service_pauses import PauseRoutes
@@ -32,7 +57,7 @@ __all__ = ["LEDGER_RANGES", "LIVE_WINDOW_S", "Components", "SampleFeed", "Worker
 
 
 class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
-    """Implements ``desktop.ipc.protocol.Controller`` over the worker's parts.
+    """Implements ``desktop.ipc.controller.Controller`` over the worker's parts.
 
     Attributes:
         mode: "demo", "simulated" or "nvml".
@@ -64,6 +89,13 @@ class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
     async def request_shutdown(self) -> None:
         log.info("shutdown requested")
         self._stop.set()
+
+    async def shutdown(self) -> ShutdownAnswer:
+        """``POST /shutdown``: the stop begins on the next turn of the loop, after this
+        answer is on its way (the API's graceful stop lets it finish)."""
+        log.info("shutdown requested through the API")
+        asyncio.get_running_loop().call_soon(self._stop.set)
+        return ShutdownAnswer(stopping=True)
 
     def begin_stop(self) -> None:
         """Announce the stop and release every long poll, before the API closes."""
@@ -103,44 +135,61 @@ class WorkerService(StatusRoutes, PauseRoutes, SettingsRoutes):
 
     def _networks(self) -> NetworksPort:
         if self.parts.networks is None:
-            raise unavailable("The networks service")
+            raise Unavailable("The networks service is not available in this worker yet")
         return self.parts.networks
 
     def _jobs(self) -> JobsPort:
         if self.parts.jobs is None:
-            raise unavailable("The jobs service")
+            raise Unavailable("The jobs service is not available in this worker yet")
         return self.parts.jobs
 
-    async def networks(self) -> dict[str, Any]:
-        return {"networks": await self._networks().list_networks()}
+    def _record(self, raw: dict[str, Any]) -> NetworkRecord:
+        return view.network_record(raw, self._holds().user_holds)
 
-    async def network_enroll(self, network: str, credentials: dict[str, Any]) -> dict[str, Any]:
-        return await self._networks().enroll(network, credentials)
+    async def networks(self) -> NetworksAnswer:
+        records = await self._networks().list_networks()
+        return NetworksAnswer(networks=[self._record(r) for r in records])
 
-    async def network_action(self, network: str, action: str) -> dict[str, Any]:
-        return await self._networks().act(network, action)
+    async def network(self, request: NetworkRef) -> NetworkAnswer:
+        raw = await self._networks().network_status(request.network)
+        return NetworkAnswer(network=self._record(raw))
 
-    async def jobs(self, limit: int, state: str | None) -> dict[str, Any]:
-        return {"jobs": await self._jobs().list_jobs(limit, state)}
+    async def enroll(self, request: EnrollRequest) -> NetworkChange:
+        answer = await self._networks().enroll(request.network, request.credentials)
+        return view.network_change(answer, self._record)
 
-    async def job(self, job_id: str) -> dict[str, Any]:
-        return await self._jobs().get_job(job_id)
+    async def remove(self, request: NetworkRef) -> NetworkChange:
+        answer = await self._networks().act(request.network, "remove")
+        return view.network_change(answer, self._record)
 
-    async def submit_job(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return {"job": await self._jobs().submit(spec)}
+    async def operation(self, request: OperationRef) -> OperationAnswer:
+        raise NotFound(
+            f"there is no operation {request.id!r}: this worker runs every network action "
+            "to its end before it answers"
+        )
 
-    async def stop_job(self, job_id: str) -> dict[str, Any]:
-        return {"job": await self._jobs().stop(job_id)}
+    async def jobs(self, query: JobsQuery) -> JobsAnswer:
+        return JobsAnswer(jobs=await self._jobs().list_jobs(query.limit, query.state))
 
-    async def earnings(self, days: int) -> dict[str, Any]:
+    async def job(self, request: JobRef) -> JobAnswer:
+        record, logs = await self._jobs().get_job(request.job_id)
+        return JobAnswer(job=record, logs_tail=logs)
+
+    async def submit_job(self, spec: JobSpecBody) -> JobAnswer:
+        return JobAnswer(job=await self._jobs().submit(spec))
+
+    async def stop_job(self, request: JobRef) -> JobAnswer:
+        return JobAnswer(job=await self._jobs().stop(request.job_id))
+
+    async def earnings(self, query: EarningsQuery) -> EarningsAnswer:
         if self.parts.earnings is None:
-            raise unavailable("The earnings ledger")
-        return await self.parts.earnings.earnings(days)
+            raise Unavailable("The earnings ledger is not available in this worker yet")
+        return msgspec.convert(await self.parts.earnings.earnings(query.days), EarningsAnswer)
 
     # --- logs -----------------------------------------------------------------------------
 
-    async def logs(self, tail: int) -> dict[str, Any]:
+    async def logs(self, query: LogsQuery) -> LogsAnswer:
         if self.log_path is None:
-            return {"lines": [], "file": None}
-        lines = await asyncio.to_thread(tail_lines, self.log_path, tail)
-        return {"lines": lines, "file": str(self.log_path)}
+            return LogsAnswer(lines=[], file=None)
+        lines = await asyncio.to_thread(tail_lines, self.log_path, query.tail)
+        return LogsAnswer(lines=lines, file=str(self.log_path))

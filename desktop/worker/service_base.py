@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.ipc.protocol import ApiError
+from desktop.errors import NotFound
 from desktop.model import Event, GpuSample, Severity
 from desktop.settings import SettingsStore
 from desktop.worker.events import EventBus
@@ -135,4 +135,4 @@ class ServiceBase:
         indices = [info.index for info in self.monitor.infos]
         if gpu is not None and gpu not in indices:
             have = ", ".join(map(str, indices)) if indices else "none"
-            raise ApiError("not_found", f"there is no GPU {gpu}; this worker's GPUs: {have}", 404)
+            raise NotFound(f"there is no GPU {gpu}; this worker's GPUs: {have}", field="gpu")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
-from desktop.ipc.protocol import ApiError, PauseRequest
+from desktop.errors import Conflict, NotFound
+from desktop.ipc.schema import HoldsAnswer, PauseRequest, PauseScope, ResumeRequest
+from desktop.ipc.schema_data import EventsAnswer, EventsQuery
+from desktop.worker import status_view as view
 from desktop.worker.pause import PauseEntry
 from desktop.worker.service_base import ServiceBase, log
 
@@ -19,16 +21,15 @@ from desktop.worker.service_base import ServiceBase, log
 class PauseRoutes(ServiceBase):
     """``GET /events``, ``POST /pause`` and ``POST /resume``."""
 
-    async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]:
-        if wait > 0 and not self.stopping:
-            found = await self.bus.wait_since(since, wait, limit)
+    async def events(self, query: EventsQuery) -> EventsAnswer:
+        if query.wait > 0 and not self.stopping:
+            found = await self.bus.wait_since(query.since, query.wait, query.limit)
         else:
-            found = self.bus.since(since, limit)
-        return {"events": [e.to_json() for e in found], "last_seq": self.bus.last_seq}
+            found = self.bus.since(query.since, query.limit)
+        return EventsAnswer(events=found, last_seq=self.bus.last_seq)
 
-    async def pause(self, request: PauseRequest) -> dict[str, Any]:
-        if request.scope == "gpu":
-            self._check_gpu(request.gpu)
+    async def pause(self, request: PauseRequest) -> HoldsAnswer:
+        self._check_target(request.scope, request.gpu, request.network)
         entry = self.pauses.pause(request)
         until = f" until {_clock_text(entry.until_ts)}" if entry.until_ts else ""
         why = f" ({entry.reason})" if entry.reason else ""
@@ -41,22 +42,60 @@ class PauseRoutes(ServiceBase):
         )
         self._schedule_expiry()
         await self._apply_pauses()
-        return {"paused": self.pauses.to_json()}
+        return self._holds()
 
-    async def resume(self, request: PauseRequest) -> dict[str, Any]:
-        if request.scope != "all" and self.pauses.all_paused:
-            target = f"GPU {request.gpu}" if request.scope == "gpu" else request.network
-            raise ApiError(
-                "conflict",
+    async def resume(self, request: ResumeRequest) -> HoldsAnswer:
+        self._check_target(request.scope, request.gpu, request.network)
+        if request.scope is not PauseScope.ALL and self.pauses.all_paused:
+            target = f"GPU {request.gpu}" if request.scope is PauseScope.GPU else request.network
+            raise Conflict(
                 f"all work is paused, so {target} cannot resume alone; resume everything "
-                "(`rigpilot resume`) and pause what should stay paused",
-                409,
+                "(`rigpilot resume`) and pause what should stay paused"
             )
         for entry in self.pauses.resume(request):
             self._announce_resume(entry, "by you")
         self._schedule_expiry()
         await self._apply_pauses()
-        return {"paused": self.pauses.to_json()}
+        await self._resume_legacy(request)
+        return self._holds()
+
+    def _check_target(self, scope: PauseScope, gpu: int | None, network: str | None) -> None:
+        if scope is PauseScope.GPU:
+            self._check_gpu(gpu)
+        networks = self.parts.networks
+        if scope is PauseScope.NETWORK and networks is not None:
+            known = [str(n["network"]) for n in networks.summary()]
+            if network not in known:
+                raise NotFound(
+                    f"there is no network {network!r}; this worker's networks: "
+                    f"{', '.join(known) or 'none'}",
+                    field="network",
+                )
+
+    async def _resume_legacy(self, request: ResumeRequest) -> None:
+        """Resume networks still paused the old way (the ledger's flag) under this scope."""
+        networks = self.parts.networks
+        if networks is None or request.scope is PauseScope.GPU:
+            return
+        for net in networks.summary():
+            name = str(net["network"])
+            wanted = request.scope is PauseScope.ALL or request.network == name
+            if wanted and net.get("paused") and not self.pauses.network_paused(name):
+                await networks.act(name, "resume")
+
+    def _holds(self) -> HoldsAnswer:
+        """The user's holds, and every hold on each GPU (the guard's too)."""
+        legacy = []
+        if self.parts.networks is not None:
+            legacy = [str(n["network"]) for n in self.parts.networks.summary() if n.get("paused")]
+        holds = view.user_holds(self.pauses.to_json()["items"], legacy, self.started_ts)
+        guard = self.parts.guard
+        gpus = {}
+        for info in self.monitor.infos:
+            mine = [h for h in holds if h.covers_gpu(info.index)]
+            from_guard = view.guard_hold(guard.decision(info.index)) if guard else None
+            gpus[info.index] = view.first_hold_first([*mine, *([from_guard] if from_guard else [])])
+        return HoldsAnswer(user_holds=holds, gpus=gpus)
 
     async def _apply_pauses(self) -> None:
         """Make the work follow the pauses (one change at a time, in order)."""

@@ -7,10 +7,12 @@ interval, the OS autostart entry), and the guard adds its own rules to every pat
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+
+import msgspec
 
 from desktop import autostart
-from desktop.ipc.protocol import ApiError, unavailable
+from desktop.errors import InvalidSetting, Unavailable
+from desktop.ipc.schema_data import SettingsAnswer, SettingsChanges, SettingsPatched
 from desktop.model import Severity
 from desktop.settings import SettingsError, SettingsSaveError, SettingsStore, schema_json
 from desktop.worker.service_base import ServiceBase
@@ -19,24 +21,27 @@ from desktop.worker.service_base import ServiceBase
 class SettingsRoutes(ServiceBase):
     """``GET /settings`` and ``PATCH /settings``."""
 
-    async def settings(self) -> dict[str, Any]:
+    async def settings(self) -> SettingsAnswer:
         store = self._settings()
-        return {
-            "settings": store.current.to_json(),
-            "schema": schema_json(),
-            "warnings": list(store.warnings),
-        }
+        return msgspec.convert(
+            {
+                "settings": store.current.to_json(),
+                "schema": schema_json(),
+                "warnings": list(store.warnings),
+            },
+            SettingsAnswer,
+        )
 
-    async def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+    async def patch_settings(self, changes: SettingsChanges) -> SettingsPatched:
         store = self._settings()
         before = store.current
         validators = self.parts.guard.extra_validators() if self.parts.guard is not None else []
         try:
             after = await asyncio.to_thread(store.patch, changes, validators)
         except SettingsError as exc:
-            raise ApiError("invalid_setting", exc.message, 422, exc.field, exc.allowed) from None
+            raise InvalidSetting(exc.message, field=exc.field, allowed=exc.allowed) from None
         except SettingsSaveError as exc:
-            raise ApiError("internal", str(exc), 500) from None
+            raise Unavailable(str(exc)) from None
         applied = before.diff(after)
         if "sampling.interval_s" in applied:
             self.monitor.set_interval(float(after.get("sampling.interval_s")))
@@ -48,7 +53,7 @@ class SettingsRoutes(ServiceBase):
                 f"Settings changed: {', '.join(applied)}",
                 data={"keys": applied},
             )
-        return {"settings": after.to_json(), "applied": applied}
+        return SettingsPatched(settings=after.to_json(), applied=applied)
 
     async def _apply_autostart(self, enabled: bool) -> None:
         """The worker owns side effects, so it writes the OS autostart entry for the app."""
@@ -63,5 +68,5 @@ class SettingsRoutes(ServiceBase):
 
     def _settings(self) -> SettingsStore:
         if self.parts.settings is None:
-            raise unavailable("Settings")
+            raise Unavailable("Settings are not available in this worker yet")
         return self.parts.settings
