@@ -19,6 +19,7 @@ from desktop.ipc.schema import (
     EarningsTotals,
     GpuIndex,
     GpuProblem,
+    MoneyFigures,
     RequestProblem,
 )
 from desktop.model import Event, GpuInfo, GpuSample, JobRecord, JobState
@@ -252,24 +253,21 @@ class EarningsQuery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
     days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 7
 
 
-class EarningsDay(msgspec.Struct, kw_only=True, frozen=True):
-    """One local day of one network that earned or ran.
+class EarningsDay(MoneyFigures, kw_only=True, frozen=True):
+    """One local day of one network that earned or ran (its money figures, and more).
+
+    ``electricity_cost`` is (GPU energy over the network's running periods + the overhead
+    watts × running hours) × the price, in the price's currency; ``net_usd`` is gross −
+    electricity, or None when the price is not in USD.
 
     Attributes:
-        electricity_cost: (GPU energy over the network's running periods + the overhead
-            watts × running hours) × the price, in the price's currency.
-        net_usd: gross − electricity, or None when the price is not in USD.
         unit_amounts: what the network paid in its own units.
         unpriced: payments with no USD value (left out of gross).
     """
 
     date: str
     network: str
-    gross_usd: Decimal
-    energy_kwh: Decimal
     running_hours: Decimal
-    electricity_cost: Decimal
-    net_usd: Decimal | None
     unit_amounts: dict[str, Decimal] = {}
     unpriced: int = 0
 

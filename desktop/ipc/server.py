@@ -29,6 +29,7 @@ from desktop.ipc.controller import Controller
 from desktop.ipc.endpoints import ENDPOINTS, Endpoint
 from desktop.ipc.gate import ApiGate, error_body
 from desktop.ipc.protocol import API_PREFIX, MAX_BODY_BYTES, ApiError
+from desktop.ipc.schema import RequestProblem
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -85,7 +86,10 @@ def _route(
         try:
             typed = await read_request(endpoint, request)
             if isinstance(typed, TimeChecked):
-                typed.check(now())
+                try:
+                    typed.check(now())
+                except RequestProblem as exc:
+                    raise RequestInvalid("invalid_request", exc.message, exc.field) from None
             answer = await (serve() if endpoint.takes_nothing else serve(typed))
         except RequestInvalid as exc:
             bad = ApiError(exc.code, exc.message, exc.status, exc.field, exc.allowed)
