@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from desktop.ipc.schema import PROTOCOL_VERSION, RequestProblem
+from desktop.model import Event
+
+T = TypeVar("T")
 
 _ENCODER = msgspec.json.Encoder()
 _PROTOCOL_PREFIX = b'{"protocol":' + str(PROTOCOL_VERSION).encode()
@@ -227,3 +230,11 @@ def decode_answer(raw: bytes, kind: type[Any]) -> Any:
         return msgspec.json.decode(raw, type=kind)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise AnswerInvalid(str(exc)) from None
+
+
+def event_data(event: Event, kind: type[T]) -> T | None:
+    """An event's ``data`` as ``kind`` (e.g. ``EarnedData``); None when it is not that."""
+    try:
+        return msgspec.convert(event.data, kind)
+    except msgspec.ValidationError:
+        return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from desktop.ipc import schema as s
 from desktop.ipc import schema_data as d
@@ -67,6 +67,12 @@ class Endpoint(Generic[Q, A]):
     def may_accept(self) -> bool:
         """The answer may say "accepted, going on in the background" (HTTP 202)."""
         return isinstance(getattr(self.answer, "accepted", None), property)
+
+
+class Caller(Protocol):
+    """Anything that makes typed calls: ``desktop.ipc.client.WorkerClient``, a test fake."""
+
+    def call(self, endpoint: Endpoint[Q, A], request: Q | None = None) -> A: ...
 
 
 BAD = ("invalid_request",)

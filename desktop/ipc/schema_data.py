@@ -169,6 +169,36 @@ class EventsAnswer(Answer, kw_only=True, frozen=True):
     last_seq: int
 
 
+# The ``data`` of the events clients read (the events table of docs/api.md has the rest);
+# ``desktop.ipc.codec.event_data`` decodes an event's data into one of these.
+
+
+class EarnedData(msgspec.Struct, kw_only=True, frozen=True):
+    """``network.earned``: a payment, in the network's unit and in USD when priced."""
+
+    job_id: str
+    amount: Decimal
+    unit: str
+    usd: Decimal | None = None
+
+
+class GuardData(msgspec.Struct, kw_only=True, frozen=True):
+    """``guard.<action>``: what the guard did and on whose behalf."""
+
+    action: str
+    source: str
+    target: str | None = None
+    power_limit_w: float | None = None
+    duty_cycle: float | None = None
+
+
+class FixData(msgspec.Struct, kw_only=True, frozen=True):
+    """Errors that come with what to do (``worker.*``, ``network.enroll_failed``)."""
+
+    fix: str = ""
+    next_step: str = ""
+
+
 # --- settings -------------------------------------------------------------------------
 
 
