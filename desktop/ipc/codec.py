@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 _ENCODER = msgspec.json.Encoder()
 _PROTOCOL_PREFIX = b'{"protocol":' + str(PROTOCOL_VERSION).encode()
-_AT = re.compile(r" - at `\$((?:\.\w+|\[\d+\])*)`$")
+_AT = re.compile(r" - at `\$((?:\.\w+|\[[^\]]*\])*)`$")
 _EXPECTED = re.compile(
     r"^Expected `(?P<type>[^`]+)`"
     r"(?: of length (?P<lop>[<>]=?) (?P<len>\d+))?"
