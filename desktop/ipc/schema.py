@@ -303,13 +303,13 @@ class ResumeRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
 
 def check_scope(scope: PauseScope, gpu: int | None, network: str | None) -> None:
     """A GPU index goes with scope "gpu" only, a network id with scope "network" only."""
-    if scope is PauseScope.GPU and gpu is None:
+    if scope == PauseScope.GPU and gpu is None:
         raise RequestProblem("gpu", "scope 'gpu' needs 'gpu': the GPU index (0, 1, ...)")
-    if scope is PauseScope.NETWORK and network is None:
+    if scope == PauseScope.NETWORK and network is None:
         raise RequestProblem("network", "scope 'network' needs 'network': the network id")
-    if gpu is not None and scope is not PauseScope.GPU:
+    if gpu is not None and scope != PauseScope.GPU:
         raise RequestProblem("gpu", f"'gpu' goes with scope 'gpu' only, not '{scope}'")
-    if network is not None and scope is not PauseScope.NETWORK:
+    if network is not None and scope != PauseScope.NETWORK:
         raise RequestProblem("network", f"'network' goes with scope 'network' only, not '{scope}'")
 
 

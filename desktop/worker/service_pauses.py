@@ -46,8 +46,8 @@ class PauseRoutes(ServiceBase):
 
     async def resume(self, request: ResumeRequest) -> HoldsAnswer:
         self._check_target(request.scope, request.gpu, request.network)
-        if request.scope is not PauseScope.ALL and self.pauses.all_paused:
-            target = f"GPU {request.gpu}" if request.scope is PauseScope.GPU else request.network
+        if request.scope != PauseScope.ALL and self.pauses.all_paused:
+            target = f"GPU {request.gpu}" if request.scope == PauseScope.GPU else request.network
             raise Conflict(
                 f"all work is paused, so {target} cannot resume alone; resume everything "
                 "(`rigpilot resume`) and pause what should stay paused"
@@ -60,10 +60,10 @@ class PauseRoutes(ServiceBase):
         return self._holds()
 
     def _check_target(self, scope: PauseScope, gpu: int | None, network: str | None) -> None:
-        if scope is PauseScope.GPU:
+        if scope == PauseScope.GPU:
             self._check_gpu(gpu)
         networks = self.parts.networks
-        if scope is PauseScope.NETWORK and networks is not None:
+        if scope == PauseScope.NETWORK and networks is not None:
             known = [str(n["network"]) for n in networks.summary()]
             if network not in known:
                 raise NotFound(
@@ -75,11 +75,11 @@ class PauseRoutes(ServiceBase):
     async def _resume_legacy(self, request: ResumeRequest) -> None:
         """Resume networks still paused the old way (the ledger's flag) under this scope."""
         networks = self.parts.networks
-        if networks is None or request.scope is PauseScope.GPU:
+        if networks is None or request.scope == PauseScope.GPU:
             return
         for net in networks.summary():
             name = str(net["network"])
-            wanted = request.scope is PauseScope.ALL or request.network == name
+            wanted = request.scope == PauseScope.ALL or request.network == name
             if wanted and net.get("paused") and not self.pauses.network_paused(name):
                 await networks.act(name, "resume")
 

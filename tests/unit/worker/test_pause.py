@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.ipc.protocol import PauseRequest
+from desktop.ipc.schema import PauseRequest
 from desktop.worker.pause import PauseState
 
 
@@ -16,11 +16,11 @@ class Clock:
 
 def test_all_gpu_and_network_scopes() -> None:
     state = PauseState(Clock())
-    state.pause(PauseRequest("gpu", gpu=1))
-    state.pause(PauseRequest("network", network="nosana"))
+    state.pause(PauseRequest(scope="gpu", gpu=1))
+    state.pause(PauseRequest(scope="network", network="nosana"))
     assert state.gpu_paused(1) and not state.gpu_paused(0)
     assert state.network_paused("nosana") and not state.network_paused("demo")
-    state.pause(PauseRequest("all", reason="gaming"))
+    state.pause(PauseRequest(scope="all", reason="gaming"))
     assert state.gpu_paused(0) and state.network_paused("demo")
     body = state.to_json()
     assert body["all"] and body["reason"] == "gaming"
@@ -30,21 +30,21 @@ def test_all_gpu_and_network_scopes() -> None:
 
 def test_resume_one_or_everything() -> None:
     state = PauseState(Clock())
-    state.pause(PauseRequest("gpu", gpu=0))
-    state.pause(PauseRequest("gpu", gpu=1))
-    ended = state.resume(PauseRequest("gpu", gpu=0))
+    state.pause(PauseRequest(scope="gpu", gpu=0))
+    state.pause(PauseRequest(scope="gpu", gpu=1))
+    ended = state.resume(PauseRequest(scope="gpu", gpu=0))
     assert [e.target for e in ended] == [0]
-    assert state.resume(PauseRequest("gpu", gpu=0)) == []  # already running: nothing ends
-    state.pause(PauseRequest("all"))
-    assert len(state.resume(PauseRequest("all"))) == 2
+    assert state.resume(PauseRequest(scope="gpu", gpu=0)) == []  # already running: nothing ends
+    state.pause(PauseRequest(scope="all"))
+    assert len(state.resume(PauseRequest(scope="all"))) == 2
     assert state.to_json()["items"] == []
 
 
 def test_timed_pause_expires_by_itself() -> None:
     clock = Clock()
     state = PauseState(clock)
-    state.pause(PauseRequest("all", until_ts=clock.now + 3600))
-    state.pause(PauseRequest("gpu", gpu=0))
+    state.pause(PauseRequest(scope="all", until_ts=clock.now + 3600))
+    state.pause(PauseRequest(scope="gpu", gpu=0))
     clock.now += 3599
     assert state.expire() == [] and state.all_paused
     clock.now += 1
@@ -56,7 +56,7 @@ def test_timed_pause_expires_by_itself() -> None:
 def test_pausing_again_replaces_the_end_time() -> None:
     clock = Clock()
     state = PauseState(clock)
-    state.pause(PauseRequest("all", until_ts=clock.now + 60))
-    state.pause(PauseRequest("all"))
+    state.pause(PauseRequest(scope="all", until_ts=clock.now + 60))
+    state.pause(PauseRequest(scope="all"))
     clock.now += 120
     assert state.expire() == [] and state.all_paused
