@@ -64,11 +64,17 @@ class PauseRoutes(ServiceBase):
             self._check_gpu(gpu)
         networks = self.parts.networks
         if scope == PauseScope.NETWORK and networks is not None:
-            known = [str(n["network"]) for n in networks.summary()]
+            known = {str(n["network"]): n for n in networks.summary()}
             if network not in known:
                 raise NotFound(
                     f"there is no network {network!r}; this worker's networks: "
                     f"{', '.join(known) or 'none'}",
+                    field="network",
+                )
+            if not known[network]["enrolled"]:
+                raise Conflict(
+                    f"{known[network]['display_name']} is not enrolled, so there is nothing "
+                    f"to pause or resume; enroll it first (rigpilot enroll {network})",
                     field="network",
                 )
 
