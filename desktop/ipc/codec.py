@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from desktop.ipc.schema import PROTOCOL_VERSION, RequestProblem
+from desktop.ipc.schema import PROTOCOL_VERSION, Answer, RequestProblem
 from desktop.model import Event
 
 T = TypeVar("T")
@@ -216,8 +216,12 @@ def encode(value: object) -> bytes:
 
 
 def to_builtins(value: object) -> Any:
-    """A schema value as plain dicts, lists, strings and numbers."""
-    return msgspec.to_builtins(value)
+    """A schema value as plain dicts, lists, strings and numbers; an answer Struct as the
+    worker sent it, ``protocol`` first (what ``--json`` prints)."""
+    plain = msgspec.to_builtins(value)
+    if isinstance(value, Answer) and isinstance(plain, dict):
+        return {"protocol": PROTOCOL_VERSION, **plain}
+    return plain
 
 
 class AnswerInvalid(Exception):

@@ -42,6 +42,7 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 def _start_worker(home: Path) -> subprocess.Popen[bytes]:
     from desktop.ipc.client import WorkerClient, wait_until_ready
+    from desktop.ipc import endpoints
     from desktop.paths import Paths
 
     process = subprocess.Popen(
@@ -52,7 +53,7 @@ def _start_worker(home: Path) -> subprocess.Popen[bytes]:
     )
     client = WorkerClient(Paths(home / "config", home / "data", home / "logs", home / "run"))
     wait_until_ready(client, timeout=30, exited=process.poll)
-    client.patch_settings({"sampling.interval_s": 1})
+    client.call(endpoints.PATCH_SETTINGS, {"sampling.interval_s": 1})
     client.close()
     return process
 
