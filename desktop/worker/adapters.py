@@ -96,8 +96,8 @@ class JobsAdapter:
     def running_by_gpu(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for record in self.service.list(JobState.RUNNING):
-            if record.gpu_uuid is not None:
-                counts[record.gpu_uuid] = counts.get(record.gpu_uuid, 0) + 1
+            key = record.gpu_uuid or ""  # "": jobs without a GPU
+            counts[key] = counts.get(key, 0) + 1
         return counts
 
 

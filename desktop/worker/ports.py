@@ -38,7 +38,8 @@ class JobsPort(Protocol):
     def running_count(self) -> int: ...
 
     def running_by_gpu(self) -> dict[str, int]:
-        """Jobs in the RUNNING state per GPU UUID (a paused job does not count)."""
+        """Jobs in the RUNNING state per GPU UUID, "" for jobs without a GPU (a paused job
+        does not count)."""
         ...
 
 
