@@ -41,6 +41,11 @@ class CredentialField(msgspec.Struct, kw_only=True, frozen=True):
     secret: bool = False
     label: str = ""
 
+    @property
+    def title(self) -> str:
+        """What a form calls the field: its label, or its name in words."""
+        return self.label or self.name.replace("_", " ").capitalize()
+
 
 class Capabilities(msgspec.Struct, kw_only=True, frozen=True):
     """What RigPilot can drive on this network; the app greys out what it cannot."""

@@ -34,35 +34,8 @@ class Step(enum.StrEnum):
 ORDER = tuple(Step)
 
 
-@dataclass(frozen=True)
-class CredentialSpec:
-    """One field a network asks for at enrollment (the adapter's ``credential_schema``)."""
-
-    name: str
-    kind: str
-    required: bool
-    how_to_obtain: str
-    url: str | None = None
-    expires_days: int | None = None
-    secret: bool = False
-    label: str = ""
-
-    @property
-    def title(self) -> str:
-        return self.label or self.name.replace("_", " ").capitalize()
-
-    @classmethod
-    def of(cls, spec: CredentialField) -> CredentialSpec:
-        return cls(
-            name=spec.name,
-            kind=spec.kind,
-            required=spec.required,
-            how_to_obtain=spec.how_to_obtain,
-            url=spec.url,
-            expires_days=spec.expires_days,
-            secret=spec.secret,
-            label=spec.label,
-        )
+# One field a network asks for at enrollment, as the API describes it.
+CredentialSpec = CredentialField
 
 
 @dataclass(frozen=True)
@@ -86,7 +59,7 @@ class NetworkOption:
             enrolled=record.enrolled,
             next_step=record.next_step,
             requirements=tuple(record.requirements),
-            credential_fields=tuple(CredentialSpec.of(f) for f in record.credential_fields),
+            credential_fields=tuple(record.credential_fields),
         )
 
     def unmet(self) -> list[CheckResult]:

@@ -82,7 +82,10 @@ def test_smoke_rerun_merges_into_the_first_results(tmp_path: Path, fakes: Module
     [(None, ""), (30, "Expires 30 days after"), (1, "1 day after"), (365, "1 year after")],
 )
 def test_expiry_in_words(days: int | None, words: str) -> None:
-    spec = CredentialSpec("token", "api_key", True, "From the dashboard.", expires_days=days)
+    spec = CredentialSpec(
+        name="token", kind="api_key", required=True, how_to_obtain="From the dashboard.",
+        expires_days=days,
+    )  # fmt: skip
     text = credentials_step.expiry_text(spec)
     assert (text == "") if not words else words in text
 
