@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from desktop.cli.networks import collect_credentials
+from desktop.cli.enroll import collect_credentials
 from desktop.ipc import endpoints
 from desktop.ipc.schema_data import EarningsAnswer
 from desktop.ipc.schema_networks import (
@@ -112,7 +112,7 @@ class StubClient:
 def test_commands_print_tables_and_enroll_posts(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from desktop.cli import build_parser
+    from desktop.cli import build_parser, enroll
     from desktop.cli import networks as cli
 
     monkeypatch.setattr(cli.WorkerClient, "from_env", classmethod(lambda cls: StubClient()))
@@ -125,21 +125,21 @@ def test_commands_print_tables_and_enroll_posts(
     assert "ELECTRICITY" in out and "$0.3100" in out and "0.40 USD per kWh" in out
     monkeypatch.setenv("RIGPILOT_DEMO_API_KEY", "from-env")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    assert cli.cmd_enroll(parser.parse_args(["enroll", "demo", "--from-env"])) == 0
+    assert enroll.cmd_enroll(parser.parse_args(["enroll", "demo", "--from-env"])) == 0
     assert StubClient.sent[-1] == (
         "enroll",
         EnrollRequest(network="demo", credentials={"api_key": "from-env"}),
     )
     out = capsys.readouterr().out
     assert "Run it once." in out and "docker run x" in out
-    assert cli.cmd_enroll(parser.parse_args(["enroll", "salad"])) == 2
+    assert enroll.cmd_enroll(parser.parse_args(["enroll", "salad"])) == 2
 
 
 def test_an_enrollment_in_the_background_is_followed_to_its_end(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from desktop.cli import build_parser
-    from desktop.cli import networks as cli
+    from desktop.cli import enroll as cli
     from desktop.ipc.schema import Operation, OperationState
     from desktop.ipc.schema_networks import NetworkAnswer, OperationAnswer
 
