@@ -110,8 +110,8 @@ def worker_args(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_detach(args: argparse.Namespace) -> int:
-    from desktop.ipc.client import WorkerNotRunning, wait_until_ready
-    from desktop.ipc.launch import spawn_worker
+    from desktop.ipc.client import WorkerNotRunning
+    from desktop.ipc.launch import spawn_worker, wait_until_ready
     from desktop.logs import log_file
 
     def run(client: WorkerClient) -> int:

@@ -17,9 +17,6 @@ from __future__ import annotations
 import errno
 import logging
 import sys
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -29,7 +26,6 @@ from desktop.ipc import endpoints
 from desktop.ipc.auth import TokenError, read_token
 from desktop.ipc.codec import AnswerInvalid, decode_answer, encode
 from desktop.ipc.endpoints import Endpoint
-from desktop.ipc.launch import console_log_file, spawn_worker
 from desktop.ipc.protocol import (
     API_PREFIX,
     PROTOCOL_HEADER,
@@ -50,7 +46,6 @@ __all__ = [
     "WorkerClient",
     "WorkerNotRunning",
     "WorkerUnreachable",
-    "ensure_worker_running",
 ]
 
 log = logging.getLogger(__name__)
@@ -309,64 +304,3 @@ def _check(response: httpx.Response) -> None:
     if error.code == "protocol_mismatch":
         raise ProtocolMismatch(error.message)
     raise ApiError(error.code, error.message, response.status_code, error.field, error.allowed)
-
-
-def ensure_worker_running(
-    args: Sequence[str] = (), *, paths: Paths | None = None, timeout: float = 10.0
-) -> WorkerClient:
-    """A client of a running worker, starting one in the background when none answers.
-
-    ``args`` are extra ``rigpilot worker`` options (for example ``["--demo"]``). Used by
-    the desktop app on start and by CLI commands that need a worker.
-    """
-    client = WorkerClient(paths or get_paths())
-    try:
-        client.status()
-        return client
-    except WorkerNotRunning:
-        pass
-    process = spawn_worker(list(args), client.paths)
-    log.info("started RigPilot's worker in the background (pid %s)", process.pid)
-    wait_until_ready(client, timeout=timeout, exited=process.poll)
-    return client
-
-
-def wait_until_ready(
-    client: WorkerClient,
-    *,
-    timeout: float = 10.0,
-    exited: Callable[[], int | None] | None = None,
-) -> StatusAnswer:
-    """Poll status until the worker answers; returns the status.
-
-    ``exited`` is an optional callable returning the launched process's exit code (None
-    while it runs), so a worker that dies at start is reported at once, not after timeout.
-    """
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        try:
-            return client.status()
-        except WorkerNotRunning:
-            pass
-        code = exited() if exited is not None else None
-        if code is not None:
-            # Another worker may have won a start race; then it answers soon.
-            try:
-                return client.status()
-            except WorkerNotRunning:
-                raise WorkerNotRunning(
-                    f"RigPilot's worker stopped right after it started (exit code {code}); "
-                    f"see {_console_log(client.paths)} and `rigpilot logs`"
-                ) from None
-        if time.monotonic() >= deadline:
-            raise WorkerNotRunning(
-                f"RigPilot's worker did not answer within {timeout:g} s of starting; "
-                f"see {_console_log(client.paths)} and `rigpilot logs`"
-            )
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
-
-
-def _console_log(paths: Paths) -> Path:
-    return console_log_file(paths)

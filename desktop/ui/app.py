@@ -289,7 +289,7 @@ def _client_from_env() -> Any:
 
 def _start_worker(options: AppOptions) -> Any:
     """Find the worker of this installation, or start one with the app's options."""
-    from desktop.ipc.client import ensure_worker_running
+    from desktop.ipc.launch import ensure_worker_running
 
     return ensure_worker_running(options.worker_args())
 

@@ -152,7 +152,7 @@ def test_ensure_worker_running_starts_one_once(
 ) -> None:
     import psutil
 
-    from desktop.ipc.client import ensure_worker_running
+    from desktop.ipc.launch import ensure_worker_running
 
     monkeypatch.setenv("RIGPILOT_HOME", str(tmp_path / "auto"))  # as the GUI sees it
     client = ensure_worker_running(["--simulate", "warm"])

@@ -42,7 +42,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 def _start_worker(home: Path) -> subprocess.Popen[bytes]:
     from desktop.ipc import endpoints
-    from desktop.ipc.client import WorkerClient, wait_until_ready
+    from desktop.ipc.client import WorkerClient
+    from desktop.ipc.launch import wait_until_ready
     from desktop.paths import Paths
 
     process = subprocess.Popen(
