@@ -16,7 +16,9 @@ import os
 import select
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
+
+from desktop.ipc.schema_networks import CredentialField
 
 __all__ = ["collect_credentials", "piped_secret"]
 
@@ -27,7 +29,7 @@ def _env_name(network: str, field: str) -> str:
 
 def collect_credentials(
     network: str,
-    fields: list[dict[str, Any]],
+    fields: list[CredentialField],
     given: list[str],
     from_env: bool,
     interactive: bool,
@@ -37,7 +39,7 @@ def collect_credentials(
 ) -> dict[str, str]:
     """The credentials to send, or ValueError with the sentence to show. ``supplied``
     holds secret values that came another way (``--secret-stdin``)."""
-    schema = {f["name"]: f for f in fields}
+    schema = {f.name: f for f in fields}
     creds: dict[str, str] = dict(supplied or {})
     for item in given:
         name, sep, value = item.partition("=")
@@ -47,7 +49,7 @@ def collect_credentials(
             raise ValueError(
                 f"{network} has no field {name!r}; its fields: {', '.join(schema) or 'none'}"
             )
-        if schema[name].get("secret"):
+        if schema[name].secret:
             raise ValueError(
                 f"{name} is a secret: it is never taken from the command line (the process list "
                 f"and shell history would keep it). Leave it out to be asked, or set "
@@ -57,34 +59,34 @@ def collect_credentials(
     for name, spec in schema.items():
         if name in creds:
             continue
-        label = spec.get("label") or name
-        if spec.get("secret") and from_env:
+        label = spec.label or name
+        if spec.secret and from_env:
             value = os.environ.get(_env_name(network, name), "")
         elif interactive:
-            print(f"{label}: {spec.get('how_to_obtain', '')}", file=sys.stderr)
-            prompt = f"{label}{'' if spec.get('required') else ' (Enter to skip)'}: "
-            value = (ask_secret if spec.get("secret") else ask)(prompt)
+            print(f"{label}: {spec.how_to_obtain}", file=sys.stderr)
+            prompt = f"{label}{'' if spec.required else ' (Enter to skip)'}: "
+            value = (ask_secret if spec.secret else ask)(prompt)
         else:
             value = ""
         if value:
             creds[name] = value
-        elif spec.get("required"):
+        elif spec.required:
             hint = (
                 f"set {_env_name(network, name)} and use --from-env"
-                if spec.get("secret")
+                if spec.secret
                 else (f"give --field {name}=VALUE")
             )
-            raise ValueError(f"{network} needs {label}: {hint}. {spec.get('how_to_obtain', '')}")
+            raise ValueError(f"{network} needs {label}: {hint}. {spec.how_to_obtain}")
     return creds
 
 
 def piped_secret(
-    network: str, fields: list[dict[str, Any]], from_stdin: bool, stdin: TextIO
+    network: str, fields: list[CredentialField], from_stdin: bool, stdin: TextIO
 ) -> dict[str, str]:
     """The secret read with ``--secret-stdin``; without it, input piped to the command is
     refused rather than silently ignored (it used to say "enrolled" without the key).
     Raises ValueError with the sentence to show."""
-    secrets = [f["name"] for f in fields if f.get("secret")]
+    secrets = [f.name for f in fields if f.secret]
     if from_stdin:
         if len(secrets) != 1:
             names = ", ".join(secrets) or "none"

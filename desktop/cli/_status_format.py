@@ -1,18 +1,24 @@
-"""Text for ``rigpilot status|pause|resume|events``: pure functions of the API's JSON.
+"""Text for ``rigpilot status|pause|resume|events``: pure functions of the typed answers.
 
-Kept apart from the commands so the tables are tested without a worker. The leading
-underscore keeps the CLI loader from treating this as a command module.
+Every word about the rig (the headline, a GPU's state, a network's state, money) comes
+from ``desktop.views``, the same functions the app uses, so the terminal and the window
+say the same thing. Kept apart from the commands so the tables are tested without a
+worker; the leading underscore keeps the CLI loader from treating this as a command.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from desktop.cli._table import money, money_decimals
+from desktop.ipc.schema import GpuStatus, StatusAnswer
+from desktop.model import Event, Hold
+from desktop.views import money
+from desktop.views.rig import describe
+from desktop.views.snapshot import Snapshot
+from desktop.views.states import gpu_words, network_words
+from desktop.views.text import DASH, clock, percent, temp, watts
 
-MORNING_HOUR = 6
 _DURATION = re.compile(r"(?:([0-9]{1,9})d)?(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,9})s)?")
 MAX_DURATION_S = 366 * 86400
 
@@ -31,25 +37,8 @@ def parse_duration(text: str) -> float:
     return float(total)
 
 
-def tomorrow_morning(now: float) -> float:
-    """The next local ``MORNING_HOUR``:00 (today's if it is still night, else tomorrow's)."""
-    moment = datetime.fromtimestamp(now)
-    target = moment.replace(hour=MORNING_HOUR, minute=0, second=0, microsecond=0)
-    if target <= moment:
-        target += timedelta(days=1)
-    return target.timestamp()
-
-
-def clock_text(ts: float | None, now: float | None = None) -> str:
-    """``14:05`` today, ``Tue 06:00`` on another day."""
-    if ts is None:
-        return "-"
-    moment = datetime.fromtimestamp(ts)
-    today = datetime.fromtimestamp(now).date() if now is not None else datetime.now().date()
-    return moment.strftime("%H:%M" if moment.date() == today else "%a %H:%M")
-
-
 def duration_text(seconds: float) -> str:
+    """``2d 4h``, ``1h 05m``, ``3m 09s``, ``12s``: an uptime or a job's run time."""
     seconds = int(max(0, seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -71,60 +60,38 @@ def target_text(gpu: int | None, network: str | None) -> str:
     return "all work"
 
 
-def paused_text(paused: dict[str, Any], now: float | None = None) -> str:
-    """One line for ``status.paused``: "no", "all work until 15:00 (gaming)", "GPU 1"."""
-    parts: list[str] = []
-    if paused.get("all"):
-        text = "all work"
-        if paused.get("until_ts"):
-            text += f" until {clock_text(paused['until_ts'], now)}"
-        if paused.get("reason"):
-            text += f" ({paused['reason']})"
+def holds_text(holds: list[Hold], now: float) -> str:
+    """One line for the user's holds: "no", "all work until 15:00 (gaming); GPU 1"."""
+    parts = []
+    for hold in holds:
+        text = target_text(hold.gpu if hold.scope == "gpu" else None, hold.network)
+        if hold.until is not None:
+            text += f" until {clock(hold.until, now)}"
+        if hold.reason:
+            text += f" ({hold.reason})"
         parts.append(text)
-    parts += [f"GPU {g}" for g in paused.get("gpus", [])]
-    parts += [f"network {n}" for n in paused.get("networks", [])]
     return "; ".join(parts) if parts else "no"
 
 
-def _num(value: Any, unit: str, digits: int = 0) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.{digits}f}{unit}"
-
-
-def gpu_state(gpu: dict[str, Any]) -> str:
-    """A word for one GPU's state: paused, the guard's action, degraded, working or idle."""
-    sample = gpu.get("sample")
-    guard = gpu.get("guard") or {}
-    if gpu.get("paused"):
-        return "paused"
-    if guard.get("action") not in (None, "run"):
-        return str(guard["action"]).replace("_", " ")
-    if sample is None:
-        return "no data"
-    if gpu.get("degraded"):
-        return "degraded"
-    util = sample.get("gpu_util_pct")
-    return "working" if util is not None and util >= 5 else "idle"
-
-
-def gpu_rows(gpus: list[dict[str, Any]]) -> list[list[str]]:
+def gpu_rows(gpus: list[GpuStatus], snapshot: Snapshot, now: float) -> list[list[str]]:
     rows = [["GPU", "NAME", "TEMP", "POWER/LIMIT", "UTIL", "FAN", "STATE"]]
     for gpu in gpus:
-        info, sample = gpu["info"], gpu.get("sample") or {}
-        temp = _num(sample.get("core_temp_c"), " °C")
-        if sample.get("mem_temp_c") is not None:
-            temp += f" (VRAM {sample['mem_temp_c']:.0f})"
-        power = f"{_num(sample.get('power_w'), '')}/{_num(gpu.get('power_limit_w'), ' W')}"
+        reading = snapshot.reading(gpu.index)
+        core = reading.core_temp_c if reading else None
+        shown = temp(core)
+        if reading is not None and reading.mem_temp_c is not None:
+            shown += f" (VRAM {reading.mem_temp_c:.0f})"
+        power = reading.power_w if reading else None
+        draw = DASH if power is None else f"{power:.0f}"
         rows.append(
             [
-                str(info["index"]),
-                info["name"],
-                temp,
-                power,
-                _num(sample.get("gpu_util_pct"), " %"),
-                _num(sample.get("fan_pct"), " %"),
-                gpu_state(gpu),
+                str(gpu.index),
+                gpu.info.name,
+                shown,
+                f"{draw}/{watts(gpu.power.limit_w)}",
+                percent(reading.gpu_util_pct if reading else None),
+                percent(reading.fan_pct if reading else None),
+                gpu_words(gpu, now).text,
             ]
         )
     return rows
@@ -138,53 +105,48 @@ def table(rows: list[list[str]]) -> str:
     )
 
 
-def status_text(status: dict[str, Any], now: float | None = None) -> str:
-    """The whole ``rigpilot status`` print-out."""
+def status_text(status: StatusAnswer, now: float) -> str:
+    """The whole ``rigpilot status`` print-out: the app's headline, then the details."""
+    snapshot = Snapshot()
+    snapshot.set_status(status)
+    headline = describe(snapshot, connected=True, now=now)
     lines = [
-        f"RigPilot worker {status['version']} · pid {status['pid']} · "
-        f"up {duration_text(status['uptime_s'])} · {status['mode']}"
+        f"RigPilot worker {status.version} · pid {status.pid} · "
+        f"up {duration_text(status.uptime_s)} · {status.mode}",
+        headline.text,
     ]
-    gpus = status.get("gpus") or []
-    if gpus:
-        lines.append("")
-        lines.append(table(gpu_rows(gpus)))
-    error = status.get("gpu_error")
-    if error:
-        lines.append("")
-        lines.append(f"No GPU in use: {error['cause']}")
-        if error.get("fix"):
-            lines.append(f"  Fix: {error['fix']}")
-    lines.append("")
-    lines.append(f"Paused: {paused_text(status.get('paused') or {}, now)}")
-    components = status.get("components") or {}
-    networks = status.get("networks") or []
-    if networks:
+    if headline.detail:
+        lines.append(f"  {headline.detail}")
+    if status.gpus:
+        lines += ["", table(gpu_rows(status.gpus, snapshot, now))]
+    if status.gpu_error is not None:
+        lines += ["", f"No GPU in use: {status.gpu_error.cause}"]
+        if status.gpu_error.fix:
+            lines.append(f"  Fix: {status.gpu_error.fix}")
+    lines += ["", f"Paused: {holds_text(status.user_holds, now)}"]
+    if status.networks:
         summary = ", ".join(
-            f"{n.get('display_name') or n.get('network')}: "
-            + str(n.get("state") or "unknown").replace("_", " ")
-            + (" (paused)" if n.get("paused") else "")
-            for n in networks
+            f"{n.display_name or n.network}: "
+            + network_words(n.state, n.enrolled, n.held, n.operation, now).text
+            for n in status.networks
         )
         lines.append(f"Networks: {summary}")
-    elif components.get("networks"):
+    elif status.components.networks:
         lines.append("Networks: none enrolled (`rigpilot networks` lists them)")
     else:
         lines.append("Networks: not available in this worker yet")
-    if status.get("jobs_running") is not None:
-        lines.append(f"Jobs running: {status['jobs_running']}")
-    today = status.get("earnings_today")
-    if isinstance(today, dict) and today.get("net_usd") is not None:
-        gross, net = today.get("gross_usd"), today["net_usd"]
-        places = money_decimals([gross, net])
-        lines.append(
-            f"Earned today: {money(gross, decimals=places)} gross, "
-            f"{money(net, decimals=places)} after electricity"
-        )
-    for warning in status.get("settings_warnings") or []:
+    if status.jobs_running is not None:
+        lines.append(f"Jobs running: {status.jobs_running}")
+    if status.earnings_today is not None:
+        lines.append(f"Earned today: {money.today_line(status.earnings_today)}")
+    for problem in status.problems:
+        fix = f" Fix: {problem.fix}" if problem.fix else ""
+        lines.append(f"Problem: {problem.message}{fix}")
+    for warning in status.settings_warnings:
         lines.append(f"Settings warning: {warning}")
     return "\n".join(lines)
 
 
-def event_line(event: dict[str, Any]) -> str:
-    when = datetime.fromtimestamp(float(event["ts"])).strftime("%Y-%m-%d %H:%M:%S")
-    return f"{when}  {event['severity']:<8} {event['kind']:<18} {event['message']}"
+def event_line(event: Event) -> str:
+    when = datetime.fromtimestamp(event.ts).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{when}  {event.severity:<8} {event.kind:<18} {event.message}"

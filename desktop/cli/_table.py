@@ -16,8 +16,6 @@ import re
 import shutil
 import textwrap
 from collections.abc import Collection, Sequence
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 GAP = "  "
 ELLIPSIS = "…"
@@ -91,30 +89,3 @@ def table(
         return GAP.join(parts).rstrip()
 
     return "\n".join([line(list(headers)), *(line(r) for r in cells)])
-
-
-def money(value: Any, currency: str = "USD", decimals: int = 2) -> str:
-    """``$1.25`` (USD) or ``1.25 EUR``; "-" for a missing or broken value."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return "-"
-    if value is None or not number.is_finite():
-        return "-"
-    text = f"{number:,.{decimals}f}"
-    if currency.upper() == "USD":
-        return f"-${text[1:]}" if text.startswith("-") else f"${text}"
-    return f"{text} {currency.upper()}"
-
-
-def money_decimals(values: Sequence[Any]) -> int:
-    """2 decimals, or 4 when every amount is under a dollar (practice pay is cents):
-    "$0.04 - $0.01 = $0.04" reads as an error where "$0.0478 - $0.0079" does not."""
-    amounts = []
-    for value in values:
-        try:
-            amounts.append(abs(Decimal(str(value))))
-        except (InvalidOperation, ValueError):
-            continue
-    finite = [a for a in amounts if a.is_finite() and a > 0]
-    return 4 if finite and max(finite) < 1 else 2

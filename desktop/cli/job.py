@@ -15,14 +15,23 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from desktop import clock
 from desktop.cli._args import job_id, number, whole_number
 from desktop.cli._status_format import duration_text
 from desktop.cli._table import table
+from desktop.ipc import endpoints
 from desktop.ipc.client import ApiError, IpcError, WorkerClient
+from desktop.ipc.codec import to_builtins
+from desktop.ipc.endpoints import Endpoint
+from desktop.ipc.schema import Answer
+from desktop.ipc.schema_data import JobAnswer, JobRef, JobsQuery
 from desktop.model import ExitReason, JobRecord, JobState
+from desktop.views.money import paid
+
+Q = TypeVar("Q")
+A = TypeVar("A", bound=Answer)
 
 ORDER = 40
 EXIT_REFUSED = 2
@@ -77,8 +86,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(args, "invalid_spec_file", spec, EXIT_REFUSED)
     try:
         with WorkerClient.from_env() as client:
-            answer = client.request("POST", "/jobs", json=spec)
-            record = JobRecord.from_json(answer["job"])
+            answer = client.call(endpoints.SUBMIT_JOB, spec)
+            record = answer.job
             if not args.wait:
                 _print(args, answer, f"Job {record.job_id}: {_state_line(record)}")
                 return 0 if record.state is not JobState.FAILED else 1
@@ -95,28 +104,29 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _wait(args: argparse.Namespace, client: WorkerClient, record: JobRecord) -> int:
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
-    answer: dict[str, Any] = {"job": record.to_json()}
+    answer = JobAnswer(job=record)
     try:
         while not record.state.finished:
             if deadline is not None and time.monotonic() > deadline:
                 message = f"Job {record.job_id} still runs; `rigpilot job stop {record.job_id}`"
                 return _fail(args, "wait_timeout", message, 1)
             time.sleep(POLL_S)
-            answer = client.request("GET", f"/jobs/{record.job_id}")
-            record = JobRecord.from_json(answer["job"])
+            answer = client.call(endpoints.JOB, JobRef(job_id=record.job_id))
+            record = answer.job
     except KeyboardInterrupt:
         print(f"\nStopped waiting; the job still runs (rigpilot job stop {record.job_id}).")
         return 130
-    _print(args, answer, _details(record, answer.get("logs_tail", "")))
+    _print(args, answer, _details(record, answer.logs_tail))
     return 0 if record.state is JobState.SUCCEEDED else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    params = {"limit": max(1, min(1000, args.limit)), "state": args.state}
-    answer = _call(args, "GET", "/jobs", params=params)
+    state = None if args.state is None else JobState(args.state)
+    query = JobsQuery(limit=max(1, min(1000, args.limit)), state=state)
+    answer = _call(args, endpoints.JOBS, query)
     if answer is None:
         return 1
-    records = [JobRecord.from_json(j) for j in answer.get("jobs", [])]
+    records = answer.jobs
     if not records:
         _print(args, answer, "No jobs yet. Submit one with `rigpilot job run SPEC.json`.")
         return 0
@@ -139,19 +149,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    answer = _call(args, "GET", f"/jobs/{args.job_id}")
+    answer = _call(args, endpoints.JOB, JobRef(job_id=args.job_id))
     if answer is None:
         return 1
-    record = JobRecord.from_json(answer["job"])
-    _print(args, answer, _details(record, answer.get("logs_tail", "")))
+    _print(args, answer, _details(answer.job, answer.logs_tail))
     return 0
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    answer = _call(args, "POST", f"/jobs/{args.job_id}/stop")
+    answer = _call(args, endpoints.STOP_JOB, JobRef(job_id=args.job_id))
     if answer is None:
         return 1
-    record = JobRecord.from_json(answer["job"])
+    record = answer.job
     _print(args, answer, f"Job {record.job_id}: {_state_line(record)}")
     return 0
 
@@ -176,12 +185,10 @@ def _read_spec(source: str) -> dict[str, Any] | str:
     return data
 
 
-def _call(
-    args: argparse.Namespace, method: str, path: str, params: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
+def _call(args: argparse.Namespace, endpoint: Endpoint[Q, A], request: Q) -> A | None:
     try:
         with WorkerClient.from_env() as client:
-            return client.request(method, path, params=params)
+            return client.call(endpoint, request)
     except ApiError as exc:
         _fail(args, exc.code, exc.message, 1)
     except IpcError as exc:
@@ -199,9 +206,9 @@ def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> 
     return exit_code
 
 
-def _print(args: argparse.Namespace, answer: dict[str, Any], text: str) -> None:
+def _print(args: argparse.Namespace, answer: Answer, text: str) -> None:
     if args.json:
-        print(json.dumps({k: v for k, v in answer.items() if k != "protocol"}, indent=2))
+        print(json.dumps(to_builtins(answer), indent=2))
     else:
         print(text)
 
@@ -226,7 +233,7 @@ def _details(record: JobRecord, logs_tail: str) -> str:
         f"Ended    {_when(record.ended_ts)}",
     ]
     if record.pay is not None:
-        lines.append(f"Earned   {record.pay.amount} {record.pay.unit}")
+        lines.append(f"Earned   {paid(record.pay)}")
     if logs_tail:
         lines += ["", "Output (end):", logs_tail.rstrip("\n")]
     return "\n".join(lines)

@@ -1,24 +1,33 @@
-"""``rigpilot networks``, ``rigpilot enroll NAME``, ``rigpilot earnings``: the worker's networks.
+"""``rigpilot networks`` and ``rigpilot earnings``: the worker's networks and their money.
 
-All three are clients of the worker's API (desktop.ipc.client). ``enroll`` never takes a
-secret from the command line, where the process list and the shell history would keep it:
-secret fields are asked with a hidden prompt, or read from ``RIGPILOT_<NETWORK>_<FIELD>``
-with ``--from-env`` (for scripts and headless rigs). Every command has ``--json``.
+Both are typed clients of the worker's API (desktop.ipc.client); a network's state and the
+money are written by ``desktop.views``, in the very words of the app's Networks page.
+Every command has ``--json``. Enrolling is ``desktop/cli/enroll.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from desktop.cli._args import ascii_int, network_id
-from desktop.cli._credentials import collect_credentials, piped_secret
-from desktop.cli._table import money, money_decimals, table, wrap
+from desktop import clock
+from desktop.cli._args import ascii_int
+from desktop.cli._table import table, wrap
+from desktop.cli.status import print_json
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient
 from desktop.ipc.protocol import IpcError
+from desktop.ipc.schema import MoneyFigures
+from desktop.ipc.schema_data import EarningsAnswer, EarningsQuery
+from desktop.ipc.schema_networks import (
+    NetworkRecord,
+    NetworksAnswer,
+)
+from desktop.views import money
+from desktop.views.states import network_words
+from desktop.views.text import DASH
 
 ORDER = 30
 MAX_DAYS = 365
@@ -28,35 +37,6 @@ def register(subparsers: Any) -> None:
     networks = subparsers.add_parser("networks", help="list the networks, their state and earnings")
     networks.add_argument("--json", action="store_true", help="print the API's JSON answer")
     networks.set_defaults(handler=cmd_networks)
-
-    enroll = subparsers.add_parser(
-        "enroll",
-        help="enroll this GPU with a network",
-        description="Enroll with a network. Secret fields are asked with a hidden prompt "
-        "(or read from RIGPILOT_<NETWORK>_<FIELD> with --from-env), never from arguments.",
-    )
-    enroll.add_argument(
-        "network", metavar="NAME", type=network_id, help="network id, e.g. demo or nosana"
-    )
-    enroll.add_argument(
-        "--field",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a non-secret field, e.g. --field key_file=~/.nosana/nosana_key.json",
-    )
-    enroll.add_argument(
-        "--from-env",
-        action="store_true",
-        help="read secret fields from RIGPILOT_<NETWORK>_<FIELD> environment variables",
-    )
-    enroll.add_argument(
-        "--secret-stdin",
-        action="store_true",
-        help="read the network's secret field from standard input (a key piped in)",
-    )
-    enroll.add_argument("--json", action="store_true", help="print the API's JSON answer")
-    enroll.set_defaults(handler=cmd_enroll)
 
     earnings = subparsers.add_parser(
         "earnings", help="gross and net (after electricity) earnings per day and network"
@@ -75,7 +55,10 @@ def _days(text: str) -> int:
     return value
 
 
-def _call(action: Callable[[WorkerClient], dict[str, Any]]) -> dict[str, Any] | None:
+T = TypeVar("T")
+
+
+def call_worker(action: Callable[[WorkerClient], T]) -> T | None:
     """Run one API exchange; print the worker's or the connection's message on failure."""
     try:
         with WorkerClient.from_env() as client:
@@ -85,49 +68,47 @@ def _call(action: Callable[[WorkerClient], dict[str, Any]]) -> dict[str, Any] | 
         return None
 
 
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True))
+def _reputation(network: NetworkRecord) -> str:
+    score = network.reputation.score if network.reputation is not None else None
+    return DASH if score is None else f"{score:.0f}/100"
 
 
-def _reputation(network: dict[str, Any]) -> str:
-    score = (network.get("reputation") or {}).get("score")
-    return "-" if score is None else f"{float(score):.0f}/100"
-
-
-def _uptime(network: dict[str, Any]) -> str:
+def _uptime(network: NetworkRecord) -> str:
     """Uptime over 30 days from the worker's own status history (the network's own
     figure, when it reports one, is in ``--json`` under reputation)."""
-    uptime = network.get("uptime_pct")
-    if uptime is None:
-        uptime = (network.get("reputation") or {}).get("uptime_pct")
-    return "-" if uptime is None else f"{float(uptime):.0f}%"
+    uptime = network.uptime_pct
+    if uptime is None and network.reputation is not None:
+        uptime = network.reputation.uptime_pct
+    return DASH if uptime is None else f"{uptime:.0f}%"
 
 
-def _today(network: dict[str, Any], decimals: int) -> str:
-    if not network.get("enrolled"):
-        return "-"
-    today = network.get("earnings_today") or {}
-    gross, net = money(today.get("gross_usd"), decimals=decimals), today.get("net_usd")
-    return f"{gross} / {money(net, decimals=decimals)}" if net is not None else gross
+def _today(network: NetworkRecord, decimals: int) -> str:
+    if not network.enrolled:
+        return DASH
+    today = network.earnings_today
+    gross = money.amount(today.gross_usd, decimals=decimals)
+    if today.net_usd is None:
+        return gross
+    return f"{gross} / {money.amount(today.net_usd, decimals=decimals)}"
 
 
 # --- networks ---------------------------------------------------------------------
 
 
-def networks_text(answer: dict[str, Any], width: int | None = None) -> str:
+def networks_text(answer: NetworksAnswer, width: int | None = None) -> str:
     """The ``rigpilot networks`` table, then each network's next step in full."""
-    networks = list(answer.get("networks", []))
+    networks = answer.networks
     if not networks:
         return "This worker knows no network."
-    amounts = [
-        (n.get("earnings_today") or {}).get(k) for n in networks for k in ("gross_usd", "net_usd")
-    ]
-    decimals = money_decimals(amounts)
+    now = clock.now()
+    decimals = money.decimals_for(
+        [a for n in networks for a in (n.earnings_today.gross_usd, n.earnings_today.net_usd)]
+    )
     rows = [
         [
-            str(n.get("network", "?")),
-            str(n.get("display_name") or ""),
-            str(n.get("state", "?")).replace("_", " "),
+            n.network,
+            n.display_name,
+            network_words(n.state, n.enrolled, n.held, n.operation, now).text,
             _today(n, decimals),
             _reputation(n),
             _uptime(n),
@@ -136,7 +117,7 @@ def networks_text(answer: dict[str, Any], width: int | None = None) -> str:
     ]
     headers = ["NETWORK", "NAME", "STATE", "TODAY GROSS / NET", "REPUTATION", "UPTIME"]
     lines = [table(headers, rows, width=width, shrink=[1], right={4, 5})]
-    steps = [(n.get("network", "?"), n.get("next_step")) for n in networks if n.get("next_step")]
+    steps = [(n.network, n.next_step) for n in networks if n.next_step]
     if steps:
         lines += ["", "Next steps:"]
         lines += [wrap(f"{name}: {step}", width, indent="  ") for name, step in steps]
@@ -144,98 +125,43 @@ def networks_text(answer: dict[str, Any], width: int | None = None) -> str:
 
 
 def cmd_networks(args: argparse.Namespace) -> int:
-    answer = _call(lambda c: c.networks())
+    answer = call_worker(lambda c: c.call(endpoints.NETWORKS))
     if answer is None:
         return 1
     if args.json:
-        _print_json(answer)
+        print_json(answer)
         return 0
     print(networks_text(answer))
-    return 0
-
-
-# --- enroll -----------------------------------------------------------------------
-
-
-def cmd_enroll(args: argparse.Namespace) -> int:
-    network = args.network
-    listing = _call(lambda c: c.networks())
-    if listing is None:
-        return 1
-    known = {n.get("network"): n for n in listing.get("networks", [])}
-    if network not in known:
-        print(
-            f"rigpilot: unknown network {network!r}; known: {', '.join(sorted(known))}",
-            file=sys.stderr,
-        )
-        return 2
-    fields = known[network].get("credential_fields") or []
-    try:
-        supplied = piped_secret(network, fields, args.secret_stdin, sys.stdin)
-        creds = collect_credentials(
-            network,
-            fields,
-            args.field,
-            args.from_env,
-            interactive=sys.stdin.isatty() and not args.json and not args.secret_stdin,
-            supplied=supplied,
-        )
-    except ValueError as exc:
-        print(f"rigpilot: {exc}", file=sys.stderr)
-        return 2
-    except (EOFError, KeyboardInterrupt):
-        print("\nrigpilot: enrollment cancelled", file=sys.stderr)
-        return 130
-    answer = _call(
-        lambda c: c.request(
-            "POST", f"/networks/{network}/enroll", json={"credentials": creds}, timeout=60.0
-        )
-    )
-    if answer is None:
-        return 1
-    if args.json:
-        _print_json(answer)
-        return 0
-    status = answer.get("status") or {}
-    print(f"{status.get('display_name', network)}: enrolled, {status.get('state', 'unknown')}")
-    action = answer.get("action_required")
-    if action:
-        print(f"\nNext step: {action.get('message', '')}")
-        if action.get("command"):
-            print(f"\n{action['command']}\n")
-        if action.get("url"):
-            print(f"More: {action['url']}")
     return 0
 
 
 # --- earnings ---------------------------------------------------------------------
 
 
-def earnings_text(answer: dict[str, Any], width: int | None = None) -> str:
+def earnings_text(answer: EarningsAnswer, width: int | None = None) -> str:
     """The ``rigpilot earnings`` table: per day and network, then the total."""
-    tariff = answer.get("tariff") or {}
-    currency = str(tariff.get("currency") or "USD")
-    days = list(answer.get("days", []))
-    totals = answer.get("totals") or {}
-    keys = ("gross_usd", "electricity_cost", "net_usd")
-    decimals = money_decimals([d.get(k) for d in [*days, totals] for k in keys])
+    tariff, days, totals = answer.tariff, answer.days, answer.totals
+    currency = tariff.currency or "USD"
+    decimals = money.decimals_for(
+        [a for d in [*days, totals] for a in (d.gross_usd, d.electricity_cost, d.net_usd)]
+    )
 
-    def row(date: str, network: str, paid: str, values: dict[str, Any]) -> list[str]:
+    def row(date: str, network: str, paid: str, values: MoneyFigures) -> list[str]:
         return [
             date,
             network,
             paid,
-            money(values.get("gross_usd"), decimals=decimals),
-            f"{float(values.get('energy_kwh') or 0):.3f}",
-            money(values.get("electricity_cost"), currency, decimals),
-            money(values.get("net_usd"), decimals=decimals),
+            money.amount(values.gross_usd, decimals=decimals),
+            f"{values.energy_kwh:.3f}",
+            money.amount(values.electricity_cost, currency, decimals),
+            money.amount(values.net_usd, decimals=decimals),
         ]
 
     rows = [
         row(
-            str(d.get("date", "")),
-            str(d.get("network", "")),
-            ", ".join(f"{a} {u}" for u, a in (d.get("unit_amounts") or {}).items()),
+            d.date,
+            d.network,
+            ", ".join(f"{a} {u}" for u, a in d.unit_amounts.items()),
             d,
         )
         for d in days
@@ -245,24 +171,24 @@ def earnings_text(answer: dict[str, Any], width: int | None = None) -> str:
     lines = [table(headers, rows, width=width, shrink=[2], right={2, 3, 4, 5, 6})]
     if not days:
         lines.append("\nNothing earned in this period yet.")
-    if tariff:
-        text = (
-            f"Electricity: {tariff.get('price_per_kwh')} {currency} per kWh, for the GPU's "
-            f"energy plus {tariff.get('system_overhead_w')} W for the rest of the computer "
-            "while a network runs (`rigpilot settings` changes both)."
-        )
-        lines += ["", wrap(text, width, hang="")]
-    if totals.get("net_usd") is None and days:
+    text = (
+        f"Electricity: {tariff.price_per_kwh} {currency} per kWh, for the GPU's "
+        f"energy plus {tariff.system_overhead_w} W for the rest of the computer "
+        "while a network runs (`rigpilot settings` changes both)."
+    )
+    lines += ["", wrap(text, width, hang="")]
+    if totals.net_usd is None and days:
         lines.append("Net is left out: the electricity price is not in USD.")
     return "\n".join(lines)
 
 
 def cmd_earnings(args: argparse.Namespace) -> int:
-    answer = _call(lambda c: c.earnings(days=args.days))
+    query = EarningsQuery(days=args.days)
+    answer = call_worker(lambda c: c.call(endpoints.EARNINGS, query))
     if answer is None:
         return 1
     if args.json:
-        _print_json(answer)
+        print_json(answer)
         return 0
     print(earnings_text(answer))
     return 0

@@ -14,24 +14,27 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient
+from desktop.ipc.endpoints import Endpoint
 from desktop.ipc.protocol import ApiError, IpcError
+from desktop.ipc.schema import Answer
 from desktop.settings import FIELDS, SettingsError, parse_cli_value, schema_json
 
 ORDER = 40
 EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_RUNNING = 1, 2, 3
 
 
+Q = TypeVar("Q")
+A = TypeVar("A", bound=Answer)
+
+
 class Client(Protocol):
-    def request(
-        self,
-        method: str,
-        path: str,
-        json: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]: ...
+    """What these commands use of ``desktop.ipc.client.WorkerClient``."""
+
+    def call(self, endpoint: Endpoint[Q, A], request: Q | None = None) -> A: ...
 
     def close(self) -> None: ...
 
@@ -133,13 +136,13 @@ def _error(
 
 def cmd_show(args: argparse.Namespace, factory: ClientFactory = WorkerClient.from_env) -> int:
     def action(client: Client) -> int:
-        answer = client.request("GET", "/settings")
-        settings = answer.get("settings") or {}
+        answer = client.call(endpoints.SETTINGS)
+        settings = answer.settings
         if args.json:
             print(json.dumps(settings, indent=2, ensure_ascii=False))
         else:
             print(render(settings))
-            for warning in answer.get("warnings") or []:  # a damaged file: which, and why
+            for warning in answer.warnings:  # a damaged file: which, and why
                 print(f"rigpilot: settings: {warning}", file=sys.stderr)
         return 0
 
@@ -155,7 +158,11 @@ def cmd_get(args: argparse.Namespace, factory: ClientFactory = WorkerClient.from
         return EXIT_REFUSED
 
     def action(client: Client) -> int:
-        value = (client.request("GET", "/settings").get("settings") or {}).get(args.key)
+        settings = client.call(endpoints.SETTINGS).settings
+        if args.key not in settings:  # a worker older than this program's settings
+            _error(args, "invalid_setting", f"the worker does not know {args.key}")
+            return EXIT_REFUSED
+        value = settings[args.key]
         print(json.dumps(value, ensure_ascii=False) if args.json else _with_unit(args.key, value))
         return 0
 
@@ -170,13 +177,14 @@ def cmd_set(args: argparse.Namespace, factory: ClientFactory = WorkerClient.from
         return EXIT_REFUSED
 
     def action(client: Client) -> int:
-        answer = client.request("PATCH", "/settings", json={args.key: value})
-        applied = [str(k) for k in answer.get("applied") or []]
+        answer = client.call(endpoints.PATCH_SETTINGS, {args.key: value})
         if args.json:
-            print(json.dumps(answer, indent=2, ensure_ascii=False))
+            from desktop.ipc.codec import to_builtins
+
+            print(json.dumps(to_builtins(answer), indent=2, ensure_ascii=False))
             return 0
-        now = (answer.get("settings") or {}).get(args.key, value)
-        note = "applied" if args.key in applied else "unchanged: it already had this value"
+        now = answer.settings[args.key]  # every key, always (SettingsAnswer)
+        note = "applied" if args.key in answer.applied else "unchanged: it already had this value"
         print(f"{args.key} = {_with_unit(args.key, now)} ({note})")
         return 0
 

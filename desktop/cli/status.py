@@ -1,6 +1,6 @@
 """``rigpilot status|pause|resume|events|logs``: the worker seen from a terminal.
 
-Each command is one or two API calls through ``desktop.ipc.client`` and a readable
+Each command is one or two typed API calls through ``desktop.ipc.client`` and a readable
 print-out; ``--json`` prints the API's own answer for scripts. Exit codes: 0 done,
 1 refused or failed, 3 the worker is not running (like ``systemctl status``).
 """
@@ -13,10 +13,16 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from desktop import clock
 from desktop.cli import _status_format as fmt
 from desktop.cli._args import ascii_int, network_id
+from desktop.views import text as words
+from desktop.views.text import MORNING_HOUR, until_tomorrow
+
+if TYPE_CHECKING:
+    from desktop.ipc.client import WorkerClient
 
 ORDER = 20
 EXIT_NOT_RUNNING = 3
@@ -52,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     when.add_argument(
         "--until-tomorrow",
         action="store_true",
-        help=f"pause until {fmt.MORNING_HOUR}:00 tomorrow morning",
+        help=f"pause until {MORNING_HOUR}:00 tomorrow morning",
     )
     p.add_argument("--reason", default="", help="a note shown in status (e.g. gaming)")
     _json_flag(p)
@@ -124,7 +130,7 @@ def _index(text: str) -> int:
 # --- running a command against the worker -----------------------------------------------
 
 
-def with_client(args: argparse.Namespace, action: Callable[[Any], int]) -> int:
+def with_client(args: argparse.Namespace, action: Callable[[WorkerClient], int]) -> int:
     """Run ``action(client)``, turning every client error into a message and exit code."""
     from desktop.ipc.client import ApiError, IpcError, WorkerClient, WorkerNotRunning
 
@@ -162,40 +168,51 @@ def _cli_logging() -> None:
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    """Print any answer (a typed one as its wire JSON) for scripts."""
+    from desktop.ipc.codec import to_builtins
+
+    print(json.dumps(to_builtins(data), indent=2, ensure_ascii=False))
 
 
 # --- the commands -----------------------------------------------------------------------
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    def run(client: Any) -> int:
+    def run(client: WorkerClient) -> int:
         status = client.status()
         if args.json:
             print_json(status)
         else:
-            print(fmt.status_text(status))
+            print(fmt.status_text(status, clock.now()))
         return 0
 
     return with_client(args, run)
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
+    from desktop.ipc import endpoints
+    from desktop.ipc.schema import PauseRequest
+
+    now = clock.now()
     until: float | None = None
     if args.duration is not None:
-        until = time.time() + args.duration
+        until = now + args.duration
     elif args.until_tomorrow:
-        until = fmt.tomorrow_morning(time.time())
+        until = until_tomorrow(now)
 
-    def run(client: Any) -> int:
-        answer = client.pause(
-            gpu=args.gpu, network=args.network, until_ts=until, reason=args.reason
-        )
+    def run(client: WorkerClient) -> int:
+        answer = client.call(
+            endpoints.PAUSE,
+            PauseRequest(
+                scope=_scope(args), gpu=args.gpu, network=args.network, until_ts=until,
+                reason=args.reason,
+            ),
+        )  # fmt: skip
         if args.json:
             print_json(answer)
         else:
             target = fmt.target_text(args.gpu, args.network)
-            when = f" until {fmt.clock_text(until)}" if until else " until you resume it"
+            when = f" until {words.clock(until, now)}" if until else " until you resume it"
             print(f"Paused {target}{when}.")
         return 0
 
@@ -203,13 +220,17 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    def run(client: Any) -> int:
-        answer = client.resume(gpu=args.gpu, network=args.network)
+    from desktop.ipc import endpoints
+    from desktop.ipc.schema import ResumeRequest
+
+    def run(client: WorkerClient) -> int:
+        request = ResumeRequest(scope=_scope(args), gpu=args.gpu, network=args.network)
+        answer = client.call(endpoints.RESUME, request)
         if args.json:
             print_json(answer)
         else:
             print(f"Resumed {fmt.target_text(args.gpu, args.network)}.")
-            still = fmt.paused_text(answer["paused"])
+            still = fmt.holds_text(answer.user_holds, clock.now())
             if still != "no":
                 print(f"Still paused: {still}")
         return 0
@@ -217,41 +238,56 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return with_client(args, run)
 
 
+def _scope(args: argparse.Namespace) -> Any:
+    from desktop.ipc.schema import PauseScope
+
+    if args.gpu is not None:
+        return PauseScope.GPU
+    return PauseScope.NETWORK if args.network is not None else PauseScope.ALL
+
+
 def cmd_events(args: argparse.Namespace) -> int:
-    def show(events: list[dict[str, Any]]) -> None:
+    from desktop.ipc import endpoints
+    from desktop.ipc.codec import to_builtins
+    from desktop.ipc.schema_data import EventsQuery
+    from desktop.model import Event
+
+    def show(events: list[Event]) -> None:
         for event in events:
             if args.json:
-                print(json.dumps(event, ensure_ascii=False), flush=True)
+                print(json.dumps(to_builtins(event), ensure_ascii=False), flush=True)
             else:
                 print(fmt.event_line(event), flush=True)
 
-    def run(client: Any) -> int:
-        head = client.events(since=0, limit=1)
-        since = max(0, int(head["last_seq"]) - args.limit)
-        answer = client.events(since=since, limit=args.limit)
-        show(answer["events"])
+    def run(client: WorkerClient) -> int:
+        head = client.call(endpoints.EVENTS, EventsQuery(since=0, limit=1))
+        since = max(0, head.last_seq - args.limit)
+        answer = client.call(endpoints.EVENTS, EventsQuery(since=since, limit=args.limit))
+        show(answer.events)
         if not args.follow:
             return 0
-        since = int(answer["last_seq"])
+        since = answer.last_seq
         while True:
             started = time.monotonic()
-            answer = client.events(since=since, wait=FOLLOW_WAIT_S)
-            show(answer["events"])
-            if int(answer["last_seq"]) < since:  # the worker restarted: seq starts again
+            answer = client.call(endpoints.EVENTS, EventsQuery(since=since, wait=FOLLOW_WAIT_S))
+            show(answer.events)
+            if answer.last_seq < since:  # the worker restarted: seq starts again
                 since = 0
-            since = max(since, max((int(e["seq"]) for e in answer["events"]), default=since))
-            if not answer["events"] and time.monotonic() - started < 1.0:
+            since = max(since, max((e.seq for e in answer.events), default=since))
+            if not answer.events and time.monotonic() - started < 1.0:
                 time.sleep(0.5)  # the worker is stopping; do not spin until it is gone
 
     return with_client(args, run)
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
+    from desktop.ipc import endpoints
     from desktop.ipc.client import WorkerNotRunning
+    from desktop.ipc.schema_data import LogsQuery
 
-    def run(client: Any) -> int:
+    def run(client: WorkerClient) -> int:
         try:
-            lines = client.logs(tail=args.tail)["lines"]
+            lines = client.call(endpoints.LOGS, LogsQuery(tail=args.tail)).lines
             source = "worker"
         except WorkerNotRunning:
             from desktop.logs import log_file, tail_lines

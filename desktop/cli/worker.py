@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli._args import ascii_float
 from desktop.cli.status import EXIT_NOT_RUNNING, print_json, with_client
+
+if TYPE_CHECKING:
+    from desktop.ipc.client import WorkerClient
 
 ORDER = 90
 STOP_TIMEOUT_S = 15.0
@@ -106,11 +109,11 @@ def worker_args(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_detach(args: argparse.Namespace) -> int:
-    from desktop.ipc.client import WorkerNotRunning, wait_until_ready
-    from desktop.ipc.launch import spawn_worker
+    from desktop.ipc.client import WorkerNotRunning
+    from desktop.ipc.launch import spawn_worker, wait_until_ready
     from desktop.logs import log_file
 
-    def run(client: Any) -> int:
+    def run(client: WorkerClient) -> int:
         try:
             status = client.status()
         except WorkerNotRunning:
@@ -119,32 +122,33 @@ def cmd_detach(args: argparse.Namespace) -> int:
             return _report(
                 args,
                 1,
-                f"RigPilot's worker is already running (pid {status['pid']})",
+                f"RigPilot's worker is already running (pid {status.pid})",
                 running=True,
-                pid=status["pid"],
+                pid=status.pid,
             )
         process = spawn_worker(worker_args(args), client.paths)
         # 30 s: a cold first start on Windows (the antivirus scanning each new DLL) or under
         # Wine takes well over 10.
         status = wait_until_ready(client, timeout=DETACH_TIMEOUT_S, exited=process.poll)
         message = (
-            f"RigPilot's worker started in the background (pid {status['pid']}, "
-            f"{status['mode']}); its log: {log_file('worker', client.paths)}"
+            f"RigPilot's worker started in the background (pid {status.pid}, "
+            f"{status.mode}); its log: {log_file('worker', client.paths)}"
         )
-        return _report(args, 0, message, running=True, pid=status["pid"])
+        return _report(args, 0, message, running=True, pid=status.pid)
 
     return with_client(args, run)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    from desktop.ipc import endpoints
     from desktop.ipc.client import WorkerNotRunning
 
-    def run(client: Any) -> int:
+    def run(client: WorkerClient) -> int:
         try:
-            pid = int(client.status()["pid"])
+            pid = client.status().pid
         except WorkerNotRunning:
             return _report(args, 0, "RigPilot's worker is not running", running=False)
-        client.shutdown()
+        client.call(endpoints.SHUTDOWN)
         if not _wait_gone(pid, STOP_TIMEOUT_S):
             return _report(
                 args,

@@ -1,9 +1,15 @@
 """The one client of the worker's local API, shared by the desktop app and the CLI.
 
-Blocking httpx with explicit timeouts (connect 1 s, read 5 s; a long poll waits ``wait``
-+ 5 s), so neither the GUI's background tasks nor a terminal ever hang on a stuck worker.
-Every failure becomes an ``IpcError`` whose message a person can act on; the token is
-read from its file and never logged or put in an error.
+``client.call(endpoints.PAUSE, PauseRequest(...))`` sends a typed request and returns the
+typed answer (``HoldsAnswer``): the endpoint's declaration (desktop/ipc/endpoints.py)
+says the method, the path, where the request goes (query or body) and the answer's type,
+so no caller builds a path or reads a dict. An answer that does not match its type is an
+``IpcError`` (``BadAnswer``) saying so, never a KeyError three layers up.
+
+Blocking httpx with explicit timeouts (connect 1 s, read 5 s or the endpoint's own; a
+long poll waits ``wait`` + 5 s), so neither the GUI's background tasks nor a terminal
+ever hang on a stuck worker. Every failure becomes an ``IpcError`` whose message a person
+can act on; the token is read from its file and never logged or put in an error.
 """
 
 from __future__ import annotations
@@ -11,15 +17,15 @@ from __future__ import annotations
 import errno
 import logging
 import sys
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import msgspec
 
+from desktop.ipc import endpoints
 from desktop.ipc.auth import TokenError, read_token
-from desktop.ipc.launch import console_log_file, spawn_worker
+from desktop.ipc.codec import AnswerInvalid, decode_answer, encode
+from desktop.ipc.endpoints import Endpoint
 from desktop.ipc.protocol import (
     API_PREFIX,
     PROTOCOL_HEADER,
@@ -28,16 +34,18 @@ from desktop.ipc.protocol import (
     IpcError,
     parse_protocol,
 )
+from desktop.ipc.schema import Answer, StatusAnswer
+from desktop.ipc.schema_data import ErrorAnswer, EventsQuery
 from desktop.paths import Paths, get_paths
 
 __all__ = [
     "ApiError",
+    "BadAnswer",
     "IpcError",
     "ProtocolMismatch",
     "WorkerClient",
     "WorkerNotRunning",
     "WorkerUnreachable",
-    "ensure_worker_running",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,6 +66,15 @@ class WorkerUnreachable(IpcError):
 
 class ProtocolMismatch(IpcError):
     """The worker speaks another major version of the API (an old worker after an update)."""
+
+
+class BadAnswer(IpcError):
+    """The worker answered, but not in the shape the protocol says (a bug, or a worker of
+    another build); the message names the endpoint and what did not match."""
+
+
+Q = TypeVar("Q")
+A = TypeVar("A", bound=Answer)
 
 
 class WorkerClient:
@@ -97,26 +114,95 @@ class WorkerClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- the one request funnel -------------------------------------------------------
+    # --- typed calls ----------------------------------------------------------------------
+
+    def call(self, endpoint: Endpoint[Q, A], request: Q | None = None) -> A:
+        """Send ``request`` to ``endpoint`` and return its typed answer.
+
+        ``request`` may be left out when the endpoint takes none, or when every field of
+        its type has a default. Raises ``IpcError`` subclasses (``ApiError`` for an error
+        answer, ``BadAnswer`` for an answer of the wrong shape).
+        """
+        if request is None:
+            request = endpoint.request()
+        method, path = endpoint.method, endpoint.path
+        fields = msgspec.to_builtins(request) if not endpoint.takes_nothing else {}
+        if not isinstance(fields, dict):
+            raise TypeError(f"{endpoint.name} needs a {endpoint.request}, not {request!r}")
+        for name in endpoint.path_fields:
+            path = path.replace("{" + name + "}", str(fields.pop(name)))
+        timeout = endpoint.read_timeout_s
+        if isinstance(request, EventsQuery):
+            timeout += request.wait
+        if endpoint.in_query:
+            response = self._send(method, path, params=fields, timeout=timeout)
+        elif endpoint.takes_nothing:
+            response = self._send(method, path, timeout=timeout)
+        else:
+            response = self._send(method, path, content=encode(fields), timeout=timeout)
+        _check(response)
+        try:
+            answer: A = decode_answer(response.content, endpoint.answer)
+        except AnswerInvalid as exc:
+            raise BadAnswer(
+                f"RigPilot's worker answered {method} {path} in a shape this program does "
+                f"not expect ({exc}); restart the worker (`rigpilot worker stop`, then "
+                "`rigpilot worker --detach`) so both come from the same version"
+            ) from None
+        return answer
+
+    def status(self) -> StatusAnswer:
+        """``GET /status`` (the call every client makes first)."""
+        return self.call(endpoints.STATUS)
+
+    # --- the raw funnel -----------------------------------------------------------------
 
     def request(
         self,
         method: str,
         path: str,
-        json: dict[str, Any] | None = None,
+        json: Any = None,
         params: dict[str, Any] | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
-        """Send one API request (``path`` relative to /v1) and return the JSON answer."""
-        http = self._client()
-        if timeout is None:
-            timeout = self._timeout
-        elif not isinstance(timeout, httpx.Timeout):
-            timeout = httpx.Timeout(connect=1.0, read=timeout, write=5.0, pool=1.0)
-        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        """One untyped request (``path`` relative to /v1) and its JSON object answer.
+
+        For scripts and tests that poke the API as curl would; the app and the CLI use
+        ``call``.
+        """
+        content = None if json is None else encode(json)
+        response = self._send(method, path, params=params, content=content, timeout=timeout)
+        _check(response)
         try:
-            response = http.request(
-                method, API_PREFIX + path, json=json, params=clean, timeout=timeout
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise BadAnswer(f"the worker's answer to {method} {path} is not a JSON object")
+        return body
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        http = self._client()
+        limit: httpx.Timeout = self._timeout
+        if timeout is not None:
+            limit = httpx.Timeout(connect=1.0, read=timeout, write=5.0, pool=1.0)
+        clean = {k: _query_text(v) for k, v in (params or {}).items() if v is not None}
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        try:
+            return http.request(
+                method,
+                API_PREFIX + path,
+                params=clean,
+                content=content,
+                headers=headers,
+                timeout=limit,
             )
         except httpx.TimeoutException as exc:
             self.close()
@@ -133,7 +219,6 @@ class WorkerClient:
                 "the connection to RigPilot's worker broke before it answered (it may have "
                 "stopped); check `rigpilot status`"
             ) from exc
-        return _decode(response)
 
     def _client(self) -> httpx.Client:
         if self._http is not None:
@@ -175,77 +260,13 @@ class WorkerClient:
             raise WorkerNotRunning()
         return int(text)
 
-    # --- helpers, one per resource ----------------------------------------------------
-
-    def status(self) -> dict[str, Any]:
-        return self.request("GET", "/status")
-
-    def gpus(self) -> dict[str, Any]:
-        return self.request("GET", "/gpus")
-
-    def pause(
-        self,
-        *,
-        gpu: int | None = None,
-        network: str | None = None,
-        until_ts: float | None = None,
-        reason: str = "",
-    ) -> dict[str, Any]:
-        """Pause all work, or one GPU's, or one network's; until resumed or ``until_ts``."""
-        body = _scope(gpu, network)
-        if until_ts is not None:
-            body["until_ts"] = until_ts
-        if reason:
-            body["reason"] = reason
-        return self.request("POST", "/pause", json=body)
-
-    def resume(self, *, gpu: int | None = None, network: str | None = None) -> dict[str, Any]:
-        return self.request("POST", "/resume", json=_scope(gpu, network))
-
-    def events(self, since: int = 0, wait: float = 0.0, limit: int | None = None) -> dict[str, Any]:
-        """Events newer than ``since``; with ``wait`` > 0 a long poll that returns on news."""
-        params = {"since": since, "wait": wait or None, "limit": limit}
-        return self.request("GET", "/events", params=params, timeout=wait + 5.0)
-
-    def telemetry(
-        self, gpu: int | None = None, since: float | None = None, range_: str | None = None
-    ) -> dict[str, Any]:
-        params = {"gpu": gpu, "since": since, "range": range_}
-        return self.request("GET", "/telemetry", params=params)
-
-    def telemetry_latest(self) -> dict[str, Any]:
-        return self.request("GET", "/telemetry/latest")
-
-    def settings(self) -> dict[str, Any]:
-        return self.request("GET", "/settings")
-
-    def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
-        return self.request("PATCH", "/settings", json=changes)
-
-    def networks(self) -> dict[str, Any]:
-        return self.request("GET", "/networks")
-
-    def jobs(self, limit: int = 50, state: str | None = None) -> dict[str, Any]:
-        return self.request("GET", "/jobs", params={"limit": limit, "state": state})
-
-    def earnings(self, days: int = 7) -> dict[str, Any]:
-        return self.request("GET", "/earnings", params={"days": days})
-
-    def logs(self, tail: int = 200) -> dict[str, Any]:
-        return self.request("GET", "/logs", params={"tail": tail})
-
-    def shutdown(self) -> dict[str, Any]:
-        return self.request("POST", "/shutdown")
 
 
-def _scope(gpu: int | None, network: str | None) -> dict[str, Any]:
-    if gpu is not None and network is not None:
-        raise ValueError("pause or resume either one GPU or one network, not both")
-    if gpu is not None:
-        return {"scope": "gpu", "gpu": gpu}
-    if network is not None:
-        return {"scope": "network", "network": network}
-    return {"scope": "all"}
+def _query_text(value: Any) -> str:
+    """A query value as the server reads it (booleans as true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _connect_error(exc: BaseException, paths: Paths) -> IpcError:
@@ -261,7 +282,8 @@ def _connect_error(exc: BaseException, paths: Paths) -> IpcError:
     return WorkerNotRunning()
 
 
-def _decode(response: httpx.Response) -> dict[str, Any]:
+def _check(response: httpx.Response) -> None:
+    """Raise the error an answer carries: another protocol, or an API error."""
     major = parse_protocol(response.headers.get(PROTOCOL_HEADER))
     if major is not None and major != PROTOCOL_VERSION:
         raise ProtocolMismatch(
@@ -269,80 +291,16 @@ def _decode(response: httpx.Response) -> dict[str, Any]:
             f"{PROTOCOL_VERSION}; restart the worker (`rigpilot worker stop`, then "
             "`rigpilot worker --detach`) so both come from the same version"
         )
+    if response.status_code < 400:
+        return
     try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
+        error = decode_answer(response.content, ErrorAnswer)
+    except AnswerInvalid:
         raise ApiError(
             "internal",
-            f"the worker sent an answer that is not a JSON object (HTTP {response.status_code})",
+            f"the worker answered HTTP {response.status_code} without an error body",
             response.status_code,
-        )
-    if response.status_code >= 400:
-        error = ApiError.from_json(response.status_code, body)
-        if error.code == "protocol_mismatch":
-            raise ProtocolMismatch(error.message)
-        raise error
-    return body
-
-
-def ensure_worker_running(
-    args: Sequence[str] = (), *, paths: Paths | None = None, timeout: float = 10.0
-) -> WorkerClient:
-    """A client of a running worker, starting one in the background when none answers.
-
-    ``args`` are extra ``rigpilot worker`` options (for example ``["--demo"]``). Used by
-    the desktop app on start and by CLI commands that need a worker.
-    """
-    client = WorkerClient(paths or get_paths())
-    try:
-        client.status()
-        return client
-    except WorkerNotRunning:
-        pass
-    process = spawn_worker(list(args), client.paths)
-    log.info("started RigPilot's worker in the background (pid %s)", process.pid)
-    wait_until_ready(client, timeout=timeout, exited=process.poll)
-    return client
-
-
-def wait_until_ready(
-    client: WorkerClient,
-    *,
-    timeout: float = 10.0,
-    exited: Callable[[], int | None] | None = None,
-) -> dict[str, Any]:
-    """Poll status until the worker answers; returns the status.
-
-    ``exited`` is an optional callable returning the launched process's exit code (None
-    while it runs), so a worker that dies at start is reported at once, not after timeout.
-    """
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        try:
-            return client.status()
-        except WorkerNotRunning:
-            pass
-        code = exited() if exited is not None else None
-        if code is not None:
-            # Another worker may have won a start race; then it answers soon.
-            try:
-                return client.status()
-            except WorkerNotRunning:
-                raise WorkerNotRunning(
-                    f"RigPilot's worker stopped right after it started (exit code {code}); "
-                    f"see {_console_log(client.paths)} and `rigpilot logs`"
-                ) from None
-        if time.monotonic() >= deadline:
-            raise WorkerNotRunning(
-                f"RigPilot's worker did not answer within {timeout:g} s of starting; "
-                f"see {_console_log(client.paths)} and `rigpilot logs`"
-            )
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
-
-
-def _console_log(paths: Paths) -> Path:
-    return console_log_file(paths)
+        ) from None
+    if error.code == "protocol_mismatch":
+        raise ProtocolMismatch(error.message)
+    raise ApiError(error.code, error.message, response.status_code, error.field, error.allowed)

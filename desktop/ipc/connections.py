@@ -35,7 +35,7 @@ import h11
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from desktop.ipc.gate import encode_json, send_error, stamp_protocol
+from desktop.ipc.gate import error_body, send_error, stamp_protocol
 from desktop.ipc.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ApiError
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class GuardedH11Protocol(H11Protocol):
             "with a Host header, headers under 16 KiB and JSON bodies)",
             400,
         )
-        body = encode_json(error.to_json())
+        body = error_body(error)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),

@@ -8,20 +8,20 @@ Written as raw ASGI rather than Starlette middleware to stay cheap on the status
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from desktop.ipc.auth import host_allowed, token_matches
+from desktop.ipc.codec import encode_answer
 from desktop.ipc.protocol import (
     MAX_BODY_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     ApiError,
 )
+from desktop.ipc.schema_data import ErrorAnswer
 
 log = logging.getLogger(__name__)
 _DIGITS = re.compile(r"[0-9]{1,18}")
@@ -166,28 +166,17 @@ def _capped(receive: Receive, limit: int) -> Receive:
     return counted
 
 
-def encode_json(data: Any) -> bytes:
-    """JSON bytes for an answer; non-finite floats become null instead of failing."""
-    try:
-        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except ValueError:
-        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+def error_body(error: ApiError) -> bytes:
+    """The JSON body of an error answer: ``{protocol, code, message, field?, allowed?}``."""
+    answer = ErrorAnswer(
+        code=error.code, message=error.message, field=error.field, allowed=error.allowed
+    )
+    return encode_answer(answer)
 
 
 async def send_error(send: Send, error: ApiError, *, close: bool = False) -> None:
     """Send an error answer straight through ASGI (used before any route is involved)."""
-    body = encode_json(error.to_json())
+    body = error_body(error)
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

@@ -1,4 +1,5 @@
-"""Starting the worker in the background, for `rigpilot worker --detach` and auto-start.
+"""Starting the worker in the background, for `rigpilot worker --detach` and auto-start,
+and waiting until it answers (``ensure_worker_running``, ``wait_until_ready``).
 
 This lives beside the client (not in ``desktop.worker``) because the desktop app starts
 the worker too, and the app may import only the client side. The worker is a new
@@ -9,14 +10,19 @@ folder, the worker's real log being ``worker.log``.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from desktop.ipc.client import WorkerClient, WorkerNotRunning
+from desktop.ipc.schema import StatusAnswer
 from desktop.paths import Paths, get_paths
 
+log = logging.getLogger(__name__)
 CONSOLE_LOG = "worker-console.log"
 _CONSOLE_LOG_MAX = 1024 * 1024
 
@@ -85,3 +91,60 @@ def spawn_worker(
         )
     finally:
         os.close(out)
+
+
+def ensure_worker_running(
+    args: Sequence[str] = (), *, paths: Paths | None = None, timeout: float = 10.0
+) -> WorkerClient:
+    """A client of a running worker, starting one in the background when none answers.
+
+    ``args`` are extra ``rigpilot worker`` options (for example ``["--demo"]``). Used by
+    the desktop app on start and by CLI commands that need a worker.
+    """
+    client = WorkerClient(paths or get_paths())
+    try:
+        client.status()
+        return client
+    except WorkerNotRunning:
+        pass
+    process = spawn_worker(list(args), client.paths)
+    log.info("started RigPilot's worker in the background (pid %s)", process.pid)
+    wait_until_ready(client, timeout=timeout, exited=process.poll)
+    return client
+
+
+def wait_until_ready(
+    client: WorkerClient,
+    *,
+    timeout: float = 10.0,
+    exited: Callable[[], int | None] | None = None,
+) -> StatusAnswer:
+    """Poll status until the worker answers; returns the status.
+
+    ``exited`` is an optional callable returning the launched process's exit code (None
+    while it runs), so a worker that dies at start is reported at once, not after timeout.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        try:
+            return client.status()
+        except WorkerNotRunning:
+            pass
+        code = exited() if exited is not None else None
+        if code is not None:
+            # Another worker may have won a start race; then it answers soon.
+            try:
+                return client.status()
+            except WorkerNotRunning:
+                raise WorkerNotRunning(
+                    f"RigPilot's worker stopped right after it started (exit code {code}); "
+                    f"see {console_log_file(client.paths)} and `rigpilot logs`"
+                ) from None
+        if time.monotonic() >= deadline:
+            raise WorkerNotRunning(
+                f"RigPilot's worker did not answer within {timeout:g} s of starting; "
+                f"see {console_log_file(client.paths)} and `rigpilot logs`"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)

@@ -22,10 +22,28 @@ import msgspec
 from desktop.model import GpuInfo, GpuSample, GpuState, Hold, NodeState
 
 PROTOCOL_VERSION = 2
+MAX_PAUSE_S = 366 * 86400.0
+MAX_REASON_CHARS = 200
+# Matched whole and in ASCII (as desktop/jobs/validate.NETWORK_RE): "\Z", not "$", which
+# would let a trailing newline through.
+NETWORK_ID = r"\A[a-z0-9][a-z0-9_-]{0,31}\Z"
 
-# A network id, matched whole and in ASCII (as desktop/jobs/validate.NETWORK_RE): "\Z", not
-# "$", which would let a trailing newline through.
-NetworkId = Annotated[str, msgspec.Meta(pattern=r"\A[a-z0-9][a-z0-9_-]{0,31}\Z")]
+NetworkId = Annotated[str, msgspec.Meta(pattern=NETWORK_ID, description="a network id")]
+GpuIndex = Annotated[int, msgspec.Meta(ge=0, le=63, description="a GPU index")]
+
+
+class RequestProblem(ValueError):
+    """A request that is well typed but inconsistent ("scope 'gpu' needs 'gpu'").
+
+    Raised from a request's ``__post_init__`` (msgspec then reports it as a validation
+    error, and the server finds ``field`` on it), so a client cannot even build such a
+    request, and the worker refuses it with a 422 naming the field.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 class Mode(enum.StrEnum):
@@ -238,22 +256,63 @@ class PauseRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
 
     The one way to pause; it is kept across worker restarts until resumed or ``until_ts``.
     Pausing a scope again replaces its reason and end.
+
+    Attributes:
+        scope: what to pause: all work, one GPU or one network.
+        gpu: the GPU index, with scope "gpu" only.
+        network: the network id, with scope "network" only.
+        until_ts: when the pause ends by itself (seconds since the epoch, in the future
+            and at most a year away); none = until resumed.
+        reason: a note shown with the pause ("gaming").
     """
 
     scope: PauseScope = PauseScope.ALL
-    gpu: Annotated[int, msgspec.Meta(ge=0, le=63)] | None = None
+    gpu: GpuIndex | None = None
     network: NetworkId | None = None
-    until_ts: float | None = None
-    reason: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    until_ts: Annotated[float, msgspec.Meta(gt=0, le=1e11)] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=MAX_REASON_CHARS)] = ""
+
+    def __post_init__(self) -> None:
+        check_scope(self.scope, self.gpu, self.network)
+
+    def check(self, now: float) -> None:
+        """The rules that depend on the time: the end is in the future, within a year."""
+        if self.until_ts is None:
+            return
+        if self.until_ts <= now:
+            raise RequestProblem("until_ts", "until_ts is in the past; give a time in the future")
+        if self.until_ts - now > MAX_PAUSE_S:
+            raise RequestProblem("until_ts", "a timed pause can last at most a year")
 
 
 class ResumeRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """``POST /resume``: lift the user's pause of a scope (``all`` lifts every user pause,
-    and acknowledges an emergency or a stop for the day). Other holds stay."""
+    and acknowledges an emergency or a stop for the day). Other holds stay.
+
+    Attributes:
+        scope: what to resume: all work, one GPU or one network.
+        gpu: the GPU index, with scope "gpu" only.
+        network: the network id, with scope "network" only.
+    """
 
     scope: PauseScope = PauseScope.ALL
-    gpu: Annotated[int, msgspec.Meta(ge=0, le=63)] | None = None
+    gpu: GpuIndex | None = None
     network: NetworkId | None = None
+
+    def __post_init__(self) -> None:
+        check_scope(self.scope, self.gpu, self.network)
+
+
+def check_scope(scope: PauseScope, gpu: int | None, network: str | None) -> None:
+    """A GPU index goes with scope "gpu" only, a network id with scope "network" only."""
+    if scope == PauseScope.GPU and gpu is None:
+        raise RequestProblem("gpu", "scope 'gpu' needs 'gpu': the GPU index (0, 1, ...)")
+    if scope == PauseScope.NETWORK and network is None:
+        raise RequestProblem("network", "scope 'network' needs 'network': the network id")
+    if gpu is not None and scope != PauseScope.GPU:
+        raise RequestProblem("gpu", f"'gpu' goes with scope 'gpu' only, not '{scope}'")
+    if network is not None and scope != PauseScope.NETWORK:
+        raise RequestProblem("network", f"'network' goes with scope 'network' only, not '{scope}'")
 
 
 class HoldsAnswer(Answer, kw_only=True, frozen=True):

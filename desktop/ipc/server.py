@@ -1,254 +1,135 @@
-"""The worker's HTTP/JSON API: thin Starlette routes over a ``Controller``.
+"""The worker's HTTP/JSON API: one route per endpoint of ``desktop.ipc.endpoints``.
 
-Each route parses the query or body, calls one controller method and returns its JSON
-with ``"protocol": 1``. All checks that do not depend on the route (body cap, Host, token,
-protocol) live in ``gate.ApiGate``; the transport (unix socket or loopback port) lives in
-``transport.ApiServer``. Errors are always JSON ``{protocol, code, message}``.
+Every route is the same three steps, built from the endpoint's declaration: decode and
+validate the request (query, or body plus path fields) into its type, call the
+``Controller`` method, encode the typed answer with ``"protocol"``. Bad input never
+reaches the worker and never becomes a 500: it is a 400/422 JSON error naming the field.
+Domain errors (``desktop.errors``) become HTTP statuses in one table, ``DOMAIN_STATUS``.
+The checks that do not depend on the route (body cap, Host, token, protocol) live in
+``gate.ApiGate``; the transport (unix socket or loopback port) in ``transport.ApiServer``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, runtime_checkable
 
-import msgspec
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from desktop.ipc import schema
-from desktop.ipc.body import parse_json_object
-from desktop.ipc.gate import ApiGate, encode_json
-from desktop.ipc.protocol import (
-    API_PREFIX,
-    MAX_BODY_BYTES,
-    MAX_EVENT_WAIT_S,
-    PROTOCOL_VERSION,
-    TELEMETRY_RANGES,
-    ApiError,
-    Controller,
-)
+from desktop import clock
+from desktop.errors import Conflict, DomainError, NotFound, Refused, Unavailable
+from desktop.ipc.codec import RequestInvalid, decode_body, decode_query, encode_answer
+from desktop.ipc.controller import Controller
+from desktop.ipc.endpoints import ENDPOINTS, Endpoint
+from desktop.ipc.gate import ApiGate, error_body
+from desktop.ipc.protocol import API_PREFIX, MAX_BODY_BYTES, ApiError
+from desktop.ipc.schema import RequestProblem
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-NETWORK = schema.PauseScope.NETWORK
-Answer = dict[str, Any] | msgspec.Struct | Response
-Handler = Callable[[Request], Awaitable[Answer]]
-NETWORK_ACTIONS = ("pause", "resume", "remove")
+JSON = "application/json"
+
+# The one place where a domain refusal becomes an HTTP status (most specific class first).
+DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (Unavailable, 503),
+    (Refused, 422),
+)
 
 
-def json_response(
-    data: dict[str, Any] | msgspec.Struct,
-    status: int = 200,
-    background: BackgroundTask | None = None,
-) -> Response:
-    """A JSON answer with the protocol field added."""
-    fields: dict[str, Any] = msgspec.to_builtins(data) if isinstance(data, msgspec.Struct) else data
-    body = encode_json({"protocol": PROTOCOL_VERSION, **fields})
-    return Response(body, status, media_type="application/json", background=background)
+@runtime_checkable
+class TimeChecked(Protocol):
+    """A request with rules that depend on the time (a pause must end in the future)."""
+
+    def check(self, now: float) -> None: ...
+
+
+@runtime_checkable
+class MayBeAccepted(Protocol):
+    """An answer that can say "accepted, going on in the background" (HTTP 202)."""
+
+    @property
+    def accepted(self) -> bool: ...
+
+
+def domain_status(error: DomainError) -> int:
+    for kind, status in DOMAIN_STATUS:
+        if isinstance(error, kind):
+            return status
+    return 422
 
 
 def error_response(error: ApiError) -> Response:
-    return Response(encode_json(error.to_json()), error.status, media_type="application/json")
+    return Response(error_body(error), error.status, media_type=JSON)
 
 
-def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler so that ApiError and unexpected failures become JSON errors."""
-
-    async def run(request: Request) -> Response:
-        try:
-            answer = await handler(request)
-        except ApiError as exc:
-            return error_response(exc)
-        except Exception:
-            log.exception("internal error on %s %s", request.method, request.url.path)
-            message = "the worker hit an internal error; `rigpilot logs` shows the details"
-            return error_response(ApiError("internal", message, 500))
-        return answer if isinstance(answer, Response) else json_response(answer)
-
-    return run
-
-
-# --- parameter parsing ------------------------------------------------------------------
-
-
-def int_param(request: Request, name: str, default: int | None, lo: int, hi: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = lo - 1
-    if not lo <= value <= hi:
-        raise ApiError(
-            "invalid_request", f"'{name}' must be a whole number from {lo} to {hi}", 422, name
-        )
-    return value
-
-
-def float_param(
-    request: Request, name: str, default: float | None, lo: float, hi: float
-) -> float | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not lo <= value <= hi:  # also false for NaN
-        raise ApiError("invalid_request", f"'{name}' must be a number from {lo} to {hi}", 422, name)
-    return value
-
-
-async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
-    """The request's JSON object; every malformed body is a 400 with a code (ipc/body.py)."""
+async def read_request(endpoint: Endpoint[Any, Any], request: Request) -> Any:
+    """The request of ``endpoint`` decoded from the query or the body, and the path."""
+    path = {name: str(request.path_params[name]) for name in endpoint.path_fields}
+    if endpoint.in_query:
+        return decode_query(request.query_params.multi_items(), path, endpoint.request)
     try:
         raw = await request.body()
     except ClientDisconnect:
         message = "the client went away before its request body arrived"
         raise ApiError("client_disconnected", message, 400) from None
-    return parse_json_object(raw, allow_empty=allow_empty)
+    return decode_body(raw, path, endpoint.request)
 
 
-def decode_request(body: dict[str, Any], kind: type[T]) -> T:
-    """A typed request from a JSON body; a wrong field is a 422 that names it."""
-    try:
-        return msgspec.convert(body, kind)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        field = text.rsplit("$.", 1)[1].split("[")[0].strip("` ") if "$." in text else None
-        raise ApiError("invalid_request", text, 422, field) from None
+def _route(
+    endpoint: Endpoint[Any, Any], controller: Controller, now: Callable[[], float]
+) -> Route:
+    serve: Callable[..., Awaitable[Any]] = getattr(controller, endpoint.name)
+
+    async def run(request: Request) -> Response:
+        try:
+            typed = await read_request(endpoint, request)
+            if isinstance(typed, TimeChecked):
+                try:
+                    typed.check(now())
+                except RequestProblem as exc:
+                    raise RequestInvalid("invalid_request", exc.message, exc.field) from None
+            answer = await (serve() if endpoint.takes_nothing else serve(typed))
+        except RequestInvalid as exc:
+            bad = ApiError(exc.code, exc.message, exc.status, exc.field, exc.allowed)
+            return error_response(bad)
+        except DomainError as exc:
+            status = domain_status(exc)
+            return error_response(ApiError(exc.code, exc.message, status, exc.field, exc.allowed))
+        except ApiError as exc:  # the body cap (raised while reading), or older worker code
+            return error_response(exc)
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            return _internal()
+        if not isinstance(answer, endpoint.answer):
+            log.error(
+                "%s answered %s, not %s", endpoint.name, type(answer).__name__, endpoint.answer
+            )
+            return _internal()
+        status = endpoint.status
+        if isinstance(answer, MayBeAccepted) and answer.accepted:
+            status = 202
+        return Response(encode_answer(answer), status, media_type=JSON)
+
+    return Route(API_PREFIX + endpoint.path, run, methods=[endpoint.method])
 
 
-# --- routes -----------------------------------------------------------------------------
+def _internal() -> Response:
+    message = "the worker hit an internal error; `rigpilot logs` shows the details"
+    return error_response(ApiError("internal", message, 500))
 
 
-def build_routes(controller: Controller) -> list[Route]:
-    """One route per API resource; each is a few lines over a controller method."""
-
-    async def status(request: Request) -> Answer:
-        return await controller.status()
-
-    async def gpus(request: Request) -> Answer:
-        return await controller.gpus()
-
-    async def telemetry(request: Request) -> Answer:
-        gpu = int_param(request, "gpu", None, 0, 63)
-        since = float_param(request, "since", None, 0.0, 1e11)
-        range_ = request.query_params.get("range") or None
-        if range_ is not None and range_ not in TELEMETRY_RANGES:
-            allowed = list(TELEMETRY_RANGES)
-            message = f"'range' must be one of {', '.join(allowed)}"
-            raise ApiError("invalid_request", message, 422, "range", allowed)
-        if range_ is not None and since is not None:
-            raise ApiError("invalid_request", "give either 'since' or 'range', not both", 422)
-        return await controller.telemetry(gpu, since, range_)
-
-    async def telemetry_latest(request: Request) -> Answer:
-        return await controller.telemetry_latest()
-
-    async def events(request: Request) -> Answer:
-        since = int_param(request, "since", 0, 0, 2**62)
-        wait = float_param(request, "wait", 0.0, 0.0, MAX_EVENT_WAIT_S)
-        limit = int_param(request, "limit", 500, 1, 5000)
-        assert since is not None and wait is not None and limit is not None
-        return await controller.events(since, wait, limit)
-
-    async def pause(request: Request) -> Answer:
-        body = await json_body(request, allow_empty=True)
-        return await controller.pause(decode_request(body, schema.PauseRequest))
-
-    async def resume(request: Request) -> Answer:
-        body = await json_body(request, allow_empty=True)
-        return await controller.resume(decode_request(body, schema.ResumeRequest))
-
-    async def settings(request: Request) -> Answer:
-        if request.method == "PATCH":
-            return await controller.patch_settings(await json_body(request))
-        return await controller.settings()
-
-    async def networks(request: Request) -> Answer:
-        return await controller.networks()
-
-    async def network_action(request: Request) -> Answer:
-        network = request.path_params["network"]
-        action = request.path_params["action"]
-        if action == "enroll":
-            body = await json_body(request, allow_empty=True)
-            credentials = body.get("credentials", {})
-            if not isinstance(credentials, dict):
-                message = "'credentials' must be an object of field: value"
-                raise ApiError("invalid_request", message, 422, "credentials")
-            return await controller.network_enroll(network, credentials)
-        if action not in NETWORK_ACTIONS:
-            raise ApiError("not_found", f"there is no network action '{action}'", 404)
-        if action == "pause":  # one way to pause: a user hold on the network
-            return await controller.pause(schema.PauseRequest(scope=NETWORK, network=network))
-        if action == "resume":
-            return await controller.resume(schema.ResumeRequest(scope=NETWORK, network=network))
-        return await controller.network_action(network, action)
-
-    async def jobs(request: Request) -> Answer:
-        if request.method == "POST":
-            answer = await controller.submit_job(await json_body(request))
-            return json_response(answer, 201)
-        limit = int_param(request, "limit", 50, 1, 1000)
-        assert limit is not None
-        return await controller.jobs(limit, request.query_params.get("state") or None)
-
-    async def job(request: Request) -> Answer:
-        return await controller.job(request.path_params["job_id"])
-
-    async def stop_job(request: Request) -> Answer:
-        return await controller.stop_job(request.path_params["job_id"])
-
-    async def earnings(request: Request) -> Answer:
-        days = int_param(request, "days", 7, 1, 365)
-        assert days is not None
-        return await controller.earnings(days)
-
-    async def logs(request: Request) -> Answer:
-        tail = int_param(request, "tail", 200, 1, 10000)
-        assert tail is not None
-        return await controller.logs(tail)
-
-    async def shutdown(request: Request) -> Answer:
-        # The stop begins once this answer is on its way, so the client gets it.
-        return json_response({"stopping": True}, background=BackgroundTask(_stop, controller))
-
-    table: list[tuple[str, Handler, list[str]]] = [
-        ("/status", status, ["GET"]),
-        ("/gpus", gpus, ["GET"]),
-        ("/telemetry", telemetry, ["GET"]),
-        ("/telemetry/latest", telemetry_latest, ["GET"]),
-        ("/events", events, ["GET"]),
-        ("/pause", pause, ["POST"]),
-        ("/resume", resume, ["POST"]),
-        ("/settings", settings, ["GET", "PATCH"]),
-        ("/networks", networks, ["GET"]),
-        ("/networks/{network}/{action}", network_action, ["POST"]),
-        ("/jobs", jobs, ["GET", "POST"]),
-        ("/jobs/{job_id}", job, ["GET"]),
-        ("/jobs/{job_id}/stop", stop_job, ["POST"]),
-        ("/earnings", earnings, ["GET"]),
-        ("/logs", logs, ["GET"]),
-        ("/shutdown", shutdown, ["POST"]),
-    ]
-    return [
-        Route(API_PREFIX + path, _endpoint(handler), methods=methods)
-        for path, handler, methods in table
-    ]
-
-
-async def _stop(controller: Controller) -> None:
-    await controller.request_shutdown()
+def build_routes(
+    controller: Controller, now: Callable[[], float] | None = None
+) -> list[Route]:
+    """One route per endpoint; ``now`` is the clock time-dependent rules are checked on."""
+    return [_route(e, controller, now or clock.read) for e in ENDPOINTS]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -264,12 +145,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(error)
 
 
-def build_app(controller: Controller, token: str, max_body: int = MAX_BODY_BYTES) -> ASGIApp:
+def build_app(
+    controller: Controller,
+    token: str,
+    max_body: int = MAX_BODY_BYTES,
+    now: Callable[[], float] | None = None,
+) -> ASGIApp:
     """The whole API as one ASGI app: the gate in front of the routes."""
     app = Starlette(
-        routes=build_routes(controller),
+        routes=build_routes(controller, now),
         exception_handlers={HTTPException: _http_error},
     )
-    # "/v1/jobs/" (an empty job id) is a 404 in JSON, not a plain 307 to "/v1/jobs".
-    app.router.redirect_slashes = False
+    app.router.redirect_slashes = False  # "/v1/jobs/" is a 404 in JSON, not a plain 307
     return ApiGate(app, token, max_body)

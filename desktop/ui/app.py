@@ -19,6 +19,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from desktop import clock
+from desktop.ipc import endpoints
+from desktop.ipc.schema import StatusAnswer
+from desktop.ipc.schema_data import SettingsAnswer
+from desktop.model import Event, Severity
 from desktop.paths import Paths, get_paths
 from desktop.ui import icons, tasks, theme
 from desktop.ui.controller import Controller
@@ -26,10 +31,10 @@ from desktop.ui.dashboard.series import thermal_limits
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifications import Notifier
 from desktop.ui.options import AppOptions, OptionsError, parse_options
-from desktop.ui.rig_state import describe
 from desktop.ui.single_instance import SingleInstance
 from desktop.ui.tray import Tray
 from desktop.ui.worker_link import WorkerLink
+from desktop.views.rig import describe
 
 log = logging.getLogger(__name__)
 ERROR_HOLD_S = 300.0
@@ -57,7 +62,8 @@ class RigPilotApp(QObject):
         self.prefs = QSettings(str(paths.config_dir / "ui.ini"), QSettings.Format.IniFormat)
         self.theme_choice = "system"
         self.theme = theme.resolve(self.theme_choice)
-        self._last_error: dict[str, Any] | None = None
+        self._last_error: Event | None = None
+        self.settings: SettingsAnswer | None = None
         self._start_failure = ""
         self.exit_app: Callable[[], None] = _exit_event_loop
         self.link = WorkerLink(client_factory or _client_from_env, self)
@@ -82,6 +88,10 @@ class RigPilotApp(QObject):
 
             prefs = None if self.options.demo else self.prefs
             installed = install_pages(self.window, WorkerClient(self.paths), prefs)
+            self.link.status_changed.connect(installed.networks.on_status)
+            installed.networks.status_wanted.connect(self.link.refresh_status)
+            if self.link.status is not None:
+                installed.networks.on_status(self.link.status)
             corner = self.window.tabs.cornerWidget()
             if corner is not None:
                 corner.show()  # a corner widget added to a visible QTabWidget starts hidden
@@ -94,6 +104,7 @@ class RigPilotApp(QObject):
         link, window = self.link, self.window
         link.status_changed.connect(self._on_status)
         link.status_changed.connect(window.dashboard.on_status)
+        link.snapshot_changed.connect(self._on_snapshot)
         link.sample_received.connect(window.dashboard.on_samples)
         link.networks_changed.connect(window.dashboard.on_networks)
         link.networks_changed.connect(window.jobs.set_names)
@@ -105,7 +116,7 @@ class RigPilotApp(QObject):
         link.event_received.connect(self._on_event)
         link.event_received.connect(self.notifier.on_event)
         link.worker_connected.connect(self._on_connected)
-        link.worker_lost.connect(lambda _why: self._refresh_headline())
+        link.worker_lost.connect(lambda _why: self._on_snapshot())
         self.controller.worker_started.connect(link.start)
         self.controller.command_failed.connect(self._on_command_failed)
         window.visibility_changed.connect(link.set_live)
@@ -143,29 +154,35 @@ class RigPilotApp(QObject):
     # --- state ----------------------------------------------------------------------
 
     def _refresh_headline(self) -> None:
-        if self._last_error and time.time() - float(self._last_error.get("ts", 0)) > ERROR_HOLD_S:
+        now = clock.now()
+        if self._last_error and now - self._last_error.ts > ERROR_HOLD_S:
             self._last_error = None
         headline = describe(
-            self.link.status,
+            self.link.snapshot,
             connected=self.link.connected,
+            now=now,
             starting=self.controller.starting or not self._started,
             last_error=self._last_error,
         )
         if not self.link.connected and self._start_failure and not self.controller.starting:
             headline = dataclasses.replace(headline, detail=self._start_failure)
-        paused = bool(((self.link.status or {}).get("paused") or {}).get("all"))
+        paused = self.controller.paused_all
         self.window.strip.show_headline(headline, paused=paused, connected=self.link.connected)
-        self.tray.show_state(headline, self.link.status)
+        self.tray.show_state(headline, self.link.snapshot)
 
-    def _on_status(self, status: dict[str, Any]) -> None:
+    def _on_snapshot(self) -> None:
+        """Everything that shows the rig's state renders from the snapshot, in this turn."""
         self._refresh_headline()
-        mode = MODE_WORDS.get(str(status.get("mode")), "")
-        self.window.set_footer(f"worker {status.get('version', '')} · {mode}".strip(" ·"))
+        self.window.dashboard.on_snapshot()
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        kind = str(event.get("kind") or "")
-        severity = str(event.get("severity") or "info")
-        if kind.startswith(ERROR_KINDS) and severity in ("error", "critical"):
+    def _on_status(self, status: StatusAnswer) -> None:
+        mode = MODE_WORDS.get(status.mode.value, "")
+        self.window.set_footer(f"worker {status.version} · {mode}".strip(" ·"))
+
+    def _on_event(self, event: Event) -> None:
+        kind = event.kind
+        severe = event.severity in (Severity.ERROR, Severity.CRITICAL)
+        if kind.startswith(ERROR_KINDS) and severe:
             self._last_error = event
         elif kind.startswith(ERROR_KINDS) and self._last_error is not None:
             self._last_error = None  # the same family reports it is fine again
@@ -181,15 +198,15 @@ class RigPilotApp(QObject):
         self._refresh_headline()
 
     def _load_settings(self) -> None:
-        def done(answer: dict[str, Any]) -> None:
-            settings = answer.get("settings") or {}
-            self.theme_choice = str(settings.get("ui.theme") or "system")
-            self.notifier.enabled = bool(settings.get("notifications.enabled", True))
+        def done(answer: SettingsAnswer) -> None:
+            self.settings = answer
+            self.theme_choice = str(answer.settings["ui.theme"])
+            self.notifier.enabled = bool(answer.settings["notifications.enabled"])
             dashboard = self.window.dashboard
-            dashboard.set_limits(*thermal_limits(settings, self.link.status, dashboard.gpu))
+            dashboard.set_limits(*thermal_limits(answer, self.link.status, dashboard.gpu))
             self._apply_theme()
 
-        self.link.call("GET", "/settings", on_done=done, on_error=lambda _e: None)
+        self.link.call(endpoints.SETTINGS, None, on_done=done, on_error=lambda _e: None)
 
     def _apply_theme(self) -> None:
         app = QApplication.instance()
@@ -272,7 +289,7 @@ def _client_from_env() -> Any:
 
 def _start_worker(options: AppOptions) -> Any:
     """Find the worker of this installation, or start one with the app's options."""
-    from desktop.ipc.client import ensure_worker_running
+    from desktop.ipc.launch import ensure_worker_running
 
     return ensure_worker_running(options.worker_args())
 

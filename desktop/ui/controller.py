@@ -1,8 +1,9 @@
 """The user's commands (pause, resume, network toggles, stop or start the worker).
 
 The window, the tray and the shortcuts all call this one object, so a pause from the tray
-and one from Ctrl+P behave identically: one API call in the background, then an immediate
-status refresh so every view shows the result within a second.
+and one from Ctrl+P behave identically: one typed API call in the background, then an
+immediate status refresh so every view shows the result within a second. A network is
+paused like everything else, with ``POST /pause`` of scope "network".
 
 Signals:
     command_failed(str): a command was refused or the worker is gone; the text says why.
@@ -11,14 +12,17 @@ Signals:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop import clock
+from desktop.ipc import endpoints
+from desktop.ipc.schema import HoldsAnswer, PauseRequest, PauseScope, ResumeRequest
 from desktop.ui import tasks
 from desktop.ui.worker_link import WorkerLink
+from desktop.views.text import until_tomorrow
 
 WorkerStarter = Callable[[], Any]
 
@@ -37,35 +41,34 @@ class Controller(QObject):
 
     @property
     def paused_all(self) -> bool:
-        return bool(((self._link.status or {}).get("paused") or {}).get("all"))
+        """The user holds all work (the strip's button then says Resume)."""
+        status = self._link.status
+        return status is not None and any(h.scope == PauseScope.ALL for h in status.user_holds)
 
-    def _post(
-        self,
-        path: str,
-        body: dict[str, Any] | None = None,
-        after: Callable[[Any], None] | None = None,
-    ) -> None:
-        def done(result: Any) -> None:
+    def _done(self, after: Callable[[], None] | None = None) -> Callable[[HoldsAnswer], None]:
+        def done(_answer: HoldsAnswer) -> None:
             self._link.refresh_status()
             if after is not None:
-                after(result)
+                after()
 
-        self._link.call("POST", path, json=body or {}, on_done=done, on_error=self._failed)
+        return done
 
     def _failed(self, exc: Exception) -> None:
         self.command_failed.emit(str(getattr(exc, "message", "") or exc))
 
     def pause_all(self, until_ts: float | None = None) -> None:
-        body: dict[str, Any] = {"scope": "all"}
-        if until_ts is not None:
-            body["until_ts"] = until_ts
-        self._post("/pause", body)
+        request = PauseRequest(scope=PauseScope.ALL, until_ts=until_ts)
+        self._link.call(endpoints.PAUSE, request, self._done(), self._failed)
 
     def pause_for(self, seconds: float) -> None:
-        self.pause_all(time.time() + seconds)
+        self.pause_all(clock.now() + seconds)
+
+    def pause_until_tomorrow(self) -> None:
+        """The same "tomorrow" as ``rigpilot pause --until-tomorrow``."""
+        self.pause_all(until_tomorrow(clock.now()))
 
     def resume_all(self) -> None:
-        self._post("/resume", {"scope": "all"})
+        self._link.call(endpoints.RESUME, ResumeRequest(), self._done(), self._failed)
 
     def toggle_pause(self) -> None:
         """Ctrl+P and the strip's button: resume when paused, else pause everything."""
@@ -75,13 +78,19 @@ class Controller(QObject):
             self.pause_all()
 
     def set_network_enabled(self, network: str, enabled: bool) -> None:
-        action = "resume" if enabled else "pause"
-        self._post(f"/networks/{network}/{action}", after=lambda _r: self._link.refresh_networks())
+        """Resume one network, or pause it (kept across worker restarts)."""
+        done = self._done(self._link.refresh_networks)
+        if enabled:
+            request = ResumeRequest(scope=PauseScope.NETWORK, network=network)
+            self._link.call(endpoints.RESUME, request, done, self._failed)
+        else:
+            paused = PauseRequest(scope=PauseScope.NETWORK, network=network)
+            self._link.call(endpoints.PAUSE, paused, done, self._failed)
 
     def stop_worker(self, after: Callable[[], None]) -> None:
         """Ask the worker to shut down, then call ``after`` whatever the answer."""
         self._link.call(
-            "POST", "/shutdown", json={}, on_done=lambda _r: after(), on_error=lambda _e: after()
+            endpoints.SHUTDOWN, None, on_done=lambda _r: after(), on_error=lambda _e: after()
         )
 
     def start_worker(self) -> None:

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui import text
-from desktop.ui.table_model import DictRowsModel, Index
+from desktop.model import Event
+from desktop.ui.table_model import Index, RowsModel
 from desktop.ui.theme import Theme
+from desktop.views.text import stamp
 
 MAX_EVENTS = 2000
 COLUMNS = ("Time", "Severity", "What", "Message")
@@ -34,47 +35,40 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
 FILTERS = (("All events", 0), ("Warnings and errors", 1), ("Errors only", 2))
 
 
-class EventsModel(DictRowsModel):
-    """Event JSON dicts, newest first, one per ``seq``."""
+class EventsModel(RowsModel):
+    """Events, newest first, one per ``seq``."""
 
     columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.events: list[dict[str, Any]] = []
+        self.events: list[Event] = []
         self._seen: set[int] = set()
         self.colours: dict[str, str] = {}
 
-    def add(self, events: list[dict[str, Any]]) -> None:
-        fresh = [e for e in events if int(e.get("seq", 0)) not in self._seen or not e.get("seq")]
+    def add(self, events: list[Event]) -> None:
+        fresh = [e for e in events if e.seq not in self._seen or not e.seq]
         if not fresh:
             return
         self.beginResetModel()
-        for event in fresh:
-            self._seen.add(int(event.get("seq", 0)))
-        self.events = sorted(
-            fresh + self.events,
-            key=lambda e: (text.num(e.get("ts")) or 0.0, int(e.get("seq", 0))),
-            reverse=True,
-        )[:MAX_EVENTS]
-        self._seen = {int(e.get("seq", 0)) for e in self.events}
+        self.events = sorted(fresh + self.events, key=lambda e: (e.ts, e.seq), reverse=True)[
+            :MAX_EVENTS
+        ]
+        self._seen = {e.seq for e in self.events}
         self.endResetModel()
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[Event]:
         return self.events
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         event = self.events[index.row()]
-        severity = str(event.get("severity") or "info")
+        severity = event.severity.value
         if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                text.stamp(event.get("ts")),
-                severity.capitalize(),
-                str(event.get("kind") or ""),
-                str(event.get("message") or ""),
-            )[index.column()]
+            return (stamp(event.ts), severity.capitalize(), event.kind, event.message)[
+                index.column()
+            ]
         if (
             role == Qt.ItemDataRole.ForegroundRole
             and index.column() == 1
@@ -82,7 +76,7 @@ class EventsModel(DictRowsModel):
         ):
             return QColor(self.colours[severity])
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return str(event.get("message") or "")
+            return event.message
         if role == Qt.ItemDataRole.UserRole:
             return SEVERITY_RANK.get(severity, 0)
         return None
@@ -154,11 +148,11 @@ class EventsView(QWidget):
             "critical": theme.hard_limit,
         }
 
-    def add_events(self, events: list[dict[str, Any]]) -> None:
+    def add_events(self, events: list[Event]) -> None:
         self.model.add(events)
         self._update_count()
 
-    def add_event(self, event: dict[str, Any]) -> None:
+    def add_event(self, event: Event) -> None:
         self.add_events([event])
 
     def _update_count(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from desktop.ui.rig_state import RigState
+from desktop.views.rig import RigState
 
 _FALLBACK_COLOURS = {
     RigState.EARNING: "#2fbf71",

@@ -8,7 +8,6 @@ an empty history is the normal first-day state, not an error.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -22,42 +21,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui import text
-from desktop.ui.table_model import DictRowsModel, Index
+from desktop import clock
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import JobsAnswer, JobsQuery
+from desktop.ipc.schema_networks import NetworkRecord
+from desktop.model import JobRecord, JobState
+from desktop.ui.table_model import Index, RowsModel
 from desktop.ui.worker_link import WorkerLink
+from desktop.views import money
+from desktop.views.text import DASH, duration
+from desktop.views.text import clock as clock_text
 
 REFRESH_MS = 5000
 COLUMNS = ("Job", "Network", "State", "Started", "Duration", "Earned", "Result")
 STATE_WORDS = {
-    "queued": "Queued",
-    "starting": "Starting",
-    "running": "Running",
-    "paused": "Paused",
-    "succeeded": "Done",
-    "failed": "Failed",
-    "stopped": "Stopped",
-    "interrupted": "Interrupted",
+    JobState.QUEUED: "Queued",
+    JobState.STARTING: "Starting",
+    JobState.RUNNING: "Running",
+    JobState.PAUSED: "Paused",
+    JobState.SUCCEEDED: "Done",
+    JobState.FAILED: "Failed",
+    JobState.STOPPED: "Stopped",
+    JobState.INTERRUPTED: "Interrupted",
 }
-RUNNING = {"queued", "starting", "running", "paused"}
 
 
-class JobsModel(DictRowsModel):
-    """Rows are job JSON dicts (``JobRecord.to_json``); newest first."""
+class JobsModel(RowsModel):
+    """Rows are job records; newest first."""
 
     columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.jobs: list[dict[str, Any]] = []
+        self.jobs: list[JobRecord] = []
         self.names: dict[str, str] = {}
         self.pay_by_job: dict[str, float] = {}  # USD credited per job, from earned events
 
-    def set_jobs(self, jobs: list[dict[str, Any]]) -> None:
+    def set_jobs(self, jobs: list[JobRecord]) -> None:
         self.beginResetModel()
-        self.jobs = sorted(jobs, key=lambda j: text.num(j.get("created_ts")) or 0.0, reverse=True)
+        self.jobs = sorted(jobs, key=lambda j: j.created_ts, reverse=True)
         self.endResetModel()
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[JobRecord]:
         return self.jobs
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -67,37 +72,31 @@ class JobsModel(DictRowsModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell(job, index.column())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return job.get("message") or job.get("image") or None
+            return job.message or job.image or None
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def cell(self, job: dict[str, Any], column: int) -> str:
-        state = str(job.get("state") or "")
-        started = text.num(job.get("started_ts"))
-        ended = text.num(job.get("ended_ts"))
+    def cell(self, job: JobRecord, column: int) -> str:
+        now = clock.now()
         if column == 0:
-            return str(job.get("job_id") or "")
+            return job.job_id
         if column == 1:
-            network = str(job.get("network") or "")
-            return self.names.get(network, network)
+            return self.names.get(job.network, job.network)
         if column == 2:
-            return STATE_WORDS.get(state, state)
+            return STATE_WORDS[job.state]
         if column == 3:
-            return text.clock(started) if started else "not yet"
+            return clock_text(job.started_ts, now) if job.started_ts else "not yet"
         if column == 4:
-            if started is None:
-                return text.DASH
-            return text.duration((ended or time.time()) - started)
+            if job.started_ts is None:
+                return DASH
+            return duration((job.ended_ts or now) - job.started_ts)
         if column == 5:
-            pay = job.get("pay")
-            if isinstance(pay, dict):
-                return text.money(pay)
-            credited = self.pay_by_job.get(str(job.get("job_id")))
-            return text.usd_exact(credited) if credited is not None else text.DASH
-        reason = str(job.get("exit_reason") or "")
-        message = str(job.get("message") or "")
-        return message or reason
+            if job.pay is not None:
+                return money.paid(job.pay)
+            credited = self.pay_by_job.get(job.job_id)
+            return money.amount(credited) if credited is not None else DASH
+        return job.message or (job.exit_reason.value if job.exit_reason else "")
 
 
 class JobsView(QWidget):
@@ -162,10 +161,8 @@ class JobsView(QWidget):
         self.empty_hint.setText(hint)
         self.stack.setCurrentIndex(0)
 
-    def set_names(self, networks: list[dict[str, Any]]) -> None:
-        names = {
-            str(n.get("network")): str(n.get("display_name") or n.get("network")) for n in networks
-        }
+    def set_names(self, networks: list[NetworkRecord]) -> None:
+        names = {n.network: n.display_name or n.network for n in networks}
         self.running.names = self.history.names = names
 
     def set_pay_lookup(self, pay_by_job: dict[str, float]) -> None:
@@ -175,15 +172,14 @@ class JobsView(QWidget):
     def refresh(self, force: bool = False) -> None:
         if (not force and not self.isVisible()) or not self._link.connected:
             return
-        self._link.call(
-            "GET", "/jobs", params={"limit": 200}, on_done=self.set_answer, on_error=self._on_error
-        )
+        query = JobsQuery(limit=200)
+        self._link.call(endpoints.JOBS, query, on_done=self.set_answer, on_error=self._on_error)
 
-    def set_answer(self, answer: dict[str, Any]) -> None:
+    def set_answer(self, answer: JobsAnswer) -> None:
         self.available = True
-        jobs = [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
-        self.running.set_jobs([j for j in jobs if j.get("state") in RUNNING])
-        self.history.set_jobs([j for j in jobs if j.get("state") not in RUNNING])
+        jobs = answer.jobs
+        self.running.set_jobs([j for j in jobs if not j.state.finished])
+        self.history.set_jobs([j for j in jobs if j.state.finished])
         if not jobs:
             self._show_empty("Jobs appear here as soon as a network sends work to this GPU.")
             return

@@ -13,14 +13,15 @@ Signals:
 
 from __future__ import annotations
 
-import time
 from collections import deque
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from desktop.ui import text
+from desktop import clock
+from desktop.ipc.codec import event_data
+from desktop.ipc.schema_data import FixData, GuardData
+from desktop.model import Event, Severity
 
 PER_KIND_S = 60.0
 WINDOW_S = 600.0
@@ -66,33 +67,35 @@ class RateLimiter:
         return True
 
 
-def notification_for(event: dict[str, Any]) -> tuple[str, str, str] | None:
+WARNING_OR_WORSE = (Severity.WARNING, Severity.ERROR, Severity.CRITICAL)
+
+
+def _fix(event: Event) -> str:
+    data = event_data(event, FixData)
+    return (data.fix or data.next_step) if data is not None else ""
+
+
+def notification_for(event: Event) -> tuple[str, str, str] | None:
     """(title, message, level) for an event worth a notification, else None."""
-    kind = str(event.get("kind") or "")
-    severity = str(event.get("severity") or "info")
-    message = str(event.get("message") or "")
-    data = event.get("data") or {}
+    kind, message = event.kind, event.message
     if kind in GUARD_TRIPS:
-        if data.get("source") not in (None, "thermal"):
+        guard = event_data(event, GuardData)
+        if guard is not None and guard.source != "thermal":
             return None  # the user's own pause, or a game: they know already
         level = "error" if kind in SEVERE_GUARD else "warning"
         return "RigPilot protected your GPU", message, level
-    if kind == "guard.error" and severity in ("warning", "error", "critical"):
+    if kind == "guard.error" and event.severity in WARNING_OR_WORSE:
         return "RigPilot's guard", message, "error"
     if kind == "job.finished":
-        pay = data.get("pay")
-        earned = f" It earned {text.money(pay)}." if isinstance(pay, dict) else ""
-        return "Job finished", (message + earned).strip(), "info"
+        return "Job finished", message, "info"
     if kind == "network.enrolled":
         return "Network ready", message, "info"
     if kind == "network.enroll_failed":
-        fix = data.get("fix") or data.get("next_step") or ""
-        return "Enrollment failed", f"{message} {fix}".strip(), "error"
+        return "Enrollment failed", f"{message} {_fix(event)}".strip(), "error"
     if kind in ("sensor.failure", "gpu.lost"):
         return "GPU problem", message, "error"
-    if kind.startswith("worker.") and severity in ("warning", "error", "critical"):
-        fix = data.get("fix") or ""
-        return "RigPilot worker", f"{message} {fix}".strip(), "error"
+    if kind.startswith("worker.") and event.severity in WARNING_OR_WORSE:
+        return "RigPilot worker", f"{message} {_fix(event)}".strip(), "error"
     return None
 
 
@@ -113,31 +116,29 @@ class Notifier(QObject):
         self._tray = tray
         self.limiter = RateLimiter()
         self.enabled = True
-        self._limits: dict[Any, float] = {}  # last power limit the guard set, per GPU
+        self._limits: dict[int | None, float] = {}  # last power limit the guard set, per GPU
 
-    def on_event(self, event: dict[str, Any]) -> None:
-        now = time.time()
-        ts = text.num(event.get("ts"))
-        if ts is not None and now - ts > STALE_S:
+    def on_event(self, event: Event) -> None:
+        now = clock.now()
+        if now - event.ts > STALE_S:
             return
         found = notification_for(event)
         if found is None or not self.enabled or not self._lowered(event):
             return
         title, message, level = found
-        if self.limiter.allow(str(event.get("kind")), now):
+        if self.limiter.allow(event.kind, now):
             self.show(title, message, level)
 
-    def _lowered(self, event: dict[str, Any]) -> bool:
+    def _lowered(self, event: Event) -> bool:
         """A power-limit change is news when it goes down; raising it again is the all-clear."""
-        if event.get("kind") != "guard.set_power_limit":
+        if event.kind != "guard.set_power_limit":
             return True
-        limit = text.num((event.get("data") or {}).get("power_limit_w"))
-        if limit is None:
+        guard = event_data(event, GuardData)
+        if guard is None or guard.power_limit_w is None:
             return True
-        gpu = event.get("gpu_index")
-        before = self._limits.get(gpu, float("inf"))
-        self._limits[gpu] = limit
-        return limit < before
+        before = self._limits.get(event.gpu_index, float("inf"))
+        self._limits[event.gpu_index] = guard.power_limit_w
+        return guard.power_limit_w < before
 
     def show(self, title: str, message: str, level: str = "info", msecs: int = 8000) -> None:
         """Show a message now (no rate limit: for the app's own one-off notices)."""

@@ -18,10 +18,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QToolButton
 
 from desktop.ipc.client import WorkerClient
+from desktop.ipc.endpoints import Caller
 from desktop.ui.networks_page import NetworksPage
 from desktop.ui.settings_page import SettingsPage
 from desktop.ui.wizard import open_wizard
-from desktop.wizard.client_port import RequestClient
 
 FIRST_RUN_KEY = "setup/wizard_shown"
 
@@ -31,7 +31,7 @@ class InstalledPages:
     """What ``install_pages`` added, for the shell and the tests."""
 
     window: QMainWindow
-    client: RequestClient
+    client: Caller
     networks: NetworksPage
     settings: SettingsPage
     wizard_action: QAction
@@ -50,7 +50,7 @@ class InstalledPages:
 
 def install_pages(
     window: QMainWindow,
-    client: RequestClient | None = None,
+    client: Caller | None = None,
     prefs: QSettings | None = None,
 ) -> InstalledPages:
     """Add the Networks and Settings tabs and the wizard entry point to ``window``.

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ipc.schema_data import SettingSpec
 from desktop.ui.wizard.base import ProblemLabel, discard, muted_label
 from desktop.wizard.preferences_step import parse_number
 from desktop.wizard.state import Problem
@@ -43,7 +44,7 @@ class Editor(QWidget):
 
     edited = Signal()
 
-    def __init__(self, key: str, spec: Mapping[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.key = key
         self.spec = spec
@@ -53,11 +54,11 @@ class Editor(QWidget):
         self.row = QHBoxLayout()
         self.row.setContentsMargins(0, 0, 0, 0)
         self.outer.addLayout(self.row)
-        self.help = muted_label(str(spec.get("help") or ""))
+        self.help = muted_label(spec.help)
         self.outer.addWidget(self.help)
         self.problem = ProblemLabel()
         self.outer.addWidget(self.problem)
-        self.setToolTip(f"Accepts {spec.get('allowed', '')}")
+        self.setToolTip(f"Accepts {spec.allowed}")
 
     def value(self) -> Any:
         raise NotImplementedError
@@ -72,16 +73,16 @@ class Editor(QWidget):
 class NumberEditor(Editor):
     """A line edit with the unit; nullable ones get an "Auto" box (null = from the card)."""
 
-    def __init__(self, key: str, spec: Mapping[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
         self.edit = QLineEdit()
         self.edit.setMaximumWidth(110)
         self.edit.setAccessibleName(key)
         self.edit.textEdited.connect(lambda _t: self.edited.emit())
         self.row.addWidget(self.edit)
-        self.row.addWidget(QLabel(str(spec.get("unit") or "")))
+        self.row.addWidget(QLabel(spec.unit))
         self.auto: QCheckBox | None = None
-        if spec.get("nullable"):
+        if spec.nullable:
             self.auto = QCheckBox(NULL_WORDS.get(key, "Auto (from the card)"))
             self.auto.toggled.connect(self._on_auto)
             self.row.addWidget(self.auto)
@@ -90,7 +91,7 @@ class NumberEditor(Editor):
     def _on_auto(self, on: bool) -> None:
         self.edit.setEnabled(not on)
         if not on and not self.edit.text():
-            default = self.spec.get("min")
+            default = self.spec.min
             self.edit.setText(f"{default:g}" if isinstance(default, int | float) else "")
         self.edited.emit()
 
@@ -109,9 +110,9 @@ class NumberEditor(Editor):
 
 
 class BoolEditor(Editor):
-    def __init__(self, key: str, spec: Mapping[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
-        self.box = QCheckBox(str(spec.get("help") or key))
+        self.box = QCheckBox(spec.help or key)
         self.box.setAccessibleName(key)
         self.box.toggled.connect(lambda _on: self.edited.emit())
         self.help.hide()
@@ -125,11 +126,11 @@ class BoolEditor(Editor):
 
 
 class ChoiceEditor(Editor):
-    def __init__(self, key: str, spec: Mapping[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
         self.combo = QComboBox()
         self.combo.setAccessibleName(key)
-        for choice in spec.get("choices") or []:
+        for choice in spec.choices or []:
             self.combo.addItem(str(choice).capitalize(), choice)
         self.combo.activated.connect(lambda _i: self.edited.emit())
         self.row.addWidget(self.combo)
@@ -145,7 +146,7 @@ class ChoiceEditor(Editor):
 
 
 class TextEditor(Editor):
-    def __init__(self, key: str, spec: Mapping[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
         self.edit = QLineEdit()
         self.edit.setMaximumWidth(110)
@@ -164,7 +165,7 @@ class TextEditor(Editor):
 class NamesEditor(Editor):
     """A list of program names, one per line."""
 
-    def __init__(self, key: str, spec: Mapping[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
         self.edit = QPlainTextEdit()
         self.edit.setPlaceholderText("one program per line, e.g. witcher3.exe")
@@ -237,7 +238,7 @@ def _time_text(text: str) -> str:
 class WindowsEditor(Editor):
     """The weekly schedule: a row per window, Add window."""
 
-    def __init__(self, key: str, spec: Mapping[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
         self.rows: list[WindowRow] = []
         self.list = QVBoxLayout()
@@ -281,8 +282,8 @@ class WindowsEditor(Editor):
                 self.add_row(window)
 
 
-def make_editor(key: str, spec: Mapping[str, Any]) -> Editor:
-    kind = str(spec.get("type") or "")
+def make_editor(key: str, spec: SettingSpec) -> Editor:
+    kind = spec.type
     if kind == "number":
         return NumberEditor(key, spec)
     if kind == "boolean":
@@ -291,6 +292,6 @@ def make_editor(key: str, spec: Mapping[str, Any]) -> Editor:
         return NamesEditor(key, spec)
     if kind == "list[window]":
         return WindowsEditor(key, spec)
-    if spec.get("choices"):
+    if spec.choices:
         return ChoiceEditor(key, spec)
     return TextEditor(key, spec)

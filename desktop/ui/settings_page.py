@@ -31,11 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ipc import endpoints
+from desktop.ipc.endpoints import Caller
+from desktop.ipc.schema import StatusAnswer
+from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched, SettingSpec
 from desktop.model import CheckStatus
-from desktop.ui import tasks, text
+from desktop.ui import tasks
 from desktop.ui.settings_editors import Editor, make_editor
 from desktop.ui.wizard.base import error_colour, muted_label, status_colour, wrapped
-from desktop.wizard.client_port import RequestClient, as_port_error
+from desktop.views.text import temp
+from desktop.wizard.client_port import as_port_error
 from desktop.wizard.state import Problem
 
 Runner = Callable[..., None]
@@ -93,8 +98,8 @@ def label_for(key: str) -> str:
     return LABELS.get(key, key.rsplit(".", 1)[-1].replace("_", " ").capitalize())
 
 
-def _shown(key: str, value: Any, schema: Mapping[str, Any]) -> str:
-    unit = str((schema.get(key) or {}).get("unit") or "")
+def _shown(key: str, value: Any, schema: Mapping[str, SettingSpec]) -> str:
+    unit = schema[key].unit if key in schema else ""
     if value is None:
         return "auto"
     if isinstance(value, bool):
@@ -113,7 +118,7 @@ class SettingsPage(QWidget):
 
     def __init__(
         self,
-        client: RequestClient,
+        client: Caller,
         parent: QWidget | None = None,
         run: Runner = tasks.run_in_background,
     ) -> None:
@@ -121,7 +126,7 @@ class SettingsPage(QWidget):
         self.client = client
         self._run = run
         self.settings: dict[str, Any] = {}
-        self.schema: dict[str, Any] = {}
+        self.schema: dict[str, SettingSpec] = {}
         self.editors: dict[str, Editor] = {}
         self.saving = False
         title = QLabel("Settings")
@@ -162,12 +167,12 @@ class SettingsPage(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        self._run(lambda: self.client.request("GET", "/settings"), self._on_loaded, self._on_fail)
-        self._run(lambda: self.client.request("GET", "/status"), self._on_status, lambda e: None)
+        self._run(lambda: self.client.call(endpoints.SETTINGS), self._on_loaded, self._on_fail)
+        self._run(lambda: self.client.call(endpoints.STATUS), self._on_status, lambda e: None)
 
-    def _on_loaded(self, answer: dict[str, Any]) -> None:
-        self.schema = dict(answer.get("schema") or self.schema)
-        self.settings = dict(answer.get("settings") or {})
+    def _on_loaded(self, answer: SettingsAnswer) -> None:
+        self.schema = dict(answer.schema)
+        self.settings = dict(answer.settings)
         if not self.editors:
             self._build()
         self._fill(self.settings)
@@ -177,18 +182,16 @@ class SettingsPage(QWidget):
     def _on_fail(self, exc: Exception) -> None:
         self._say(f"The settings could not be loaded: {as_port_error(exc).message}", error=True)
 
-    def _on_status(self, status: dict[str, Any]) -> None:
+    def _on_status(self, status: StatusAnswer) -> None:
         """The card's own limits, which the thermal settings are judged against."""
         lines = []
-        for gpu in status.get("gpus") or []:
-            info = gpu.get("info") or {}
-            limits = info.get("thresholds") or {}
-            slow, stop = limits.get("slowdown_c"), limits.get("shutdown_c")
+        for gpu in status.gpus:
+            slow, stop = gpu.info.thresholds.slowdown_c, gpu.info.thresholds.shutdown_c
             if slow is None and stop is None:
                 continue
             lines.append(
-                f"{info.get('name', 'GPU')}: slows itself at {text.temp(slow)} and shuts down "
-                f"at {text.temp(stop)}. RigPilot keeps its own limits below these."
+                f"{gpu.info.name}: slows itself at {temp(slow)} and shuts down "
+                f"at {temp(stop)}. RigPilot keeps its own limits below these."
             )
         self.card.setText("\n".join(lines))
         self.card.setVisible(bool(lines))
@@ -204,9 +207,9 @@ class SettingsPage(QWidget):
             form = QFormLayout(box)
             form.setVerticalSpacing(10)
             for key in keys:
-                spec = self.schema.get(key)
-                if spec is None or key in placed:
+                if key not in self.schema or key in placed:
                     continue
+                spec = self.schema[key]
                 editor = make_editor(key, spec)
                 editor.edited.connect(self._on_edited)
                 self.editors[key] = editor
@@ -219,7 +222,7 @@ class SettingsPage(QWidget):
 
     def _fill(self, settings: Mapping[str, Any]) -> None:
         for key, editor in self.editors.items():
-            editor.set_value(settings.get(key))
+            editor.set_value(settings[key])  # every key, always (SettingsAnswer)
             editor.show_problem(None)
 
     # --- saving -----------------------------------------------------------------------
@@ -229,7 +232,7 @@ class SettingsPage(QWidget):
         out: dict[str, Any] = {}
         for key, editor in self.editors.items():
             value = editor.value()
-            if value != self.settings.get(key):
+            if value != self.settings[key]:
                 out[key] = value
         return out
 
@@ -251,20 +254,20 @@ class SettingsPage(QWidget):
         self.save_button.setEnabled(False)
         self._say("Saving…")
         self._run(
-            lambda: self.client.request("PATCH", "/settings", json=changes),
+            lambda: self.client.call(endpoints.PATCH_SETTINGS, changes),
             self._on_saved,
             self._on_refused,
         )
 
-    def _on_saved(self, answer: dict[str, Any]) -> None:
+    def _on_saved(self, answer: SettingsPatched) -> None:
         self.saving = False
         self.save_button.setEnabled(True)
-        self.settings = dict(answer.get("settings") or self.settings)
-        applied = [str(k) for k in answer.get("applied") or []]
+        self.settings = dict(answer.settings)
+        applied = answer.applied
         self._fill(self.settings)
         if applied:
             confirmed = ", ".join(
-                f"{label_for(k)} = {_shown(k, self.settings.get(k), self.schema)}" for k in applied
+                f"{label_for(k)} = {_shown(k, self.settings[k], self.schema)}" for k in applied
             )
             self._say(f"Saved. The worker applied: {confirmed}.", ok=True)
         else:

@@ -1,4 +1,4 @@
-"""A read-only table model over a list of JSON dicts: the part every such view shares.
+"""A read-only table model over a list of typed rows: the part every such view shares.
 
 The jobs and events views keep their own rows and say how a cell looks; row and column
 counts and the header come from here.
@@ -6,6 +6,7 @@ counts and the header come from here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -13,12 +14,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 Index = QModelIndex | QPersistentModelIndex
 
 
-class DictRowsModel(QAbstractTableModel):
-    """Subclasses set ``columns`` and implement ``rows()`` (the dicts shown, in order)."""
+class RowsModel(QAbstractTableModel):
+    """Subclasses set ``columns`` and implement ``rows()`` (the records shown, in order)."""
 
     columns: tuple[str, ...] = ()
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> Sequence[Any]:
         raise NotImplementedError
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.rig_state import RigState
+from desktop.views.rig import RigState
 
 CHOICES = ("system", "dark", "light")
 

@@ -1,8 +1,9 @@
 """The tray icon: the rig's state at a glance, and pause or resume without opening anything.
 
-The menu is rebuilt each time it opens (``aboutToShow``), from the last status and network
-list the link fetched, so it is never stale and costs nothing while closed. The icon's shape
-follows the state (see ``icons``); the tooltip carries the temperature and today's money.
+The menu is rebuilt each time it opens (``aboutToShow``), from the last status the link
+fetched, so it is never stale and costs nothing while closed. The icon's shape follows the
+state (see ``icons``); the tooltip carries the headline, the temperature (the snapshot's
+reading, as on the dashboard's card) and today's money, in the views' words.
 
 Signals:
     open_requested(): "Open RigPilot" or a click on the icon.
@@ -17,13 +18,25 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from desktop.ui import icons, text
+from desktop import clock
+from desktop.ui import icons
 from desktop.ui.controller import Controller
-from desktop.ui.dashboard.series import today_money
-from desktop.ui.rig_state import Headline, RigState, hottest_temp, network_list, network_name
 from desktop.ui.worker_link import WorkerLink
+from desktop.views import money
+from desktop.views.rig import Headline, RigState, network_name
+from desktop.views.snapshot import Snapshot
+from desktop.views.text import clock as clock_text
+from desktop.views.text import temp, until_tomorrow
 
-PAUSE_UNTIL_HOUR = 7
+
+def tooltip(headline: Headline, snapshot: Snapshot) -> str:
+    """"RigPilot / Earning on … / GPU 74 °C · today $0.25 gross, $0.20 after electricity"."""
+    lines = ["RigPilot", headline.text]
+    status = snapshot.status
+    if status is not None:
+        today = money.today_line(status.earnings_today)
+        lines.append(f"GPU {temp(snapshot.hottest())} · today {today}")
+    return "\n".join(lines)
 
 
 class Tray(QObject):
@@ -51,19 +64,11 @@ class Tray(QObject):
     def hide(self) -> None:
         self.icon.hide()
 
-    def show_state(self, headline: Headline, status: dict[str, Any] | None) -> None:
+    def show_state(self, headline: Headline, snapshot: Snapshot) -> None:
         if headline.state != self.headline.state:
             self.icon.setIcon(icons.state_icon(headline.state))
         self.headline = headline
-        lines = ["RigPilot", headline.text]
-        if status:
-            t = hottest_temp(status)
-            gross, net = today_money(status)
-            today = f"today {text.usd(gross or 0.0)}"
-            if net is not None:
-                today += f" ({text.usd(net)} net)"
-            lines.append(f"GPU {text.temp(t)} · {today}")
-        self.icon.setToolTip("\n".join(lines))
+        self.icon.setToolTip(tooltip(headline, snapshot))
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (
@@ -82,38 +87,38 @@ class Tray(QObject):
         """Rebuild from the latest state (called each time the menu opens)."""
         self.menu.clear()
         connected = self._link.connected
-        status = self._link.status or {}
         title = self.headline.text
         heading = self.menu.addAction(title if len(title) <= 60 else title[:59] + "…")
         heading.setEnabled(False)
         self.menu.addSeparator()
-        if self._controller.paused_all:
+        paused_all = self._controller.paused_all
+        if paused_all:
             self.pause_action = self._add("&Resume", self._controller.resume_all, connected)
         else:
             self.pause_action = self._add(
                 "&Pause all", lambda: self._controller.pause_all(), connected
             )
         self._add("Pause for 1 &hour", lambda: self._controller.pause_for(3600), connected)
-        until = text.tomorrow_at(PAUSE_UNTIL_HOUR)
+        until = until_tomorrow(clock.now())
         self._add(
-            f"Pause until &tomorrow ({text.clock(until)})",
-            lambda: self._controller.pause_all(until),
+            f"Pause until &tomorrow ({clock_text(until, clock.now())})",
+            self._controller.pause_until_tomorrow,
             connected,
         )
         self.menu.addSeparator()
-        networks = self._link.networks or network_list(status)
-        enrolled = [n for n in networks if n.get("enrolled", True)]
+        status = self._link.status
+        enrolled = [n for n in status.networks if n.enrolled] if status is not None else []
         if enrolled:
             label = self.menu.addAction("Networks")
             label.setEnabled(False)
         for net in enrolled:
-            ident = str(net.get("network"))
             action = self.menu.addAction(network_name(net))
             action.setCheckable(True)
-            action.setChecked(not (net.get("paused") or net.get("state") == "paused"))
-            action.setEnabled(connected)
+            action.setChecked(net.held is None)
+            # Under a pause of all work one network cannot resume alone: Resume first.
+            action.setEnabled(connected and not paused_all)
             action.toggled.connect(
-                lambda on, ident=ident: self._controller.set_network_enabled(ident, on)
+                lambda on, ident=net.network: self._controller.set_network_enabled(ident, on)
             )
         if not enrolled:
             self._add("No network set up yet", lambda: None, False)

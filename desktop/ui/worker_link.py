@@ -1,4 +1,4 @@
-"""The app's live connection to the worker: polls the local API off the GUI thread.
+"""The app's live connection to the worker: typed API calls off the GUI thread.
 
 - events: a long poll (``GET /events?since=<seq>&wait=20``) on its own thread, so an event
   reaches the window as soon as the worker publishes it;
@@ -7,15 +7,18 @@
 - status every 2 s, every 4 s while hidden in the tray (its tooltip needs it; an event
   refreshes it at once anyway), networks every 10 s.
 
-All public signals are emitted on the GUI thread. A failed call marks the worker lost; the
-next successful status marks it connected again.
+Status and telemetry both feed one ``Snapshot`` (desktop/views/snapshot.py): the header, the
+cards and the tray render from it, so they never show two different readings at once.
+All public signals are emitted on the GUI thread and carry typed objects. A failed call
+marks the worker lost; the next successful status marks it connected again.
 
 Signals:
-    sample_received(int, list): new telemetry points (dicts, oldest first) for one GPU.
-    event_received(dict): one new event (the API's Event JSON).
-    events_loaded(list): the recent history, once after connecting (no notifications).
-    status_changed(dict): a fresh ``GET /status`` answer.
-    networks_changed(list): a fresh ``GET /networks`` list.
+    sample_received(int, list[TelemetryPoint]): new points (oldest first) for one GPU.
+    event_received(Event): one new event.
+    events_loaded(list[Event]): the recent history, once after connecting (no notices).
+    status_changed(StatusAnswer): a fresh ``GET /status`` answer.
+    snapshot_changed(): the snapshot changed (a status or a newer reading): re-render.
+    networks_changed(list[NetworkRecord]): a fresh ``GET /networks`` list.
     worker_connected(): the API answers (again).
     worker_lost(str): the API stopped answering; the text says why.
 """
@@ -24,13 +27,26 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from desktop import clock
+from desktop.ipc import endpoints
+from desktop.ipc.endpoints import Caller, Endpoint
+from desktop.ipc.schema import Answer, StatusAnswer
+from desktop.ipc.schema_data import (
+    EventsAnswer,
+    EventsQuery,
+    TelemetryAnswer,
+    TelemetryQuery,
+    TelemetryRange,
+)
+from desktop.ipc.schema_networks import NetworkRecord, NetworksAnswer
+from desktop.model import Event
 from desktop.ui import tasks
+from desktop.views.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -40,37 +56,28 @@ STATUS_EVERY = 2
 STATUS_EVERY_HIDDEN = 4
 NETWORKS_EVERY = 10
 HISTORY_LIMIT = 500
+Q = TypeVar("Q")
+A = TypeVar("A", bound=Answer)
 
 
-class ApiClient(Protocol):
-    """What the link needs from ``desktop.ipc.client.WorkerClient``."""
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        timeout: float | None = None,
-    ) -> dict[str, Any]: ...
-
-
+ApiClient = Caller  # what the link needs of ``desktop.ipc.client.WorkerClient``
 ClientFactory = Callable[[], ApiClient]
 
 
 class _Carrier(QObject):
     """Carries results from the long-poll thread to the GUI thread (queued connection)."""
 
-    events = Signal(list)
+    events = Signal(bool, object)
     failed = Signal(str)
 
 
 class WorkerLink(QObject):
-    sample_received = Signal(int, list)
-    event_received = Signal(dict)
-    events_loaded = Signal(list)
-    status_changed = Signal(dict)
-    networks_changed = Signal(list)
+    sample_received = Signal(int, object)
+    event_received = Signal(object)
+    events_loaded = Signal(object)
+    status_changed = Signal(object)
+    snapshot_changed = Signal()
+    networks_changed = Signal(object)
     worker_connected = Signal()
     worker_lost = Signal(str)
 
@@ -78,8 +85,8 @@ class WorkerLink(QObject):
         super().__init__(parent)
         self._factory = client_factory
         self._client: ApiClient | None = None
-        self.status: dict[str, Any] | None = None
-        self.networks: list[dict[str, Any]] = []
+        self.snapshot = Snapshot()
+        self.networks: list[NetworkRecord] = []
         self.connected = False
         self._live = False  # the window says when a chart is on screen
         self._shown = False  # and when it is on screen at all
@@ -97,12 +104,17 @@ class WorkerLink(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_tick)
 
+    @property
+    def status(self) -> StatusAnswer | None:
+        """The last status (the snapshot's)."""
+        return self.snapshot.status
+
     # --- lifecycle -----------------------------------------------------------------
 
     def start(self, client: ApiClient | None = None) -> None:
         """Begin polling (with ``client``, or one from the factory)."""
         self._client = client or self._factory()
-        self._started_at = time.time()
+        self._started_at = clock.now()
         self._stop.clear()
         self._timer.start()
         self.refresh_status()
@@ -128,43 +140,38 @@ class WorkerLink(QObject):
 
     @property
     def gpu_indexes(self) -> list[int]:
-        gpus = (self.status or {}).get("gpus") or []
-        return [int((g.get("info") or {}).get("index", i)) for i, g in enumerate(gpus)]
+        status = self.snapshot.status
+        return [g.index for g in status.gpus] if status is not None else []
 
     # --- one-shot calls ------------------------------------------------------------
 
     def call(
         self,
-        method: str,
-        path: str,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        on_done: Callable[[Any], None] | None = None,
+        endpoint: Endpoint[Q, A],
+        request: Q | None = None,
+        on_done: Callable[[A], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:
-        """Make one API call in the background; callbacks run on the GUI thread."""
+        """Make one typed API call in the background; callbacks run on the GUI thread."""
         client = self._client
         if client is None:
             if on_error is not None:
                 on_error(RuntimeError("not connected to the worker yet"))
             return
-        tasks.run_in_background(
-            lambda: client.request(method, path, json=json, params=params), on_done, on_error
-        )
+        tasks.run_in_background(lambda: client.call(endpoint, request), on_done, on_error)
 
     def refresh_status(self) -> None:
-        self._once("status", "GET", "/status", None, self._on_status)
+        self._once("status", endpoints.STATUS, None, self._on_status)
 
     def refresh_networks(self) -> None:
-        self._once("networks", "GET", "/networks", None, self._on_networks, quiet=True)
+        self._once("networks", endpoints.NETWORKS, None, self._on_networks, quiet=True)
 
     def _once(
         self,
         key: str,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None,
-        on_done: Callable[[Any], None],
+        endpoint: Endpoint[Q, A],
+        request: Q | None,
+        on_done: Callable[[A], None],
         quiet: bool = False,
     ) -> None:
         """A call that is skipped while the previous one of the same key is still running."""
@@ -172,7 +179,7 @@ class WorkerLink(QObject):
             return
         self._in_flight.add(key)
 
-        def done(result: Any) -> None:
+        def done(result: A) -> None:
             self._in_flight.discard(key)
             on_done(result)
 
@@ -182,7 +189,7 @@ class WorkerLink(QObject):
                 return  # e.g. 503 unavailable: the view shows its empty state
             self._on_failure(_describe(exc))
 
-        self.call(method, path, params=params, on_done=done, on_error=failed)
+        self.call(endpoint, request, on_done=done, on_error=failed)
 
     # --- periodic polling ----------------------------------------------------------
 
@@ -199,37 +206,38 @@ class WorkerLink(QObject):
     def _poll_telemetry(self) -> None:
         for gpu in self.gpu_indexes:
             since = self._last_ts.get(gpu)
-            params: dict[str, Any] = {"gpu": gpu}
             if since is None:
-                params["range"] = "10m"
+                query = TelemetryQuery(gpu=gpu, range=TelemetryRange.MINUTES_10)
             else:
-                params["since"] = since
-            self._once(f"telemetry-{gpu}", "GET", "/telemetry", params, self._telemetry_done(gpu))
+                query = TelemetryQuery(gpu=gpu, since=since)
+            self._once(f"telemetry-{gpu}", endpoints.TELEMETRY, query, self._telemetry_done(gpu))
 
-    def _telemetry_done(self, gpu: int) -> Callable[[Any], None]:
+    def _telemetry_done(self, gpu: int) -> Callable[[TelemetryAnswer], None]:
         return lambda answer: self._on_telemetry(gpu, answer)
 
-    def _on_telemetry(self, gpu: int, answer: dict[str, Any]) -> None:
+    def _on_telemetry(self, gpu: int, answer: TelemetryAnswer) -> None:
         last = self._last_ts.get(gpu, float("-inf"))
-        points = [p for p in answer.get("points") or [] if float(p.get("ts", 0)) > last]
+        points = sorted((p for p in answer.points if p.ts > last), key=lambda p: p.ts)
         if not points:
             return
-        points.sort(key=lambda p: float(p["ts"]))
-        self._last_ts[gpu] = float(points[-1]["ts"])
+        self._last_ts[gpu] = points[-1].ts
         self.sample_received.emit(gpu, points)
+        if self.snapshot.add_points(points):
+            self.snapshot_changed.emit()
 
-    def _on_status(self, status: dict[str, Any]) -> None:
-        previous = self.status
-        self.status = status
-        if previous and previous.get("pid") != status.get("pid"):
+    def _on_status(self, status: StatusAnswer) -> None:
+        previous = self.snapshot.status
+        if previous is not None and previous.pid != status.pid:
             self._last_ts.clear()  # a new worker: start the live buffers over
+        self.snapshot.set_status(status)
         if not self.connected:
             self.connected = True
             self.worker_connected.emit()
         self.status_changed.emit(status)
+        self.snapshot_changed.emit()
 
-    def _on_networks(self, answer: dict[str, Any]) -> None:
-        self.networks = [n for n in answer.get("networks") or [] if isinstance(n, dict)]
+    def _on_networks(self, answer: NetworksAnswer) -> None:
+        self.networks = list(answer.networks)
         self.networks_changed.emit(self.networks)
 
     def _on_failure(self, why: str) -> None:
@@ -237,6 +245,7 @@ class WorkerLink(QObject):
             self.connected = False
             log.info("worker lost: %s", why)
             self.worker_lost.emit(why)
+            self.snapshot_changed.emit()
 
     # --- events long poll (own thread) -----------------------------------------------
 
@@ -248,16 +257,10 @@ class WorkerLink(QObject):
         while not self._stop.is_set():
             try:
                 if first:
-                    answer = client.request(
-                        "GET", "/events", params={"since": 0, "limit": HISTORY_LIMIT}
-                    )
+                    query = EventsQuery(since=0, limit=HISTORY_LIMIT)
                 else:
-                    answer = client.request(
-                        "GET",
-                        "/events",
-                        params={"since": since, "wait": LONG_POLL_S},
-                        timeout=LONG_POLL_S + 10,
-                    )
+                    query = EventsQuery(since=since, wait=LONG_POLL_S)
+                answer: EventsAnswer = client.call(endpoints.EVENTS, query)
             except Exception as exc:  # the worker is gone or restarting: retry calmly
                 if not self._stop.is_set():
                     self._carrier.failed.emit(_describe(exc))
@@ -269,25 +272,22 @@ class WorkerLink(QObject):
                     pass
                 continue
             backoff = 1.0
-            events = [e for e in answer.get("events") or [] if isinstance(e, dict)]
-            last_seq = int(answer.get("last_seq") or since)
-            if last_seq < since:  # the worker restarted and its numbering with it
+            if answer.last_seq < since:  # the worker restarted and its numbering with it
                 since, first = 0, True
                 continue
-            since = max([since, last_seq, *(int(e.get("seq", 0)) for e in events)])
+            since = max([since, answer.last_seq, *(e.seq for e in answer.events)])
             if self._stop.is_set():
                 break
-            self._carrier.events.emit([first, events])
+            self._carrier.events.emit(first, list(answer.events))
             first = False
 
-    def _on_events(self, payload: list[Any]) -> None:
-        history, events = bool(payload[0]), payload[1]
+    def _on_events(self, history: bool, events: list[Event]) -> None:
         if history:
             self.history_loaded = True
             self.events_loaded.emit(events)
             # What happened since this link started is news, not history (a pause, a guard
             # trip in the first moments): the views react to it like to any live event.
-            events = [e for e in events if float(e.get("ts") or 0) >= self._started_at]
+            events = [e for e in events if e.ts >= self._started_at]
         for event in events:
             self.event_received.emit(event)
         if events:
@@ -302,3 +302,7 @@ def _is_api_error(exc: Exception) -> bool:
 
 def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
+
+
+def noop(_value: Any) -> None:
+    """An ``on_error`` that ignores the failure (the view keeps what it shows)."""

@@ -1,6 +1,7 @@
 """The wizard's port over the worker's local API and the doctor child process.
 
-The app and the settings page hand in a ``WorkerClient``; API refusals become
+The app and the settings page hand in a ``WorkerClient`` (anything with its typed
+``call``); API refusals become
 ``PortError`` with the API's code, field and allowed range, connection problems become a
 ``PortError`` whose message says how to start the worker.
 """
@@ -8,26 +9,21 @@ The app and the settings page hand in a ``WorkerClient``; API refusals become
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TypeVar
 
+from desktop.ipc import endpoints
+from desktop.ipc.endpoints import Caller, Endpoint
 from desktop.ipc.protocol import ApiError, IpcError
+from desktop.ipc.schema import Answer
+from desktop.ipc.schema_data import SettingsAnswer, SettingsChanges, SettingsPatched
+from desktop.ipc.schema_networks import EnrollRequest, NetworkChange, NetworkRecord
 from desktop.model import CheckResult
 from desktop.wizard import doctor_run
 from desktop.wizard.port import PortError
 
 Doctor = Callable[[bool], list[CheckResult]]
-
-
-class RequestClient(Protocol):
-    """The one method of ``desktop.ipc.client.WorkerClient`` the port uses."""
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        json: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]: ...
+Q = TypeVar("Q")
+A = TypeVar("A", bound=Answer)
 
 
 def as_port_error(exc: Exception) -> PortError:
@@ -42,28 +38,27 @@ def as_port_error(exc: Exception) -> PortError:
 class ClientPort:
     """``WizardPort`` over a ``WorkerClient`` (blocking: call off the GUI thread)."""
 
-    def __init__(self, client: RequestClient, doctor: Doctor | None = None) -> None:
+    def __init__(self, client: Caller, doctor: Doctor | None = None) -> None:
         self.client = client
         self._doctor: Doctor = doctor or (lambda smoke: doctor_run.run_doctor(smoke))
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _call(self, endpoint: Endpoint[Q, A], request: Q | None = None) -> A:
         try:
-            return self.client.request(method, path, json=body)
-        except (ApiError, IpcError) as exc:
+            return self.client.call(endpoint, request)
+        except IpcError as exc:
             raise as_port_error(exc) from None
 
     def run_checks(self, smoke: bool = False) -> list[CheckResult]:
         return self._doctor(smoke)
 
-    def networks(self) -> list[dict[str, Any]]:
-        answer = self._call("GET", "/networks")
-        return [n for n in answer.get("networks") or [] if isinstance(n, dict)]
+    def networks(self) -> list[NetworkRecord]:
+        return list(self._call(endpoints.NETWORKS).networks)
 
-    def enroll(self, network: str, credentials: dict[str, str]) -> dict[str, Any]:
-        return self._call("POST", f"/networks/{network}/enroll", {"credentials": credentials})
+    def enroll(self, network: str, credentials: dict[str, str]) -> NetworkChange:
+        return self._call(endpoints.ENROLL, EnrollRequest(network=network, credentials=credentials))
 
-    def settings(self) -> dict[str, Any]:
-        return self._call("GET", "/settings")
+    def settings(self) -> SettingsAnswer:
+        return self._call(endpoints.SETTINGS)
 
-    def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
-        return self._call("PATCH", "/settings", changes)
+    def patch_settings(self, changes: SettingsChanges) -> SettingsPatched:
+        return self._call(endpoints.PATCH_SETTINGS, changes)

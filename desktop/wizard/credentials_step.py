@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
+from desktop.ipc.schema_networks import NetworkChange
 from desktop.wizard.port import PortError
 from desktop.wizard.state import CredentialSpec, Enrollment, NetworkOption, Problem, WizardState
 
@@ -68,17 +68,22 @@ def blocker(state: WizardState) -> Problem | None:
     return missing(state, option)
 
 
-def with_enrolled(state: WizardState, network_id: str, answer: Mapping[str, Any]) -> WizardState:
-    """The worker accepted: remember the outcome (and any step left), forget the values."""
-    action = answer.get("action_required") or {}
-    if not isinstance(action, Mapping):
-        action = {}
+def with_enrolled(state: WizardState, network_id: str, answer: NetworkChange) -> WizardState:
+    """The worker accepted: remember the outcome (and any step left), forget the values.
+
+    An enrollment still going on in the background (``answer.operation``) says so; the
+    Networks page shows how it ends.
+    """
+    action = answer.action_required
+    message = action.message if action is not None else ""
+    if not message and answer.accepted and answer.operation is not None:
+        message = f"Still going on: {answer.operation.message}"
     outcome = Enrollment(
         network=network_id,
         ok=True,
-        message=str(action.get("message") or ""),
-        url=action.get("url") or None,
-        command=action.get("command") or None,
+        message=message,
+        url=action.url if action is not None else None,
+        command=action.command if action is not None else None,
     )
     creds = {k: v for k, v in state.credentials.items() if k != network_id}
     others = tuple(e for e in state.enrollments if e.network != network_id)

@@ -10,9 +10,9 @@ checks (the practice network) are never locked by a failing check.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
+from desktop.ipc.schema_networks import NetworkRecord
 from desktop.model import CheckResult, CheckStatus
 from desktop.wizard.state import NetworkOption, Problem, Step, WizardState
 
@@ -85,9 +85,9 @@ def why_not(state: WizardState, option: NetworkOption) -> str:
     return f"{option.display_name} needs: " + " ".join(found)
 
 
-def with_networks(state: WizardState, raw: Iterable[Mapping[str, Any]]) -> WizardState:
+def with_networks(state: WizardState, records: Iterable[NetworkRecord]) -> WizardState:
     """The API's list arrived; keep the user's choices that are still possible."""
-    options = tuple(o for o in (NetworkOption.from_json(n) for n in raw) if o.id)
+    options = tuple(NetworkOption.of(r) for r in records)
     loaded = dataclasses.replace(state, networks=options, networks_loaded=True, networks_error="")
     chosen = [c for c in state.chosen if _choosable(loaded, c) or _enrolled_here(loaded, c)]
     if not state.networks_loaded and not chosen and _choosable(loaded, PRACTICE):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from desktop.ipc.schema_data import SettingsAnswer, SettingsChanges, SettingsPatched
+from desktop.ipc.schema_networks import NetworkChange, NetworkRecord
 from desktop.model import CheckResult
 
 
@@ -38,18 +40,18 @@ class WizardPort(Protocol):
         """Run the setup doctor now (``smoke``: also start a GPU container)."""
         ...
 
-    def networks(self) -> list[dict[str, Any]]:
-        """``GET /networks``: the API's network list."""
+    def networks(self) -> list[NetworkRecord]:
+        """``GET /networks``: every network in full."""
         ...
 
-    def enroll(self, network: str, credentials: dict[str, str]) -> dict[str, Any]:
-        """``POST /networks/{id}/enroll``: ``{status, action_required}``."""
+    def enroll(self, network: str, credentials: dict[str, str]) -> NetworkChange:
+        """``POST /networks/{id}/enroll``: the network now and the step left to the user."""
         ...
 
-    def settings(self) -> dict[str, Any]:
-        """``GET /settings``: ``{settings, schema}``."""
+    def settings(self) -> SettingsAnswer:
+        """``GET /settings``: the values and what each accepts."""
         ...
 
-    def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """``PATCH /settings``: ``{settings, applied}``; PortError with field/allowed if refused."""
+    def patch_settings(self, changes: SettingsChanges) -> SettingsPatched:
+        """``PATCH /settings``: PortError with field/allowed if refused (nothing is saved)."""
         ...

@@ -13,12 +13,19 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched
 from desktop.wizard.port import PortError
 from desktop.wizard.state import Problem, WizardState
 
 QUIET_KEY = "gaming.quiet_period_s"
 PRICE_KEY = "electricity.price_per_kwh"
 CURRENCY_KEY = "electricity.currency"
+THERMAL_KEYS = (
+    "thermal.soft_limit_c",
+    "thermal.pause_limit_c",
+    "thermal.resume_limit_c",
+    "thermal.cooldown_s",
+)
 
 
 def _number_text(value: Any) -> str:
@@ -27,22 +34,20 @@ def _number_text(value: Any) -> str:
     return str(value or "")
 
 
-def with_settings(state: WizardState, answer: Mapping[str, Any]) -> WizardState:
-    """The worker's settings arrived: the steps' inputs start from them."""
-    settings = dict(answer.get("settings") or {})
-    schema = dict(answer.get("schema") or state.schema)
-    quiet = settings.get(QUIET_KEY, 300)
-    quiet_min = quiet / 60 if isinstance(quiet, int | float) else 5
+def with_settings(state: WizardState, answer: SettingsAnswer) -> WizardState:
+    """The worker's settings arrived (every key, always): the steps' inputs start from them."""
+    settings = answer.settings
+    quiet = settings[QUIET_KEY]
     return dataclasses.replace(
         state,
-        settings=settings,
-        schema=schema,
-        gaming_enabled=bool(settings.get("gaming.enabled", True)),
-        idle_only=bool(settings.get("gaming.idle_only", False)),
-        quiet_period_min=_number_text(quiet_min),
-        price_text=_number_text(settings.get(PRICE_KEY, 0.15)),
-        currency_text=str(settings.get(CURRENCY_KEY) or "USD"),
-        autostart=bool(settings.get("autostart", False)),
+        settings=dict(settings),
+        schema=dict(answer.schema),
+        gaming_enabled=bool(settings["gaming.enabled"]),
+        idle_only=bool(settings["gaming.idle_only"]),
+        quiet_period_min=_number_text(quiet / 60),
+        price_text=_number_text(settings[PRICE_KEY]),
+        currency_text=str(settings[CURRENCY_KEY]),
+        autostart=bool(settings["autostart"]),
     )
 
 
@@ -109,12 +114,10 @@ def autostart_changes(state: WizardState) -> dict[str, Any]:
     return _changed(state, {"autostart": state.autostart})
 
 
-def with_applied(state: WizardState, answer: Mapping[str, Any]) -> WizardState:
+def with_applied(state: WizardState, answer: SettingsPatched) -> WizardState:
     """The worker saved the change: its settings are now the truth."""
-    settings = dict(answer.get("settings") or state.settings)
-    applied = [str(k) for k in answer.get("applied") or []]
-    merged = (*state.applied, *(k for k in applied if k not in state.applied))
-    return dataclasses.replace(state, settings=settings, applied=merged, problem=None)
+    merged = (*state.applied, *(k for k in answer.applied if k not in state.applied))
+    return dataclasses.replace(state, settings=dict(answer.settings), applied=merged, problem=None)
 
 
 def with_refused(state: WizardState, error: PortError) -> WizardState:
@@ -127,11 +130,14 @@ def _at(value: Any, otherwise: str) -> str:
 
 
 def thermal_explained(settings: Mapping[str, Any]) -> list[str]:
-    """The thermal guard's behaviour in plain words, from the settings in force."""
-    soft = _at(settings.get("thermal.soft_limit_c"), "a little below your card's own limit")
-    pause = _at(settings.get("thermal.pause_limit_c"), "before your card would slow itself")
-    resume = _at(settings.get("thermal.resume_limit_c"), "well below the pause point")
-    cooldown = settings.get("thermal.cooldown_s", 120)
+    """The thermal guard's behaviour in plain words, from the settings in force (the
+    worker's, once they arrived: every key then; general words until they do)."""
+
+    loaded = dict(settings) if settings else dict.fromkeys(THERMAL_KEYS)
+    soft = _at(loaded["thermal.soft_limit_c"], "a little below your card's own limit")
+    pause = _at(loaded["thermal.pause_limit_c"], "before your card would slow itself")
+    resume = _at(loaded["thermal.resume_limit_c"], "well below the pause point")
+    cooldown = loaded["thermal.cooldown_s"]
     cooldown_text = f"{cooldown / 60:g} min" if isinstance(cooldown, int | float) else "a while"
     return [
         f"Eases the load (shorter bursts or a lower power limit) {soft}.",

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.ipc.schema_data import SettingSpec
+from desktop.ipc.schema_networks import CredentialField, NetworkRecord
 from desktop.model import CheckResult, CheckStatus
 
 
@@ -32,36 +34,8 @@ class Step(enum.StrEnum):
 ORDER = tuple(Step)
 
 
-@dataclass(frozen=True)
-class CredentialSpec:
-    """One field a network asks for at enrollment (the adapter's ``credential_schema``)."""
-
-    name: str
-    kind: str
-    required: bool
-    how_to_obtain: str
-    url: str | None = None
-    expires_days: int | None = None
-    secret: bool = False
-    label: str = ""
-
-    @property
-    def title(self) -> str:
-        return self.label or self.name.replace("_", " ").capitalize()
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> CredentialSpec:
-        expires = data.get("expires_days")
-        return cls(
-            name=str(data["name"]),
-            kind=str(data.get("kind") or "text"),
-            required=bool(data.get("required")),
-            how_to_obtain=str(data.get("how_to_obtain") or ""),
-            url=data.get("url") or None,
-            expires_days=int(expires) if isinstance(expires, int | float) else None,
-            secret=bool(data.get("secret")),
-            label=str(data.get("label") or ""),
-        )
+# One field a network asks for at enrollment, as the API describes it.
+CredentialSpec = CredentialField
 
 
 @dataclass(frozen=True)
@@ -77,27 +51,15 @@ class NetworkOption:
     credential_fields: tuple[CredentialSpec, ...] = ()
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> NetworkOption:
-        network_id = str(data.get("network") or data.get("id") or "")
-        requirements = []
-        for item in data.get("requirements") or []:
-            if isinstance(item, Mapping) and "id" in item and "status" in item:
-                try:
-                    requirements.append(CheckResult.from_json(dict(item)))
-                except ValueError:
-                    continue  # an unknown status word: ignore rather than crash the wizard
+    def of(cls, record: NetworkRecord) -> NetworkOption:
         return cls(
-            id=network_id,
-            display_name=str(data.get("display_name") or network_id),
-            state=str(data.get("state") or "unknown"),
-            enrolled=bool(data.get("enrolled")),
-            next_step=str(data.get("next_step") or ""),
-            requirements=tuple(requirements),
-            credential_fields=tuple(
-                CredentialSpec.from_json(f)
-                for f in data.get("credential_fields") or []
-                if isinstance(f, Mapping) and f.get("name")
-            ),
+            id=record.network,
+            display_name=record.display_name or record.network,
+            state=record.state.value,
+            enrolled=record.enrolled,
+            next_step=record.next_step,
+            requirements=tuple(record.requirements),
+            credential_fields=tuple(record.credential_fields),
         )
 
     def unmet(self) -> list[CheckResult]:
@@ -148,7 +110,7 @@ class WizardState:
     skipped: tuple[str, ...] = ()
     # settings, as the worker confirmed them
     settings: Mapping[str, Any] = field(default_factory=dict)
-    schema: Mapping[str, Any] = field(default_factory=dict)
+    schema: Mapping[str, SettingSpec] = field(default_factory=dict)
     applied: tuple[str, ...] = ()
     # inputs of the preference steps (text as typed: the API judges it)
     gaming_enabled: bool = True

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from desktop import clock as wall
-from desktop.ipc.protocol import ApiError
+from desktop.errors import NotFound, Refused, Unavailable
 from desktop.jobs.runner import ExitInfo, GpuSlot, ReconcileResult, RunnerError, RunningJob
 from desktop.jobs.spec import JobSpec, SpecRefused
 from desktop.ledger import Ledger, LedgerError
@@ -46,10 +46,8 @@ class JobsAdapter:
     def __init__(self, service: JobService) -> None:
         self.service = service
 
-    async def list_jobs(self, limit: int, state: str | None) -> list[dict[str, Any]]:
-        wanted = _job_state(state)
-        records = await asyncio.to_thread(self._list, wanted, limit)
-        return [r.to_json() for r in records]
+    async def list_jobs(self, limit: int, state: JobState | None) -> list[JobRecord]:
+        return await asyncio.to_thread(self._list, state, limit)
 
     def _list(self, state: JobState | None, limit: int) -> list[JobRecord]:
         """This session's jobs first, then the ledger's history (earlier sessions too),
@@ -62,12 +60,11 @@ class JobsAdapter:
         older.sort(key=lambda r: r.created_ts, reverse=True)
         return (merged + older)[:limit]
 
-    async def get_job(self, job_id: str) -> dict[str, Any]:
+    async def get_job(self, job_id: str) -> tuple[JobRecord, str]:
         found = await asyncio.to_thread(self._get, job_id)
         if found is None:
             raise _no_job(job_id)
-        record, logs = found
-        return {"job": record.to_json(), "logs_tail": logs}
+        return found
 
     def _get(self, job_id: str) -> tuple[JobRecord, str] | None:
         record = self.service.get(job_id)
@@ -76,18 +73,17 @@ class JobsAdapter:
         record = _with_pay(record, self.service.ledger.job(job_id))
         return record, self.service.logs_tail(job_id)
 
-    async def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
+    async def submit(self, spec: dict[str, Any]) -> JobRecord:
         try:
-            record = await asyncio.to_thread(self.service.submit, spec)
+            return await asyncio.to_thread(self.service.submit, spec)
         except SpecRefused as exc:
-            raise ApiError(exc.code, exc.message, 422, exc.field) from None
+            raise Refused(exc.message, field=exc.field, code=exc.code) from None
         except RunnerError as exc:
-            raise ApiError("unavailable", exc.message, 503) from None
+            raise Unavailable(exc.message) from None
         except LedgerError as exc:  # no job starts that the ledger cannot keep
-            raise ApiError("unavailable", f"No new job can start: {exc}", 503) from None
-        return record.to_json()
+            raise Unavailable(f"No new job can start: {exc}") from None
 
-    async def stop(self, job_id: str) -> dict[str, Any]:
+    async def stop(self, job_id: str) -> JobRecord:
         try:
             record = await asyncio.to_thread(self.service.stop, job_id)
         except KeyError:
@@ -96,31 +92,19 @@ class JobsAdapter:
                 raise _no_job(job_id) from None
             record = old  # finished in an earlier session: stopping it is a no-op
         except RunnerError as exc:
-            raise ApiError("unavailable", exc.message, 503) from None
-        return record.to_json()
+            raise Unavailable(exc.message) from None
+        return record
 
     def running_count(self) -> int:
-        return self.service.running_count
+        """Jobs running now (a frozen job is not running: status says so while paused)."""
+        return len(self.service.list(JobState.RUNNING, limit=10_000))
 
     def jobs_on(self, gpu_index: int) -> int:
         return self.service.jobs_on(gpu_index)
 
 
-def _job_state(state: str | None) -> JobState | None:
-    if state is None:
-        return None
-    try:
-        return JobState(state)
-    except ValueError:
-        allowed = [s.value for s in JobState]
-        message = f"'state' must be one of {', '.join(allowed)}"
-        raise ApiError("invalid_request", message, 422, "state", allowed) from None
-
-
-def _no_job(job_id: str) -> ApiError:
-    return ApiError(
-        "not_found", f"there is no job {job_id!r}; `rigpilot job list` shows the jobs", 404
-    )
+def _no_job(job_id: str) -> NotFound:
+    return NotFound(f"there is no job {job_id!r}; `rigpilot job list` shows the jobs")
 
 
 class NoEngineRunner:

@@ -13,8 +13,8 @@ import asyncio
 import math
 from collections.abc import Callable, Collection
 
+from desktop.errors import NotFound, Refused
 from desktop.ipc import schema
-from desktop.ipc.protocol import ApiError
 from desktop.model import Event, Hold, Severity
 from desktop.worker.control_loop import ControlLoop
 from desktop.worker.user_holds import UserHolds, describe
@@ -49,9 +49,8 @@ class HoldsApi:
         until = self._check_until(request.until_ts)
         words = request.reason.strip()
         if len(words) > MAX_REASON_CHARS or any(c in words for c in "\r\n\0"):
-            raise _bad(
-                "reason", f"reason must be one line of at most {MAX_REASON_CHARS} characters"
-            )
+            message = f"reason must be one line of at most {MAX_REASON_CHARS} characters"
+            raise Refused(message, field="reason")
         async with self._lock:
             hold = self.user.pause(request.scope.value, request.gpu, request.network, until, words)
             self.publish(
@@ -112,38 +111,20 @@ class HoldsApi:
         )
 
     def _check_target(self, scope: schema.PauseScope, gpu: int | None, network: str | None) -> None:
-        if scope is schema.PauseScope.GPU:
-            have = sorted(self.gpus())
-            if gpu is None or gpu not in have:
-                shown = ", ".join(map(str, have)) or "none"
-                raise ApiError(
-                    "not_found" if gpu is not None else "invalid_request",
-                    f"there is no GPU {gpu}; this worker's GPUs: {shown}",
-                    404 if gpu is not None else 422,
-                    "gpu",
-                )
-        if scope is schema.PauseScope.NETWORK:
-            known = sorted(self.networks())
-            if network is None or network not in known:
-                raise ApiError(
-                    "not_found" if network else "invalid_request",
-                    f"there is no network {network!r}; known: {', '.join(known) or 'none'}",
-                    404 if network else 422,
-                    "network",
-                )
+        """The request is well formed (the schema saw to it); does its target exist here?"""
+        if scope is schema.PauseScope.GPU and gpu not in self.gpus():
+            shown = ", ".join(map(str, sorted(self.gpus()))) or "none"
+            raise NotFound(f"there is no GPU {gpu}; this worker's GPUs: {shown}", field="gpu")
+        if scope is schema.PauseScope.NETWORK and network not in self.networks():
+            known = ", ".join(sorted(self.networks())) or "none"
+            raise NotFound(f"there is no network {network!r}; known: {known}", field="network")
 
     def _check_until(self, until: float | None) -> float | None:
         if until is None:
             return None
         now = self.clock()
-        if not math.isfinite(until):
-            raise _bad("until_ts", "until_ts must be a time in seconds since the epoch")
-        if until <= now:
-            raise _bad("until_ts", "until_ts is in the past; give a time in the future")
+        if not math.isfinite(until) or until <= now:
+            raise Refused("until_ts is in the past; give a time in the future", field="until_ts")
         if until - now > MAX_PAUSE_S:
-            raise _bad("until_ts", "a timed pause can last at most a year")
+            raise Refused("a timed pause can last at most a year", field="until_ts")
         return float(until)
-
-
-def _bad(field: str, message: str) -> ApiError:
-    return ApiError("invalid_request", message, 422, field=field)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from desktop import clock as wall
+from desktop.errors import DomainError
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.runner import RunnerError
 from desktop.model import Event, Severity
@@ -102,7 +103,7 @@ class NetworksLoop:
             try:
                 await sup.enroll(network, {})
                 log.info("%s enrolled by itself", network)
-            except ApiError as exc:
+            except (ApiError, DomainError) as exc:
                 log.error("could not enroll %s: %s", network, exc)
         self._task = asyncio.get_running_loop().create_task(sup.run(), name="networks-poll")
 

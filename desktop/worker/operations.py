@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from desktop.errors import NotFound
 from desktop.ipc.schema import Operation, OperationState
 from desktop.model import Event, Severity
 from desktop.networks.base import NetworkError
@@ -35,10 +36,8 @@ Action = Callable[[Progress], str]
 KEEP_FINISHED = 200  # finished operations remembered for ``get`` (oldest go first)
 
 
-class UnknownOperation(LookupError):
+class UnknownOperation(NotFound):
     """No operation has this id (never started, or forgotten long ago)."""
-
-    code = "not_found"
 
 
 class Operations:

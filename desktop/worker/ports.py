@@ -2,12 +2,12 @@
 
 The service is a composition root with optional parts: jobs, networks and earnings arrive
 from other modules. Each part is reached through one of these small async
-protocols returning JSON-ready dicts, so wiring a component is an adapter of a few lines
+protocols, so wiring a component is an adapter of a few lines
 (``WorkerService(..., jobs=JobsAdapter(job_service))``) and the API routes never change.
 A part that is not wired makes its routes answer 503 ``unavailable``.
 
-Errors: raise ``desktop.ipc.protocol.ApiError`` with a stable code (``not_found``,
-``conflict``, ``invalid_request`` or a job-spec refusal code) and a sentence for people.
+Errors: raise a ``desktop.errors`` domain error (``NotFound``, ``Conflict``, ``Refused``
+with a job-spec refusal code, ``Unavailable``) with a sentence for people.
 """
 
 from __future__ import annotations
@@ -15,24 +15,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from desktop.model import GpuSample
+from desktop.model import GpuSample, JobRecord, JobState
 
 
 class JobsPort(Protocol):
-    async def list_jobs(self, limit: int, state: str | None) -> list[dict[str, Any]]:
-        """JobRecord JSON objects, newest first."""
+    async def list_jobs(self, limit: int, state: JobState | None) -> list[JobRecord]:
+        """Live jobs first, then finished ones, newest first."""
         ...
 
-    async def get_job(self, job_id: str) -> dict[str, Any]:
-        """``{job: JobRecord, logs_tail: str}``; ApiError(not_found) when unknown."""
+    async def get_job(self, job_id: str) -> tuple[JobRecord, str]:
+        """The job and the end of its output; NotFound when unknown."""
         ...
 
-    async def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Start a job from a spec; returns the JobRecord JSON (ApiError 422 on refusal)."""
+    async def submit(self, spec: dict[str, Any]) -> JobRecord:
+        """Start a job from a spec (Refused with the spec's refusal code)."""
         ...
 
-    async def stop(self, job_id: str) -> dict[str, Any]:
-        """Stop a job; returns its JobRecord JSON."""
+    async def stop(self, job_id: str) -> JobRecord:
+        """Stop a job; returns its record."""
         ...
 
     def running_count(self) -> int: ...
@@ -48,16 +48,24 @@ class NetworksPort(Protocol):
         earnings_today, earnings_total, reputation."""
         ...
 
+    async def network_status(self, network: str) -> dict[str, Any]:
+        """One network's record (as in ``list_networks``); not_found when unknown."""
+        ...
+
     def summary(self) -> list[dict[str, Any]]:
         """The short form for status: ``[{network, display_name, state, paused, message}]``."""
         ...
 
     async def enroll(self, network: str, credentials: dict[str, Any]) -> dict[str, Any]:
-        """``{status, action_required?}``."""
+        """``{status, action_required, operation}``."""
         ...
 
     async def act(self, network: str, action: str) -> dict[str, Any]:
-        """``action`` is pause, resume or remove; returns ``{status}``."""
+        """``action`` is remove; returns ``{status, operation}``."""
+        ...
+
+    def operation(self, op_id: str) -> Any:
+        """A long action by id (``desktop.ipc.schema.Operation``); not_found when none."""
         ...
 
 

@@ -1,12 +1,13 @@
-"""The ``Controller`` behind the local API, over the worker's parts.
+"""The ``Controller`` behind the local API (desktop/ipc/controller.py), over the worker's parts.
 
 It owns what every worker has (the GPU monitor, the event bus, the user's holds, logs)
 and holds optional slots for the parts other modules bring (jobs, networks, earnings,
 the control loop, long telemetry, settings), built by desktop/worker/wiring.py; a slot
 left empty makes its routes answer 503 ``unavailable``. Each concern is a collaborator
 of its own module: the status snapshot (status_view.py), pause and resume
-(holds_api.py), settings (settings_api.py). Every method runs on the worker's event loop;
-blocking work goes to a thread.
+(holds_api.py), settings (settings_api.py), networks (networks_api.py). Every method
+answers a typed Struct or raises a domain error (desktop/errors.py); it runs on the
+worker's event loop, and blocking work goes to a thread.
 """
 
 from __future__ import annotations
@@ -18,9 +19,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from desktop import clock as wall
+from desktop.errors import NotFound, Unavailable
 from desktop.ipc import schema
-from desktop.ipc.protocol import ApiError, unavailable
+from desktop.ipc.schema_data import (
+    EarningsAnswer,
+    EarningsQuery,
+    EventsAnswer,
+    EventsQuery,
+    GpusAnswer,
+    JobAnswer,
+    JobRef,
+    JobsAnswer,
+    JobSpecBody,
+    JobsQuery,
+    LatestAnswer,
+    LogsAnswer,
+    LogsQuery,
+    SettingsAnswer,
+    SettingsChanges,
+    SettingsPatched,
+    ShutdownAnswer,
+    TelemetryAnswer,
+    TelemetryQuery,
+)
+from desktop.ipc.schema_networks import (
+    EnrollRequest,
+    NetworkAnswer,
+    NetworkChange,
+    NetworkRef,
+    NetworksAnswer,
+    OperationAnswer,
+    OperationRef,
+)
 from desktop.logs import tail_lines
 from desktop.model import Event, Severity
 from desktop.settings import SettingsStore
@@ -28,6 +61,7 @@ from desktop.worker.control_loop import ControlLoop
 from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.holds_api import HoldsApi
+from desktop.worker.networks_api import NetworksApi
 from desktop.worker.ports import (
     EarningsPort,
     JobsPort,
@@ -71,7 +105,7 @@ class Components:
 
 
 class WorkerService:
-    """Implements ``desktop.ipc.protocol.Controller`` over the worker's parts.
+    """Implements ``desktop.ipc.controller.Controller`` over the worker's parts.
 
     Attributes:
         mode: "demo", "simulated" or "nvml".
@@ -115,6 +149,7 @@ class WorkerService:
             lambda: [info.index for info in monitor.infos],
             self._network_ids,
         )
+        self.networks_api = NetworksApi(lambda: self.parts.networks, self.user, self._forget)
         self.settings_api = (
             SettingsApi(parts.settings, monitor, parts.control, self._publish_event, clock)
             if parts.settings is not None
@@ -166,6 +201,13 @@ class WorkerService:
         log.info("shutdown requested")
         self._stop.set()
 
+    async def shutdown(self) -> ShutdownAnswer:
+        """``POST /shutdown``: the stop begins on the next turn of the loop, after this
+        answer is on its way (the API's graceful stop lets it finish)."""
+        log.info("shutdown requested through the API")
+        asyncio.get_running_loop().call_soon(self._stop.set)
+        return ShutdownAnswer(stopping=True)
+
     def begin_stop(self) -> None:
         """Announce the stop and release every long poll, before the API closes."""
         self._stop.set()
@@ -204,41 +246,46 @@ class WorkerService:
             problems=problems,
         )
 
-    async def gpus(self) -> dict[str, Any]:
-        error = self.monitor.error_json()
-        return {"gpus": [info.to_json() for info in self.monitor.infos], "gpu_error": error}
+    async def gpus(self) -> GpusAnswer:
+        error = self.monitor.error
+        problem = (
+            None
+            if error is None
+            else schema.GpuProblem(code=error.code, cause=error.cause, fix=error.fix)
+        )
+        return GpusAnswer(gpus=list(self.monitor.infos), gpu_error=problem)
 
-    async def telemetry(
-        self, gpu: int | None, since: float | None, range_: str | None
-    ) -> dict[str, Any]:
+    async def telemetry(self, query: TelemetryQuery) -> TelemetryAnswer:
+        gpu, since = query.gpu, query.since
+        range_ = None if query.range is None else query.range.value
         self._check_gpu(gpu)
         now = self.clock()
         source = self.parts.telemetry_source
         buffer = self.monitor.buffer
         if range_ is not None:
             if source is not None and range_ in LEDGER_RANGES:
-                return {"gpu": gpu, **await source.window(gpu, range_, now)}
+                return _telemetry(gpu, await source.window(gpu, range_, now))
             resolution, points = buffer.window(gpu, range_, now)
-            return {"gpu": gpu, "resolution": resolution, "points": points, "source": "memory"}
+            return _telemetry(gpu, {"resolution": resolution, "points": points, "source": "memory"})
         start = since if since is not None else now - LIVE_WINDOW_S
         if source is not None and since is not None and isinstance(buffer, SampleFeed):
             oldest = buffer.oldest_ts(gpu)
             if oldest is None or since < oldest:  # memory does not reach back that far
-                return {"gpu": gpu, **await source.since(gpu, since, now)}
+                return _telemetry(gpu, await source.since(gpu, since, now))
         points = buffer.since(gpu, start)
-        return {"gpu": gpu, "resolution": "raw", "points": points, "source": "memory"}
+        return _telemetry(gpu, {"resolution": "raw", "points": points, "source": "memory"})
 
-    async def telemetry_latest(self) -> dict[str, Any]:
-        return {"samples": [s.to_json() for s in self.monitor.buffer.latest()]}
+    async def telemetry_latest(self) -> LatestAnswer:
+        return LatestAnswer(samples=self.monitor.buffer.latest())
 
     # --- events, pauses, settings ---------------------------------------------------
 
-    async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]:
-        if wait > 0 and not self.stopping:
-            found = await self.bus.wait_since(since, wait, limit)
+    async def events(self, query: EventsQuery) -> EventsAnswer:
+        if query.wait > 0 and not self.stopping:
+            found = await self.bus.wait_since(query.since, query.wait, query.limit)
         else:
-            found = self.bus.since(since, limit)
-        return {"events": [e.to_json() for e in found], "last_seq": self.bus.last_seq}
+            found = self.bus.since(query.since, query.limit)
+        return EventsAnswer(events=found, last_seq=self.bus.last_seq)
 
     async def pause(self, request: schema.PauseRequest) -> schema.HoldsAnswer:
         return await self.holds.pause(request)
@@ -246,64 +293,69 @@ class WorkerService:
     async def resume(self, request: schema.ResumeRequest) -> schema.HoldsAnswer:
         return await self.holds.resume(request)
 
-    async def settings(self) -> dict[str, Any]:
+    async def settings(self) -> SettingsAnswer:
         return await self._settings().settings()
 
-    async def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+    async def patch_settings(self, changes: SettingsChanges) -> SettingsPatched:
         return await self._settings().patch(changes)
 
     # --- networks, jobs, earnings ---------------------------------------------------
 
-    async def networks(self) -> dict[str, Any]:
-        return {"networks": await self._networks().list_networks()}
+    async def networks(self) -> NetworksAnswer:
+        return await self.networks_api.networks()
 
-    async def network_enroll(self, network: str, credentials: dict[str, Any]) -> dict[str, Any]:
-        return await self._networks().enroll(network, credentials)
+    async def network(self, request: NetworkRef) -> NetworkAnswer:
+        return await self.networks_api.network(request)
 
-    async def network_action(self, network: str, action: str) -> dict[str, Any]:
-        answer = await self._networks().act(network, action)
-        if action == "remove":
-            self.user.forget_network(network)
-        return answer
+    async def enroll(self, request: EnrollRequest) -> NetworkChange:
+        return await self.networks_api.enroll(request)
 
-    async def jobs(self, limit: int, state: str | None) -> dict[str, Any]:
-        return {"jobs": await self._jobs().list_jobs(limit, state)}
+    async def remove(self, request: NetworkRef) -> NetworkChange:
+        return await self.networks_api.remove(request)
 
-    async def job(self, job_id: str) -> dict[str, Any]:
-        return await self._jobs().get_job(job_id)
+    async def operation(self, request: OperationRef) -> OperationAnswer:
+        return await self.networks_api.operation(request)
 
-    async def submit_job(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return {"job": await self._jobs().submit(spec)}
+    async def jobs(self, query: JobsQuery) -> JobsAnswer:
+        return JobsAnswer(jobs=await self._jobs().list_jobs(query.limit, query.state))
 
-    async def stop_job(self, job_id: str) -> dict[str, Any]:
-        return {"job": await self._jobs().stop(job_id)}
+    async def job(self, request: JobRef) -> JobAnswer:
+        record, logs = await self._jobs().get_job(request.job_id)
+        return JobAnswer(job=record, logs_tail=logs)
 
-    async def earnings(self, days: int) -> dict[str, Any]:
+    async def submit_job(self, spec: JobSpecBody) -> JobAnswer:
+        return JobAnswer(job=await self._jobs().submit(spec))
+
+    async def stop_job(self, request: JobRef) -> JobAnswer:
+        return JobAnswer(job=await self._jobs().stop(request.job_id))
+
+    async def earnings(self, query: EarningsQuery) -> EarningsAnswer:
         if self.parts.earnings is None:
-            raise unavailable("The earnings ledger")
-        return await self.parts.earnings.earnings(days)
+            raise Unavailable("The earnings ledger is not available in this worker yet")
+        return msgspec.convert(await self.parts.earnings.earnings(query.days), EarningsAnswer)
 
-    async def logs(self, tail: int) -> dict[str, Any]:
+    async def logs(self, query: LogsQuery) -> LogsAnswer:
         if self.log_path is None:
-            return {"lines": [], "file": None}
-        lines = await asyncio.to_thread(tail_lines, self.log_path, tail)
-        return {"lines": lines, "file": str(self.log_path)}
+            return LogsAnswer(lines=[], file=None)
+        lines = await asyncio.to_thread(tail_lines, self.log_path, query.tail)
+        return LogsAnswer(lines=lines, file=str(self.log_path))
 
     # --- internals ------------------------------------------------------------------
 
-    def _networks(self) -> NetworksPort:
-        if self.parts.networks is None:
-            raise unavailable("The networks service")
-        return self.parts.networks
+    def _forget(self, network: str) -> None:
+        """A removed network takes its pause with it."""
+        self.user.forget_network(network)
+        if self.parts.control is not None:
+            self.parts.control.holds_changed()
 
     def _jobs(self) -> JobsPort:
         if self.parts.jobs is None:
-            raise unavailable("The jobs service")
+            raise Unavailable("The jobs service is not available in this worker yet")
         return self.parts.jobs
 
     def _settings(self) -> SettingsApi:
         if self.settings_api is None:
-            raise unavailable("Settings")
+            raise Unavailable("Settings are not available in this worker yet")
         return self.settings_api
 
     def _network_ids(self) -> list[str]:
@@ -314,4 +366,8 @@ class WorkerService:
         indices = [info.index for info in self.monitor.infos]
         if gpu is not None and gpu not in indices:
             have = ", ".join(map(str, indices)) if indices else "none"
-            raise ApiError("not_found", f"there is no GPU {gpu}; this worker's GPUs: {have}", 404)
+            raise NotFound(f"there is no GPU {gpu}; this worker's GPUs: {have}", field="gpu")
+
+
+def _telemetry(gpu: int | None, found: dict[str, Any]) -> TelemetryAnswer:
+    return msgspec.convert({"gpu": gpu, **found}, TelemetryAnswer)

@@ -11,8 +11,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from desktop import autostart
-from desktop.ipc.protocol import ApiError
+from desktop.errors import InvalidSetting, Unavailable
+from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched
 from desktop.model import Event, Severity
 from desktop.settings import SettingsError, SettingsSaveError, SettingsStore, schema_json
 from desktop.worker.control_loop import ControlLoop
@@ -33,22 +36,25 @@ class SettingsApi:
         self.store, self.monitor, self.control = store, monitor, control
         self.publish, self.clock = publish, clock
 
-    async def settings(self) -> dict[str, Any]:
-        return {
-            "settings": self.store.current.to_json(),
-            "schema": schema_json(),
-            "warnings": list(self.store.warnings),
-        }
+    async def settings(self) -> SettingsAnswer:
+        return msgspec.convert(
+            {
+                "settings": self.store.current.to_json(),
+                "schema": schema_json(),
+                "warnings": list(self.store.warnings),
+            },
+            SettingsAnswer,
+        )
 
-    async def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
+    async def patch(self, changes: dict[str, Any]) -> SettingsPatched:
         before = self.store.current
         validators = self.control.extra_validators() if self.control is not None else []
         try:
             after = await asyncio.to_thread(self.store.patch, changes, validators)
         except SettingsError as exc:
-            raise ApiError("invalid_setting", exc.message, 422, exc.field, exc.allowed) from None
+            raise InvalidSetting(exc.message, field=exc.field, allowed=exc.allowed) from None
         except SettingsSaveError as exc:
-            raise ApiError("internal", str(exc), 500) from None
+            raise Unavailable(str(exc)) from None
         applied = before.diff(after)
         if "sampling.interval_s" in applied:
             self.monitor.set_interval(float(after.get("sampling.interval_s")))
@@ -66,7 +72,7 @@ class SettingsApi:
                     data={"keys": applied},
                 )
             )
-        return {"settings": after.to_json(), "applied": applied}
+        return SettingsPatched(settings=after.to_json(), applied=applied)
 
     async def _apply_autostart(self, enabled: bool) -> None:
         """The worker owns side effects, so it writes the OS autostart entry for the app."""

@@ -20,7 +20,9 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
 from desktop.ipc.client import IpcError, WorkerClient
+from desktop.ipc.schema import StatusAnswer
 from desktop.paths import Paths
 
 REQUIRED = os.environ.get("RIGPILOT_REQUIRE_SERVICES") == "1"
@@ -55,7 +57,7 @@ class GuiWorker:
     home: Path
     client: WorkerClient
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> StatusAnswer:
         return self.client.status()
 
     def output(self) -> str:
@@ -85,7 +87,7 @@ def start_worker(rigpilot_home: Path) -> Iterator[Callable[..., GuiWorker]]:
             try:
                 worker.status()
                 # A program named like a game on the test machine must not pause the work.
-                worker.client.patch_settings({"gaming.enabled": False})
+                worker.client.call(endpoints.PATCH_SETTINGS, {"gaming.enabled": False})
                 return worker
             except IpcError:
                 pass

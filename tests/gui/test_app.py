@@ -14,15 +14,23 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import TelemetryQuery, TelemetryRange
+from desktop.model import Event, Severity
 from desktop.ui.dashboard.series import resolution_words
-from desktop.ui.rig_state import RigState
 from desktop.ui.single_instance import SingleInstance
+from desktop.views.rig import RigState
 
 
 def _activate(rig: Any, qtbot: Any) -> None:
     """Give the window keyboard focus (shortcuts only fire in the active window)."""
     rig.window.activateWindow()
     qtbot.waitUntil(rig.window.isActiveWindow, timeout=3000)
+
+
+def paused_all(worker: Any) -> bool:
+    """The worker holds all work for the user (its one record of the pause)."""
+    return any(h.scope == "all" for h in worker.status().user_holds)
 
 
 def _open_tray_menu(rig: Any, qtbot: Any) -> None:
@@ -39,15 +47,17 @@ def test_pause_from_the_tray_menu_reaches_the_worker_within_a_second(
     _open_tray_menu(rig, qtbot)
     started = time.monotonic()
     QTest.keyClick(rig.tray.menu, Qt.Key.Key_P)  # "&Pause all"
-    qtbot.waitUntil(lambda: worker.status()["paused"]["all"], timeout=1000)
+    qtbot.waitUntil(lambda: paused_all(worker), timeout=1000)
     assert time.monotonic() - started < 1.0
-    qtbot.waitUntil(lambda: rig.window.strip.text.text() == "Paused by you", timeout=3000)
+    qtbot.waitUntil(
+        lambda: rig.window.strip.text.text().startswith("Paused by you"), timeout=3000
+    )
     assert rig.tray.headline.state == RigState.PAUSED
     assert rig.window.strip.pause_button.text() == "&Resume"
 
     _open_tray_menu(rig, qtbot)
     QTest.keyClick(rig.tray.menu, Qt.Key.Key_R)  # "&Resume"
-    qtbot.waitUntil(lambda: not worker.status()["paused"]["all"], timeout=1000)
+    qtbot.waitUntil(lambda: not paused_all(worker), timeout=1000)
     qtbot.waitUntil(lambda: rig.tray.headline.state != RigState.PAUSED, timeout=3000)
 
 
@@ -58,8 +68,9 @@ def test_pause_for_an_hour_sets_the_end_time_and_the_strip_says_until(
     rig = open_app()
     _open_tray_menu(rig, qtbot)
     QTest.keyClick(rig.tray.menu, Qt.Key.Key_H)  # "Pause for 1 &hour"
-    qtbot.waitUntil(lambda: worker.status()["paused"]["all"], timeout=1000)
-    until = worker.status()["paused"]["until_ts"]
+    qtbot.waitUntil(lambda: paused_all(worker), timeout=1000)
+    (hold,) = worker.status().user_holds
+    until = hold.until
     assert abs(until - (time.time() + 3600)) < 60
     expected = time.strftime("%H:%M", time.localtime(until))
     qtbot.waitUntil(lambda: expected in rig.window.strip.text.text(), timeout=3000)
@@ -71,10 +82,10 @@ def test_ctrl_p_toggles_pause(start_worker: Any, open_app: Any, qtbot: Any) -> N
     rig = open_app()
     _activate(rig, qtbot)
     QTest.keyClick(rig.window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: worker.status()["paused"]["all"], timeout=2000)
+    qtbot.waitUntil(lambda: paused_all(worker), timeout=2000)
     qtbot.waitUntil(lambda: rig.controller.paused_all, timeout=3000)
     QTest.keyClick(rig.window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not worker.status()["paused"]["all"], timeout=2000)
+    qtbot.waitUntil(lambda: not paused_all(worker), timeout=2000)
 
 
 def test_guard_trip_shows_in_the_strip_and_as_a_notification(
@@ -82,9 +93,10 @@ def test_guard_trip_shows_in_the_strip_and_as_a_notification(
 ) -> None:
     # A real trip: practice jobs load the simulated GPU past limits the user set low.
     worker = start_worker("--demo", "--sim-speed", "30")
-    if not worker.status().get("components", {}).get("guard"):
+    if not worker.status().components.guard:
         pytest.xfail("this worker does not run the thermal guard yet (components.guard false)")
-    worker.client.patch_settings({"thermal.soft_limit_c": 50, "thermal.pause_limit_c": 55})
+    limits = {"thermal.soft_limit_c": 50, "thermal.pause_limit_c": 55}
+    worker.client.call(endpoints.PATCH_SETTINGS, limits)
     rig = open_app()
     with qtbot.waitSignal(
         rig.notifier.notified,
@@ -105,18 +117,14 @@ def test_a_worker_error_event_notifies_once_per_minute(
 ) -> None:
     start_worker("--simulate", "warm")
     rig = open_app()
-    event = {
-        "ts": time.time(),
-        "kind": "sensor.failure",
-        "severity": "error",
-        "message": "GPU 0 stopped answering temperature reads",
-        "seq": 10_000,
-    }
+    message = "GPU 0 stopped answering temperature reads"
+    event = Event(time.time(), "sensor.failure", Severity.ERROR, message, seq=10_000)
     with qtbot.waitSignal(rig.notifier.notified, timeout=2000):
         rig.link.event_received.emit(event)
-    qtbot.waitUntil(lambda: any(event["message"] in t for t in balloons()), timeout=3000)
+    qtbot.waitUntil(lambda: any(message in t for t in balloons()), timeout=3000)
     with qtbot.assertNotEmitted(rig.notifier.notified, wait=300):
-        rig.link.event_received.emit(dict(event, seq=10_001))
+        again = Event(event.ts, event.kind, event.severity, message, seq=10_001)
+        rig.link.event_received.emit(again)
     assert rig.window.events.model.rowCount() >= 1
 
 
@@ -149,11 +157,12 @@ def test_range_switch_shows_the_rollups_the_api_serves(
     qtbot.waitUntil(lambda: page.temp_chart.points("core") >= 3, timeout=15_000)
     button = next(b for b in page.range_group.buttons() if b.property("range") == "1h")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    answer = worker.client.telemetry(gpu=0, range_="1h")
-    assert answer["resolution"] != "raw"
-    words = f"Showing {resolution_words(answer['resolution'])}"
+    query = TelemetryQuery(gpu=0, range=TelemetryRange.HOUR_1)
+    answer = worker.client.call(endpoints.TELEMETRY, query)
+    assert answer.resolution != "raw"
+    words = f"Showing {resolution_words(answer.resolution)}"
     qtbot.waitUntil(lambda: page.resolution_label.text() == words, timeout=5000)
-    assert abs(page.temp_chart.points("core") - len(answer["points"])) <= 1
+    assert abs(page.temp_chart.points("core") - len(answer.points)) <= 1
     assert page.range == "1h"
     _activate(rig, qtbot)
     QTest.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # "10 &min"
@@ -238,11 +247,11 @@ def test_jobs_and_events_views_stay_calm_without_jobs(
     rig.window.tabs.setCurrentWidget(rig.window.events)
     events = rig.window.events
     qtbot.waitUntil(lambda: events.model.rowCount() >= 1, timeout=5000)
-    kinds = [e["kind"] for e in events.model.events]
+    kinds = [e.kind for e in events.model.events]
     assert "worker.started" in kinds
     events.filter.setCurrentIndex(2)  # errors only
     assert events.proxy.rowCount() == sum(
-        1 for e in events.model.events if e["severity"] in ("error", "critical")
+        1 for e in events.model.events if e.severity in ("error", "critical")
     )
 
 
@@ -276,7 +285,7 @@ def test_rigpilot_demo_starts_a_demo_worker_and_opens_the_app(
 
         def demo_worker() -> bool:
             try:
-                return client.status()["mode"] == "demo"
+                return client.status().mode == "demo"
             except IpcError:
                 return False
 
@@ -288,12 +297,12 @@ def test_rigpilot_demo_starts_a_demo_worker_and_opens_the_app(
         assert "already open" not in second.stderr  # the first answered and came forward
         app.send_signal(signal.SIGTERM)
         assert app.wait(15) == 0
-        assert client.status()["mode"] == "demo"  # closing the app leaves the worker running
+        assert client.status().mode == "demo"  # closing the app leaves the worker running
     finally:
         if app.poll() is None:
             app.kill()
         try:
-            client.shutdown()
+            client.call(endpoints.SHUTDOWN)
         except IpcError:
             pass
         client.close()
@@ -313,7 +322,8 @@ def test_the_theme_setting_switches_palettes_and_chart_colours(
         return str(QApplication.palette().color(QPalette.ColorRole.Window).name())
 
     for choice, expected in (("dark", theme.DARK), ("light", theme.LIGHT)):
-        worker.client.patch_settings({"ui.theme": choice})  # a settings.changed event follows
+        # a settings.changed event follows
+        worker.client.call(endpoints.PATCH_SETTINGS, {"ui.theme": choice})
         qtbot.waitUntil(lambda e=expected: window_colour() == e.window, timeout=5000)
         assert rig.theme is expected
         background = rig.window.dashboard.temp_chart.plot.backgroundBrush().color().name()

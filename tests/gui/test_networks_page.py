@@ -11,11 +11,26 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema_networks import (
+    ActionRequired,
+    CredentialField,
+    EnrollRequest,
+    NetworkChange,
+    NetworkRecord,
+    NetworkRef,
+    NetworksAnswer,
+    Reputation,
+)
+from desktop.model import CheckResult, CheckStatus, NodeState
+from tests import api_samples as sample
+
 SHOTS = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
 
 
-def api_network(worker: Any, network: str) -> dict[str, Any]:
-    return next(n for n in worker.client.networks()["networks"] if n["network"] == network)
+def api_network(worker: Any, network: str) -> NetworkRecord:
+    networks = worker.client.call(endpoints.NETWORKS).networks
+    return next(n for n in networks if n.network == network)
 
 
 @pytest.fixture
@@ -28,7 +43,7 @@ def page(
         monkeypatch.setenv("RIGPILOT_DEMO_IMAGE", os.environ["RIGPILOT_TEST_IMAGE"])
     worker = start_worker("--demo", "--sim-speed", "100")
     # Demo mode enrolls the practice network by itself; start from "not enrolled".
-    worker.client.request("POST", "/networks/demo/remove")
+    worker.client.call(endpoints.REMOVE, NetworkRef(network="demo"))
     networks_page = NetworksPage(worker.client)
     networks_page.worker = worker
     qtbot.addWidget(networks_page)
@@ -48,16 +63,17 @@ def click(qtbot: Any, button: Any) -> None:
 def test_cards_show_state_requirements_and_next_step(qtbot: Any, page: Any) -> None:
     assert {"demo", "nosana"} <= set(page.cards)
     demo = page.cards["demo"]
-    assert demo.name.text() == api_network(page.worker, "demo")["display_name"]
+    assert demo.name.text() == api_network(page.worker, "demo").display_name
     assert demo.buttons["enroll"].isVisible() and not demo.buttons["pause"].isVisible()
     assert "Next step:" in demo.next_step.text() and "Enroll" in demo.next_step.text()
     assert "Requirements:" in demo.requirements.text()
     assert "Today:" in demo.figures.text() and "Reputation:" in demo.figures.text()
     nosana = page.cards["nosana"]
-    unmet = [r for r in api_network(page.worker, "nosana")["requirements"] if r["status"] == "fail"]
+    requirements = api_network(page.worker, "nosana").requirements
+    unmet = [r for r in requirements if r.status is CheckStatus.FAIL]
     if unmet:  # this test machine has no supported NVIDIA GPU: the card says what is missing
         assert "✘" in nosana.requirements.text()
-        assert unmet[0]["title"] in nosana.requirements.text()
+        assert unmet[0].title in nosana.requirements.text()
 
 
 def test_enroll_pause_resume_remove_in_one_click_each(
@@ -65,17 +81,13 @@ def test_enroll_pause_resume_remove_in_one_click_each(
 ) -> None:
     card = page.cards["demo"]
     click(qtbot, card.buttons["enroll"])
-    qtbot.waitUntil(lambda: api_network(page.worker, "demo")["enrolled"], timeout=10_000)
+    qtbot.waitUntil(lambda: api_network(page.worker, "demo").enrolled, timeout=10_000)
     qtbot.waitUntil(lambda: card.buttons["pause"].isVisible(), timeout=10_000)
     assert "Enrolled" in card.message.text()
     assert not card.buttons["enroll"].isVisible()
 
     qtbot.waitUntil(
-        lambda: (
-            float((api_network(page.worker, "demo")["earnings_total"] or {}).get("gross_usd") or 0)
-            > 0
-        ),
-        timeout=90_000,
+        lambda: api_network(page.worker, "demo").earnings_total.gross_usd > 0, timeout=90_000
     )
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         page.refresh()
@@ -97,18 +109,22 @@ def test_enroll_pause_resume_remove_in_one_click_each(
         app.setPalette(palette)
         app.setStyleSheet(sheet)
 
+    # The page follows the status the app polls (the user's hold is in the record).
+    page.status_wanted.connect(lambda: page.on_status(page.worker.status()))
     click(qtbot, card.buttons["pause"])
-    qtbot.waitUntil(lambda: api_network(page.worker, "demo")["paused"], timeout=10_000)
+    qtbot.waitUntil(lambda: api_network(page.worker, "demo").held is not None, timeout=10_000)
     qtbot.waitUntil(lambda: card.buttons["resume"].isVisible(), timeout=10_000)
     assert "Paused" in card.state.text()
+    (hold,) = page.worker.status().user_holds  # POST /pause of scope "network": one record
+    assert (hold.scope, hold.network) == ("network", "demo")
 
     click(qtbot, card.buttons["resume"])
-    qtbot.waitUntil(lambda: not api_network(page.worker, "demo")["paused"], timeout=10_000)
+    qtbot.waitUntil(lambda: api_network(page.worker, "demo").held is None, timeout=10_000)
     qtbot.waitUntil(lambda: card.buttons["pause"].isVisible(), timeout=10_000)
 
     monkeypatch.setattr(type(page), "_confirm_remove", lambda self, card: True)
     click(qtbot, card.buttons["remove"])
-    qtbot.waitUntil(lambda: not api_network(page.worker, "demo")["enrolled"], timeout=10_000)
+    qtbot.waitUntil(lambda: not api_network(page.worker, "demo").enrolled, timeout=10_000)
     qtbot.waitUntil(lambda: card.buttons["enroll"].isVisible(), timeout=10_000)
 
 
@@ -127,26 +143,26 @@ def test_enroll_dialog_asks_for_required_fields(qtbot: Any, display: str) -> Non
     sent: list[Any] = []
 
     class Client:
-        def request(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
-            sent.append((method, path, json))
-            return {"status": {}, "action_required": None}
+        def call(self, endpoint: Any, request: Any = None) -> Any:
+            sent.append((endpoint.name, request))
+            return NetworkChange(status=sample.record("acme"))
 
-    network = {
-        "network": "acme",
-        "display_name": "Acme",
-        "credential_fields": [
-            {
-                "name": "token",
-                "kind": "api_key",
-                "required": True,
-                "secret": True,
-                "how_to_obtain": "Create one under Account, Tokens.",
-                "url": "https://acme.example/tokens",
-                "expires_days": 90,
-                "label": "API token",
-            }
+    network = sample.record(
+        "acme",
+        display_name="Acme",
+        credential_fields=[
+            CredentialField(
+                name="token",
+                kind="api_key",
+                required=True,
+                secret=True,
+                how_to_obtain="Create one under Account, Tokens.",
+                url="https://acme.example/tokens",
+                expires_days=90,
+                label="API token",
+            )
         ],
-    }
+    )
     dialog = EnrollDialog(Client(), network, run=lambda fn, done, err: done(fn()))
     qtbot.addWidget(dialog)
     dialog.show()
@@ -159,7 +175,7 @@ def test_enroll_dialog_asks_for_required_fields(qtbot: Any, display: str) -> Non
     editor.edit.setText("  tok-123 ")
     with qtbot.waitSignal(dialog.enrolled, timeout=2000):
         dialog.submit()
-    assert sent == [("POST", "/networks/acme/enroll", {"credentials": {"token": "tok-123"}})]
+    assert sent == [("enroll", EnrollRequest(network="acme", credentials={"token": "tok-123"}))]
 
 
 def test_next_steps_and_states_from_the_api_shape(qtbot: Any, display: str) -> None:
@@ -167,36 +183,30 @@ def test_next_steps_and_states_from_the_api_shape(qtbot: Any, display: str) -> N
     from desktop.ui.networks_page import NetworksPage
     from desktop.ui.wizard.checks_page import CommandLine
 
-    network = {
-        "network": "nosana",
-        "display_name": "Nosana",
-        "state": "pending_approval",
-        "enrolled": True,
-        "paused": False,
-        "next_step": "Wait for approval of your node in the Nosana dashboard.",
-        "action_required": {
-            "message": "Register once with this command",
-            "url": "https://dashboard.nosana.com",
-            "code": "AB-12",
-            "command": "nosana node join",
-        },
-        "requirements": [
-            {
-                "id": "nosana.gpu",
-                "title": "Supported GPU",
-                "status": "fail",
-                "summary": "no supported GPU",
-                "fix": "An RTX 3060 or newer.",
-            }
+    network = sample.record(
+        "nosana",
+        state=NodeState.PENDING_APPROVAL,
+        next_step="Wait for approval of your node in the Nosana dashboard.",
+        action_required=ActionRequired(
+            message="Register once with this command",
+            url="https://dashboard.nosana.com",
+            code="AB-12",
+            command="nosana node join",
+        ),
+        requirements=[
+            CheckResult(
+                "nosana.gpu", "Supported GPU", CheckStatus.FAIL, "no supported GPU",
+                "An RTX 3060 or newer.",
+            )
         ],
-        "earnings_today": {"gross_usd": "1.5", "net_usd": "1.2"},
-        "earnings_total": {"gross_usd": "12.25", "net_usd": None},
-        "reputation": {"uptime_pct": 97.4, "verified": True, "score": None},
-    }
+        earnings_today=sample.money("1.5", "1.2"),
+        earnings_total=sample.money("12.25", None),
+        reputation=Reputation(uptime_pct=97.4, verified=True),
+    )  # fmt: skip
 
     class Client:
-        def request(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
-            return {"networks": [network]}
+        def call(self, endpoint: Any, request: Any = None) -> Any:
+            return NetworksAnswer(networks=[network])
 
     page = NetworksPage(Client(), run=lambda fn, done, err: done(fn()))
     qtbot.addWidget(page)
@@ -213,5 +223,10 @@ def test_next_steps_and_states_from_the_api_shape(qtbot: Any, display: str) -> N
     assert "An RTX 3060 or newer." in card.requirements.text()
     assert card.buttons["pause"].isVisibleTo(card) and card.buttons["remove"].isVisibleTo(card)
     assert not card.buttons["enroll"].isVisibleTo(card)
+    # The status's view of the network wins for its state: the user's hold says Paused.
+    hold = sample.user_hold("network", network="nosana")
+    page.on_status(sample.status(networks=[sample.brief("nosana", NodeState.BUSY, held=hold)]))
+    assert "Paused" in card.state.text() and card.buttons["resume"].isVisibleTo(card)
+    assert "Working" not in card.state.text()
     page.set_networks([])
     assert page.cards == {}

@@ -16,6 +16,8 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QGuiApplication
 
+from desktop.ipc import endpoints
+
 OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
 SIZE = (1280, 800)
 FULL_CHART_S = 600.0  # the 10 min chart filled: about a minute at 10x speed
@@ -31,14 +33,14 @@ def test_screenshots(
 ) -> None:
     monkeypatch.setenv("RIGPILOT_THEME", "dark")
     worker = start_worker("--demo", "--sim-speed", "10")
-    worker.client.patch_settings({"sampling.interval_s": 1})
+    worker.client.call(endpoints.PATCH_SETTINGS, {"sampling.interval_s": 1})
     rig = open_app()
     window = rig.window
     window.resize(*SIZE)
     page = window.dashboard
     qtbot.waitUntil(lambda: page.live_span() >= FULL_CHART_S, timeout=150_000)
-    components = worker.status().get("components", {})
-    if components.get("jobs"):  # money on the chart: two paid jobs, and a full chart width
+    with_jobs = worker.status().components.jobs
+    if with_jobs:  # money on the chart: two paid jobs, and a full chart width
         qtbot.waitUntil(lambda: len(page.earn_chart.history.pay_by_job) >= 2, timeout=180_000)
         qtbot.waitUntil(lambda: page.earn_chart.span() >= 110, timeout=180_000)
     qtbot.wait(1500)  # one more redraw at the steady 1 Hz pace
@@ -64,7 +66,7 @@ def test_screenshots(
 
     window.tabs.setCurrentWidget(window.jobs)
     window.jobs.refresh(force=True)
-    if components.get("jobs"):
+    if with_jobs:
         qtbot.waitUntil(lambda: window.jobs.history.rowCount() >= 1, timeout=60_000)
     else:
         qtbot.waitUntil(window.jobs.empty_title.isVisible, timeout=5000)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
+
 
 @pytest.fixture
 def page(qtbot: Any, display: str, start_worker: Callable[..., Any]) -> Any:
@@ -33,7 +35,7 @@ def save_and_wait(qtbot: Any, page: Any, signal: str) -> list[Any]:
 
 
 def in_force(page: Any) -> dict[str, Any]:
-    return dict(page.worker.client.settings()["settings"])
+    return dict(page.worker.client.call(endpoints.SETTINGS).settings)
 
 
 @pytest.mark.parametrize(

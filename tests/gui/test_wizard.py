@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient
+from desktop.ipc.schema_networks import NetworkRecord, NetworkRef
 from desktop.model import CheckStatus
 from desktop.paths import Paths
 from desktop.wizard.client_port import ClientPort
@@ -83,10 +85,14 @@ def screenshot(qtbot: Any, widget: Any, name: str) -> Path:
 
 
 def earned_usd(client: WorkerClient, network: str) -> Decimal:
-    for net in client.request("GET", "/networks").get("networks") or []:
-        if net.get("network") == network:
-            return Decimal(str((net.get("earnings_total") or {}).get("gross_usd") or "0"))
+    for net in client.call(endpoints.NETWORKS).networks:
+        if net.network == network:
+            return net.earnings_total.gross_usd
     return Decimal(0)
+
+
+def api_network(client: WorkerClient, network: str) -> NetworkRecord:
+    return next(n for n in client.call(endpoints.NETWORKS).networks if n.network == network)
 
 
 def test_wizard_completes_with_the_practice_network_which_then_earns(
@@ -105,9 +111,8 @@ def test_wizard_completes_with_the_practice_network_which_then_earns(
     worker = start_worker("--demo", "--sim-speed", "100")
     client: WorkerClient = worker.client
     # Demo mode enrolls the practice network by itself; a first-time user has none.
-    client.request("POST", "/networks/demo/remove")
-    demo_before = next(n for n in client.networks()["networks"] if n["network"] == "demo")
-    assert not demo_before["enrolled"]
+    client.call(endpoints.REMOVE, NetworkRef(network="demo"))
+    assert not api_network(client, "demo").enrolled
 
     dialog = open_dialog(qtbot, ClientPort(client))
     assert dialog.state.networks_loaded and dialog.state.settings
@@ -148,15 +153,15 @@ def test_wizard_completes_with_the_practice_network_which_then_earns(
     assert dialog.next_button.text() == "&Finish"
     screenshot(qtbot, dialog, "wizard-" + PAGE_NAMES[Step.DONE])
 
-    settings = client.settings()["settings"]
+    settings = client.call(endpoints.SETTINGS).settings
     assert settings["gaming.quiet_period_s"] == 120
     assert settings["electricity.price_per_kwh"] == 0.28
     assert settings["autostart"] is True
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
 
-    demo = next(n for n in client.networks()["networks"] if n["network"] == "demo")
-    assert demo["enrolled"] and not demo["paused"]
+    demo = api_network(client, "demo")
+    assert demo.enrolled and demo.held is None
     qtbot.waitUntil(lambda: earned_usd(client, "demo") > 0, timeout=90_000)
 
 

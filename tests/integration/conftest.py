@@ -8,7 +8,7 @@ then SIGKILL). The ``worker`` fixture is one default worker.
 
     def test_something(start_worker):
         w = start_worker("--simulate", "warm,hot")
-        assert w.client.status()["mode"] == "simulated"
+        assert w.client.status().mode == "simulated"
         w.cli("pause", "--json")
 """
 
@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import pytest
 
 from desktop.ipc.client import WorkerClient, WorkerNotRunning
+from desktop.ipc.schema import StatusAnswer
 from desktop.paths import Paths
 
 DEFAULT_ARGS = ("--simulate", "warm")
@@ -134,7 +135,7 @@ class StartWorker(Protocol):
     ) -> WorkerProcess: ...
 
 
-def wait_for_api(worker: WorkerProcess, timeout: float = START_TIMEOUT_S) -> dict[str, Any]:
+def wait_for_api(worker: WorkerProcess, timeout: float = START_TIMEOUT_S) -> StatusAnswer:
     """Poll status until the worker answers; fails with its output if it dies or stalls."""
     deadline = time.monotonic() + timeout
     while True:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.autostart import XdgAutostart
+from desktop.ipc import endpoints
 
 
 def test_worker_applies_the_autostart_setting(start_worker: Any, tmp_path: Path, poll: Any) -> None:
@@ -22,7 +23,7 @@ def test_worker_applies_the_autostart_setting(start_worker: Any, tmp_path: Path,
     text = entry.path.read_text(encoding="utf-8")
     assert "--minimized" in text
     assert f"RIGPILOT_HOME={worker.home}" in text  # this installation, not the default one
-    worker.client.patch_settings({"autostart": False})
+    worker.client.call(endpoints.PATCH_SETTINGS, {"autostart": False})
     poll(lambda: not entry.path.exists(), timeout=5)
 
 
@@ -31,9 +32,9 @@ def test_cli_settings_round_trip_through_a_real_worker(start_worker: Any) -> Non
     refused = worker.cli("settings", "set", "electricity.price_per_kwh", "-1")
     assert refused.returncode == 2
     assert "must be a number from 0 to 5 per kWh (got -1)" in refused.stderr
-    assert worker.client.settings()["settings"]["electricity.price_per_kwh"] == 0.15
+    assert worker.client.call(endpoints.SETTINGS).settings["electricity.price_per_kwh"] == 0.15
     done = worker.cli("settings", "set", "electricity.price_per_kwh", "0.2")
     assert done.returncode == 0 and "(applied)" in done.stdout
-    assert worker.client.settings()["settings"]["electricity.price_per_kwh"] == 0.2
+    assert worker.client.call(endpoints.SETTINGS).settings["electricity.price_per_kwh"] == 0.2
     shown = worker.cli("settings", "get", "electricity.price_per_kwh")
     assert shown.stdout.strip() == "0.2 per kWh"

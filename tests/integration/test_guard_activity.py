@@ -25,6 +25,8 @@ from desktop.guard.gpu_use import PROCESS_LIST_EVERY_S
 from desktop.hardware.gpu import GpuProcess
 from desktop.hardware.sampler import Sampler
 from desktop.hardware.simulated import SimulatedBackend
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import JobRef
 from desktop.jobs.runner import GpuSlot
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.jobs.spec import HostLimits, SpecRefused
@@ -173,7 +175,7 @@ def test_a_real_worker_stops_work_for_a_game(
     (home / "config" / "settings.json").write_text(json.dumps(settings))
     image = "rigpilot-test/busybox:latest"  # the Docker runner's or the simulated one's
     worker = start_worker("--simulate", "warm", home=home, env={"RIGPILOT_ALLOWED_IMAGES": image})
-    if not worker.client.status()["components"].get("guard"):
+    if not worker.client.status().components.guard:
         pytest.skip("the guard is not wired into the worker yet")
     spec = tmp_path / "job.json"
     spec.write_text(json.dumps({"job_id": "w1", "image": image, "command": ["sleep", "600"],
@@ -183,18 +185,18 @@ def test_a_real_worker_stops_work_for_a_game(
     assert run.returncode == 0, run.stdout + run.stderr
 
     def job_state() -> str:
-        return str(worker.client.request("GET", "/jobs/w1")["job"]["state"])
+        return worker.client.call(endpoints.JOB, JobRef(job_id="w1")).job.state.value
 
     wait_for(lambda: job_state() == "running", 10)
     proc = game()
     took = wait_for(lambda: job_state() == "stopped", 5.0)
-    events = worker.client.events()["events"]
-    stop = next(e for e in events if e["kind"] == "guard.stop")
-    assert "cs2 is running" in stop["message"]
+    events = worker.client.call(endpoints.EVENTS).events
+    stop = next(e for e in events if e.kind == "guard.stop")
+    assert "cs2 is running" in stop.message
     proc.kill()
     proc.wait()
     wait_for(
-        lambda: any(e["kind"] == "guard.run" for e in worker.client.events()["events"]),
+        lambda: any(e.kind == "guard.run" for e in worker.client.call(endpoints.EVENTS).events),
         QUIET_S + 10,
     )
     print(f"a real worker stopped the job {took:.2f} s after the game started")

@@ -22,6 +22,8 @@ import pytest
 from desktop.hardware.gpu import GpuProcess
 from desktop.hardware.sampler import Sampler
 from desktop.hardware.simulated import SimulatedBackend
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import EventsQuery, TelemetryQuery
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.jobs.spec import HostLimits
 from desktop.ledger import Ledger
@@ -261,7 +263,7 @@ def test_a_real_worker_guards_a_hot_card(
     (home / "config" / "settings.json").write_text(json.dumps(settings))
     worker = start_worker("--simulate", "hot", "--sim-speed", WORKER_SPEED, home=home,
                           env={"RIGPILOT_ALLOWED_IMAGES": image})  # fmt: skip
-    if not worker.client.status()["components"].get("guard"):
+    if not worker.client.status().components.guard:
         pytest.skip("the guard is not wired into the worker yet")
     spec = tmp_path / "load.json"
     spec.write_text(json.dumps({"job_id": "heat", "image": image, "command": ["sleep", "600"],
@@ -269,21 +271,20 @@ def test_a_real_worker_guards_a_hot_card(
                                 "load_profile": [{"seconds": 7200, "load": 1.0}]}))  # fmt: skip
     run = worker.cli("job", "run", str(spec), "--json")
     assert run.returncode == 0, run.stdout + run.stderr
-    started = worker.client.telemetry_latest()["samples"][0]["ts"]
+    started = worker.client.call(endpoints.TELEMETRY_LATEST).samples[0].ts
     end = started + 30 * 60
-    while worker.client.telemetry_latest()["samples"][0]["ts"] < end:
+    while worker.client.call(endpoints.TELEMETRY_LATEST).samples[0].ts < end:
         assert worker.alive(), worker.output()
         time.sleep(1)
-    points = worker.client.telemetry(0, since=started)["points"]
-    peak = max(p["core_temp_c"] or 0.0 for p in points)
-    guard = worker.client.status()["gpus"][0]["guard"]
-    pause_c = (guard.get("limits") or {}).get("pause_c", 85.0)  # the hot card's pause limit
-    events = [
-        e for e in worker.client.events(limit=1000)["events"] if e["kind"].startswith("guard.")
-    ]
-    assert events and all(e["message"] for e in events), events
-    assert any(e["kind"] in ("guard.set_power_limit", "guard.pause") for e in events), events
-    assert peak <= pause_c + 2, (peak, [e["message"] for e in events])
+    points = worker.client.call(endpoints.TELEMETRY, TelemetryQuery(gpu=0, since=started)).points
+    peak = max(p.core_temp_c or 0.0 for p in points)
+    thermal = worker.client.status().gpus[0].thermal
+    pause_c = thermal.limits.pause_c if thermal is not None else 85.0  # the hot card's limit
+    found = worker.client.call(endpoints.EVENTS, EventsQuery(limit=1000)).events
+    events = [e for e in found if e.kind.startswith("guard.")]
+    assert events and all(e.message for e in events), events
+    assert any(e.kind in ("guard.set_power_limit", "guard.pause") for e in events), events
+    assert peak <= pause_c + 2, (peak, [e.message for e in events])
     print(f"real worker: peak {peak} °C over {len(points)} readings, {len(events)} guard events")
 
 

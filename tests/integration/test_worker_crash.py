@@ -24,7 +24,7 @@ def test_after_kill_9_status_says_not_running_and_a_new_worker_takes_over(
 
     second = start_worker(home=first.home)
     status = second.client.status()
-    assert status["pid"] == second.pid != first.pid
+    assert status.pid == second.pid != first.pid
     assert second.paths.lock_file.read_text().strip() == str(second.pid)
 
 
@@ -39,4 +39,4 @@ def test_a_second_worker_exits_1_naming_the_first(start_worker: StartWorker) -> 
     )
     assert second.returncode == 1
     assert f"already running (pid {first.pid})" in second.stderr
-    assert first.client.status()["pid"] == first.pid  # the first one did not notice
+    assert first.client.status().pid == first.pid  # the first one did not notice

@@ -20,7 +20,10 @@ from typing import Any
 import docker
 import pytest
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import EventsQuery
 from desktop.settings import SettingsStore
+from tests import api_samples as sample
 from tests.integration.conftest import StartWorker, WorkerProcess, home_paths
 
 pytestmark = pytest.mark.docker
@@ -110,7 +113,10 @@ def test_killed_and_restarted_worker_interrupts_the_job_once_and_removes_its_con
         assert job_containers(engine, install) == []  # reconcile ran before the API answered
         shown = json.loads(second.cli("job", "show", "crash-1", "--json").stdout)["job"]
         assert (shown["state"], shown["exit_reason"]) == ("interrupted", "interrupted")
-        events = second.client.events(0)["events"]
+        events = [
+            sample.to_json(e)
+            for e in second.client.call(endpoints.EVENTS, EventsQuery(since=0)).events
+        ]
         assert [e["data"]["job_id"] for e in events if e["kind"] == "job.interrupted"] == [
             "crash-1"
         ]
@@ -120,7 +126,10 @@ def test_killed_and_restarted_worker_interrupts_the_job_once_and_removes_its_con
         assert second.stop() == 0
         third = start_worker("--simulate", "warm", home=home, env={"DOCKER_HOST": docker_host})
         assert interruptions(home) == 1  # once, whatever the number of restarts
-        this_run = third.client.events(0)["events"]  # the bus holds this run's events only
+        this_run = [  # the bus holds this run's events only
+            sample.to_json(e)
+            for e in third.client.call(endpoints.EVENTS, EventsQuery(since=0)).events
+        ]
         assert any(e["kind"] == "worker.started" for e in this_run)
         assert not any(e["kind"] == "job.interrupted" for e in this_run)
     finally:

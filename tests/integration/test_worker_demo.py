@@ -19,6 +19,11 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema import PauseRequest, PauseScope
+from desktop.ipc.schema_data import EventsQuery, JobsQuery
+from desktop.ipc.schema_networks import NetworkRecord, Reputation
+from desktop.model import JobState
 from desktop.settings import SettingsStore
 from tests.integration.conftest import StartWorker, WorkerProcess, home_paths
 
@@ -33,20 +38,27 @@ def ledger_rows(worker: WorkerProcess, sql: str) -> list[tuple[Any, ...]]:
         return list(conn.execute(sql).fetchall())
 
 
-def demo_reputation(worker: WorkerProcess) -> dict[str, Any]:
-    (demo,) = [n for n in worker.client.networks()["networks"] if n["network"] == "demo"]
-    assert demo["enrolled"], demo
-    return dict(demo["reputation"])
+def demo_record(worker: WorkerProcess) -> NetworkRecord:
+    networks = worker.client.call(endpoints.NETWORKS).networks
+    (demo,) = [n for n in networks if n.network == "demo"]
+    return demo
+
+
+def demo_reputation(worker: WorkerProcess) -> Reputation:
+    demo = demo_record(worker)
+    assert demo.enrolled and demo.reputation is not None, demo
+    return demo.reputation
 
 
 def stop_a_running_job(worker: WorkerProcess, poll: Callable[..., Any]) -> str:
     """Stop a demo job while it runs (one may end by itself first: then try the next)."""
 
     def attempt() -> str | None:
-        for job in worker.client.jobs(state="running")["jobs"]:
-            if job["network"] != "demo":
+        running = JobsQuery(state=JobState.RUNNING)
+        for job in worker.client.call(endpoints.JOBS, running).jobs:
+            if job.network != "demo":
                 continue
-            run = worker.cli("job", "stop", job["job_id"], "--json")
+            run = worker.cli("job", "stop", job.job_id, "--json")
             record = json.loads(run.stdout)["job"]
             if record["state"] == "stopped":
                 assert record["exit_reason"] == "user"
@@ -92,8 +104,9 @@ def test_the_practice_network_runs_end_to_end(
     )
     env = {"DOCKER_HOST": host, "RIGPILOT_DEMO_IMAGE": image}
     worker = start_worker("--demo", "--sim-speed", "120", home=home, env=env)
-    kinds = [e for e in worker.client.events(0)["events"] if e["kind"] == "jobs.runner"]
-    assert kinds and kinds[0]["data"]["kind"] == runner, worker.output()
+    events = worker.client.call(endpoints.EVENTS, EventsQuery(since=0)).events
+    kinds = [e for e in events if e.kind == "jobs.runner"]
+    assert kinds and kinds[0].data["kind"] == runner, worker.output()
 
     # Jobs arrive, run and are paid, in the ledger.
     paid = "SELECT e.job_id FROM earnings e JOIN jobs j ON j.job_id = e.job_id"
@@ -102,28 +115,30 @@ def test_the_practice_network_runs_end_to_end(
     (job_id,) = ledger_rows(worker, paid)[0]
     shown = json.loads(worker.cli("job", "show", job_id, "--json").stdout)["job"]
     assert shown["network"] == "demo" and shown["pay"]["unit"] == "DEMO"
-    listed = {j["job_id"]: j for j in worker.client.jobs()["jobs"]}
-    assert listed[job_id]["pay"]["unit"] == "DEMO", "the job list shows the pay credited"
+    listed = {j.job_id: j for j in worker.client.call(endpoints.JOBS).jobs}
+    pay = listed[job_id].pay
+    assert pay is not None and pay.unit == "DEMO", "the job list shows the pay credited"
     status = worker.client.status()
-    assert [n["state"] for n in status["networks"] if n["network"] == "demo"] != ["not_enrolled"]
-    assert Decimal(status["earnings_today"]["gross_usd"]) > 0
+    assert [n.state for n in status.networks if n.network == "demo"] != ["not_enrolled"]
+    assert status.earnings_today is not None and status.earnings_today.gross_usd > 0
 
     # An interruption costs reputation and the job's pay.
     before = demo_reputation(worker)
     stopped = stop_a_running_job(worker, poll)
     after = poll(
         lambda: (
-            (r := demo_reputation(worker))["details"]["interruptions"]
-            > before["details"]["interruptions"]
+            (r := demo_reputation(worker)).details["interruptions"]
+            > before.details["interruptions"]
             and r
         ),
         timeout=15,
     )
-    assert after["score"] < before["score"]
+    assert after.score is not None and before.score is not None and after.score < before.score
     assert ledger_rows(worker, f"SELECT * FROM earnings WHERE job_id = '{stopped}'") == []
 
     # Pause the network so its running period closes and the books stand still.
-    worker.client.pause(network="demo", reason="count the money")
+    held = PauseRequest(scope=PauseScope.NETWORK, network="demo", reason="count the money")
+    worker.client.call(endpoints.PAUSE, held)
     poll(
         lambda: ledger_rows(worker, "SELECT count(*), sum(open) FROM energy_periods")[0][1] == 0,
         timeout=20,
@@ -136,8 +151,8 @@ def test_the_practice_network_runs_end_to_end(
     )
     ((energy_until,),) = ledger_rows(worker, "SELECT max(end_ts) FROM energy_periods")
     assert abs(seen_until - energy_until) < 600, (seen_until, energy_until)
-    (listed,) = [n for n in worker.client.networks()["networks"] if n["network"] == "demo"]
-    assert 50 < listed["uptime_pct"] <= 100, listed["uptime_pct"]  # up until the pause
+    uptime = demo_record(worker).uptime_pct
+    assert uptime is not None and 50 < uptime <= 100, uptime  # up until the pause
 
     run = worker.cli("earnings", "--json")
     assert run.returncode == 0, run.stderr

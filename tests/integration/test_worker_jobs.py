@@ -14,6 +14,8 @@ from typing import Any
 import docker
 import pytest
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import EventsQuery
 from desktop.settings import SettingsStore
 from tests.integration.conftest import StartWorker, WorkerProcess, home_paths
 
@@ -27,8 +29,9 @@ def jobs_worker(start_worker: StartWorker, home: Path, host: str, image: str) ->
         {"jobs.allowed_local_images": [image]}
     )
     worker = start_worker("--simulate", "warm", home=home, env={"DOCKER_HOST": host})
-    runner = [e for e in worker.client.events(0)["events"] if e["kind"] == "jobs.runner"]
-    assert runner and runner[0]["data"]["kind"] == "docker", worker.output()
+    events = worker.client.call(endpoints.EVENTS, EventsQuery(since=0)).events
+    runner = [e for e in events if e.kind == "jobs.runner"]
+    assert runner and runner[0].data["kind"] == "docker", worker.output()
     return worker
 
 
@@ -102,7 +105,7 @@ def test_list_show_and_stop_a_running_job(
     listed = json.loads(worker.cli("job", "list", "--json").stdout)["jobs"]
     assert [(j["job_id"], j["state"]) for j in listed] == [("sleeper-1", "running")]
     status = worker.client.status()
-    assert status["jobs_running"] == 1 and status["components"]["jobs"] is True
+    assert status.jobs_running == 1 and status.components.jobs is True
 
     stopped = worker.cli("job", "stop", "sleeper-1", "--json")
     record = json.loads(stopped.stdout)["job"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient
 from tests.integration.conftest import StartWorker, WorkerProcess, home_paths, run_cli, worker_env
 
@@ -29,7 +30,7 @@ def test_status_json_shows_the_gpu_and_a_live_temperature(
     run = worker.cli("status", "--json")
     assert run.returncode == 0, run.stderr
     status = json.loads(run.stdout)
-    assert status["protocol"] == 1 and status["pid"] == worker.pid
+    assert status["protocol"] == 2 and status["pid"] == worker.pid
     assert status["mode"] == "simulated"
     assert status["gpus"][0]["info"]["name"].startswith("Simulated")
     first = poll(lambda: gpu_sample(worker))
@@ -46,15 +47,17 @@ def test_pause_then_status_shows_paused(worker: WorkerProcess) -> None:
     assert paused.returncode == 0, paused.stderr
     assert paused.stdout.startswith("Paused all work until")
     status = json.loads(worker.cli("status", "--json").stdout)
-    assert status["paused"]["all"] is True and status["paused"]["reason"] == "gaming"
-    assert status["paused"]["until_ts"] is not None
-    assert status["gpus"][0]["paused"] is True
-    assert "Paused: all work until" in worker.cli("status").stdout
+    (hold,) = status["user_holds"]
+    assert (hold["scope"], hold["kind"], hold["reason"]) == ("all", "user", "gaming")
+    assert hold["until"] is not None
+    assert status["gpus"][0]["state"] == "paused" and status["gpus"][0]["holds"] == [hold]
+    text = worker.cli("status").stdout
+    assert "Paused: all work until" in text and "Paused by you until" in text
     events = worker.cli("events", "--json")
     kinds = [json.loads(line)["kind"] for line in events.stdout.splitlines()]
     assert "user.pause" in kinds
     resumed = worker.cli("resume", "--json")
-    assert resumed.returncode == 0 and json.loads(resumed.stdout)["paused"]["all"] is False
+    assert resumed.returncode == 0 and json.loads(resumed.stdout)["user_holds"] == []
 
 
 def test_a_refused_pause_exits_1_with_the_reason(worker: WorkerProcess) -> None:
@@ -87,8 +90,8 @@ def test_a_cli_killed_mid_request_leaves_the_worker_unaffected(worker: WorkerPro
     )
     half.close()
     status = worker.client.status()
-    assert worker.alive() and status["pid"] == worker.pid
-    assert status["paused"]["all"] is False  # the half request did nothing
+    assert worker.alive() and status.pid == worker.pid
+    assert status.user_holds == []  # the half request did nothing
     assert worker.cli("status").returncode == 0
 
 
@@ -117,7 +120,7 @@ def test_detach_starts_a_background_worker(tmp_path: Path) -> None:
         assert started.returncode == 0, started.stderr + started.stdout
         pid = json.loads(started.stdout)["pid"]
         with WorkerClient(paths) as client:
-            assert client.status()["pid"] == pid
+            assert client.status().pid == pid
         second = run_cli(home, "worker", "--detach", "--simulate", "warm")
         assert second.returncode == 1 and f"already running (pid {pid})" in second.stderr
     finally:
@@ -140,7 +143,7 @@ def test_logs_come_through_the_api_and_from_the_file_when_down(worker: WorkerPro
 
 def test_start_worker_factory_takes_options(start_worker: StartWorker) -> None:
     worker = start_worker("--simulate", "warm,hot", "--sim-speed", "5")
-    names = [g["info"]["name"] for g in worker.client.status()["gpus"]]
+    names = [g.info.name for g in worker.client.status().gpus]
     assert [n.rsplit("(", 1)[1] for n in names] == ["warm)", "hot)"]
 
 
@@ -149,16 +152,16 @@ def test_ensure_worker_running_starts_one_once(
 ) -> None:
     import psutil
 
-    from desktop.ipc.client import ensure_worker_running
+    from desktop.ipc.launch import ensure_worker_running
 
     monkeypatch.setenv("RIGPILOT_HOME", str(tmp_path / "auto"))  # as the GUI sees it
     client = ensure_worker_running(["--simulate", "warm"])
     try:
-        pid = client.status()["pid"]
+        pid = client.status().pid
         again = ensure_worker_running(["--simulate", "warm"])
-        assert again.status()["pid"] == pid  # an answering worker is reused, not doubled
+        assert again.status().pid == pid  # an answering worker is reused, not doubled
         again.close()
-        assert client.shutdown() == {"protocol": 1, "stopping": True}
+        assert client.call(endpoints.SHUTDOWN).stopping is True
     except BaseException:
         psutil.Process(pid).kill()
         raise

@@ -37,7 +37,7 @@ def test_no_token_and_wrong_token_are_401(worker: WorkerProcess) -> None:
     assert wrong.status_code == 401 and wrong.json()["code"] == "unauthorized"
     assert right.status_code == 200
     for answer in (missing, wrong, right):
-        assert answer.headers["RigPilot-Protocol"] == "1"
+        assert answer.headers["RigPilot-Protocol"] == "2"
 
 
 def test_a_foreign_host_header_is_403(worker: WorkerProcess) -> None:
@@ -52,7 +52,7 @@ def test_a_10_mb_body_is_413(worker: WorkerProcess) -> None:
     with raw_client(worker) as http:
         answer = http.post("/v1/pause", content=b" " * (10 * 1024 * 1024), headers=headers)
     assert answer.status_code == 413 and answer.json()["code"] == "body_too_large"
-    assert worker.client.status()["paused"]["all"] is False
+    assert worker.client.status().user_holds == []
 
 
 def test_files_are_user_only(worker: WorkerProcess) -> None:
@@ -124,4 +124,4 @@ def test_another_os_user_cannot_connect(start_worker: StartWorker, open_home: Pa
     finally:
         os.chmod(worker.paths.runtime_dir, 0o700)
     assert run.stdout.splitlines()[2] == "permission denied"
-    assert worker.client.status()["pid"] == worker.pid
+    assert worker.client.status().pid == worker.pid

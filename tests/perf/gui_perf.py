@@ -41,7 +41,9 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _start_worker(home: Path) -> subprocess.Popen[bytes]:
-    from desktop.ipc.client import WorkerClient, wait_until_ready
+    from desktop.ipc import endpoints
+    from desktop.ipc.client import WorkerClient
+    from desktop.ipc.launch import wait_until_ready
     from desktop.paths import Paths
 
     process = subprocess.Popen(
@@ -52,7 +54,7 @@ def _start_worker(home: Path) -> subprocess.Popen[bytes]:
     )
     client = WorkerClient(Paths(home / "config", home / "data", home / "logs", home / "run"))
     wait_until_ready(client, timeout=30, exited=process.poll)
-    client.patch_settings({"sampling.interval_s": 1})
+    client.call(endpoints.PATCH_SETTINGS, {"sampling.interval_s": 1})
     client.close()
     return process
 

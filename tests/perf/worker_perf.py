@@ -28,7 +28,9 @@ from typing import Any
 
 import psutil
 
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient, WorkerNotRunning
+from desktop.ipc.schema_data import TelemetryQuery
 from desktop.paths import Paths
 from desktop.settings import SettingsStore
 
@@ -100,16 +102,16 @@ def status_round_trip(client: WorkerClient, count: int = STATUS_REQUESTS) -> lis
 
 def sample_latency(client: WorkerClient, polls: int) -> list[float]:
     """Seconds from each sample's timestamp to the poll that first returned it."""
-    latest = client.telemetry(gpu=0)["points"]
-    since = latest[-1]["ts"] if latest else time.time()
+    latest = client.call(endpoints.TELEMETRY, TelemetryQuery(gpu=0)).points
+    since = latest[-1].ts if latest else time.time()
     delays: list[float] = []
     for _ in range(polls):
         time.sleep(1.0)
-        points = client.telemetry(gpu=0, since=since)["points"]
+        points = client.call(endpoints.TELEMETRY, TelemetryQuery(gpu=0, since=since)).points
         seen = time.time()
         for point in points:
-            delays.append(seen - point["ts"])
-            since = max(since, point["ts"])
+            delays.append(seen - point.ts)
+            since = max(since, point.ts)
     return delays
 
 

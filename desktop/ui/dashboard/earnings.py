@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import numpy as np
 
-from desktop.ui import text
+from desktop.ipc.codec import event_data
+from desktop.ipc.schema import EarningsTotals
+from desktop.ipc.schema_data import EarnedData, EarningsAnswer
+from desktop.model import Event
 
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 NET = "net"
@@ -30,16 +32,14 @@ def midnight(ts: float) -> float:
     return datetime.combine(date.fromtimestamp(ts), time()).timestamp()
 
 
-def credit_of(event: dict[str, Any]) -> tuple[float, str, float, str] | None:
+def credit_of(event: Event) -> tuple[float, str, float, str] | None:
     """(ts, network, usd, job_id) of a ``network.earned`` event with a USD value."""
-    if event.get("kind") != "network.earned":
+    if event.kind != "network.earned" or event.network is None:
         return None
-    data = event.get("data") or {}
-    usd, ts = text.num(data.get("usd")), text.num(event.get("ts"))
-    if usd is None or ts is None:
+    earned = event_data(event, EarnedData)
+    if earned is None or earned.usd is None:
         return None
-    network = str(event.get("network") or str(event.get("message") or "?").split(":", 1)[0])
-    return ts, network, usd, str(data.get("job_id") or "")
+    return event.ts, event.network, float(earned.usd), earned.job_id
 
 
 class EarningsHistory:
@@ -52,7 +52,7 @@ class EarningsHistory:
         self._credits: dict[tuple[str, str, float], tuple[float, str, float]] = {}
         self.pay_by_job: dict[str, float] = {}
 
-    def add_event(self, event: dict[str, Any]) -> bool:
+    def add_event(self, event: Event) -> bool:
         """Remember a credit; True when the event was one."""
         credit = credit_of(event)
         if credit is None:
@@ -63,17 +63,13 @@ class EarningsHistory:
             self.pay_by_job[job_id] = self.pay_by_job.get(job_id, 0.0) + usd
         return True
 
-    def add_status(self, ts: float, earnings_today: Any) -> None:
-        """Record ``status.earnings_today`` (``{gross_usd, net_usd, networks: {...}}``)."""
-        if not isinstance(earnings_today, dict):
+    def add_status(self, ts: float, earnings_today: EarningsTotals | None) -> None:
+        """Record ``status.earnings_today``: gross per network and net overall."""
+        if earnings_today is None:
             return
-        per_net = earnings_today.get("networks") or {}
-        gross = {
-            str(k): v
-            for k, v in ((k, text.num((d or {}).get("gross_usd"))) for k, d in per_net.items())
-            if v is not None
-        }
-        self._snapshots.append((ts, gross, text.num(earnings_today.get("net_usd"))))
+        gross = {k: float(v.gross_usd) for k, v in earnings_today.networks.items()}
+        net = earnings_today.net_usd
+        self._snapshots.append((ts, gross, None if net is None else float(net)))
 
     def today_curves(self, start: float, end: float) -> Curves:
         """Running totals of the day over ``[start, end]``: gross per network, and net."""
@@ -106,17 +102,13 @@ class EarningsHistory:
         return curves
 
 
-def weekly_curves(answer: dict[str, Any], now: float) -> Curves:
+def weekly_curves(answer: EarningsAnswer, now: float) -> Curves:
     """Cumulative gross per network and net overall, one step at the end of each day."""
     days: dict[str, dict[str, float]] = {}
     nets: dict[str, float] = {}
-    for row in answer.get("days") or []:
-        day = str(row.get("date") or "")
-        gross, net = text.num(row.get("gross_usd")), text.num(row.get("net_usd"))
-        if not day or gross is None:
-            continue
-        days.setdefault(day, {})[str(row.get("network") or "?")] = gross
-        nets[day] = nets.get(day, 0.0) + (net or 0.0)
+    for row in answer.days:
+        days.setdefault(row.date, {})[row.network] = float(row.gross_usd)
+        nets[row.date] = nets.get(row.date, 0.0) + float(row.net_usd or 0)
     curves: dict[str, list[tuple[float, float]]] = {}
     totals: dict[str, float] = {}
     for day in sorted(days):

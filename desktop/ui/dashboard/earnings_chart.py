@@ -9,11 +9,15 @@ it status answers and events and calls ``draw`` once a second while on screen.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import numpy as np
 from PySide6.QtWidgets import QWidget
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema import StatusAnswer
+from desktop.ipc.schema_data import EarningsAnswer, EarningsQuery
+from desktop.ipc.schema_networks import NetworkRecord
+from desktop.model import Event
 from desktop.ui.dashboard.charts import TimeChart
 from desktop.ui.dashboard.earnings import NET, Curves, EarningsHistory, midnight, weekly_curves
 from desktop.ui.dashboard.series import RANGES
@@ -39,10 +43,10 @@ class EarningsChart(TimeChart):
 
     # --- inputs --------------------------------------------------------------------
 
-    def on_status(self, status: dict[str, Any]) -> None:
-        self.history.add_status(time.time(), status.get("earnings_today"))
+    def on_status(self, status: StatusAnswer) -> None:
+        self.history.add_status(time.time(), status.earnings_today)
 
-    def on_events(self, events: list[dict[str, Any]]) -> bool:
+    def on_events(self, events: list[Event]) -> bool:
         """Feed events; True when one of them was a credit (the chart should redraw)."""
         return any([self.history.add_event(e) for e in events])
 
@@ -52,10 +56,8 @@ class EarningsChart(TimeChart):
         firsts = [float(x[0]) for x, _ in curves.values() if len(x)]
         return time.time() - min(firsts) if firsts else 0.0
 
-    def set_names(self, networks: list[dict[str, Any]]) -> None:
-        self._names = {
-            str(n.get("network")): str(n.get("display_name") or n.get("network")) for n in networks
-        }
+    def set_names(self, networks: list[NetworkRecord]) -> None:
+        self._names = {n.network: n.display_name or n.network for n in networks}
 
     # --- drawing -------------------------------------------------------------------
 
@@ -102,9 +104,8 @@ class EarningsChart(TimeChart):
             return
         self._week_at = time.time()
 
-        def done(answer: dict[str, Any]) -> None:
+        def done(answer: EarningsAnswer) -> None:
             self._week = weekly_curves(answer, time.time())
 
-        self._link.call(
-            "GET", "/earnings", params={"days": 7}, on_done=done, on_error=lambda _e: None
-        )
+        query = EarningsQuery(days=7)
+        self._link.call(endpoints.EARNINGS, query, on_done=done, on_error=lambda _e: None)

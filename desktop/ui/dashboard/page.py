@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
@@ -25,6 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import clock
+from desktop.ipc import endpoints
+from desktop.ipc.schema import StatusAnswer
+from desktop.ipc.schema_data import TelemetryAnswer, TelemetryPoint, TelemetryQuery, TelemetryRange
+from desktop.ipc.schema_networks import NetworkRecord
+from desktop.model import Event
 from desktop.ui.dashboard import series
 from desktop.ui.dashboard.cards import CardRow
 from desktop.ui.dashboard.charts import TimeChart
@@ -33,6 +38,7 @@ from desktop.ui.dashboard.ring_buffer import RingBuffer
 from desktop.ui.dashboard.summary import fill_cards
 from desktop.ui.theme import Theme
 from desktop.ui.worker_link import WorkerLink
+from desktop.views.states import gpu_words
 
 LIVE_CAPACITY = 4 * 3600
 LONG_REFRESH_S = 60.0
@@ -52,8 +58,7 @@ class DashboardPage(QWidget):
         self._link = link
         self._buffers: dict[int, RingBuffer] = {}
         self._long: dict[tuple[int, str], tuple[float, series.TelemetryArrays]] = {}
-        self._status: dict[str, Any] = {}
-        self._networks: list[dict[str, Any]] = []
+        self._networks: list[NetworkRecord] = []
         self.gpu = 0
         self.range = "10m"
         self._dirty = True
@@ -119,21 +124,16 @@ class DashboardPage(QWidget):
 
     # --- inputs --------------------------------------------------------------------
 
-    def on_samples(self, gpu: int, points: list[dict[str, Any]]) -> None:
+    def on_samples(self, gpu: int, points: list[TelemetryPoint]) -> None:
         buf = self._buffers.get(gpu)
         if buf is None:
             buf = self._buffers[gpu] = RingBuffer(LIVE_CAPACITY, series.TELEMETRY_COLUMNS)
         buf.extend(series.point_row(p) for p in points)
         self._dirty = True
 
-    def on_status(self, status: dict[str, Any]) -> None:
-        self._status = status
+    def on_status(self, status: StatusAnswer) -> None:
         self.earn_chart.on_status(status)
-        gpus = status.get("gpus") or []
-        names = [
-            f"GPU {(g.get('info') or {}).get('index', i)}: {(g.get('info') or {}).get('name', '')}"
-            for i, g in enumerate(gpus)
-        ]
+        names = [f"GPU {g.index}: {g.info.name}" for g in status.gpus]
         if [self.gpu_select.itemText(i) for i in range(self.gpu_select.count())] != names:
             self.gpu_select.blockSignals(True)
             self.gpu_select.clear()
@@ -141,19 +141,31 @@ class DashboardPage(QWidget):
             self.gpu_select.setCurrentIndex(min(self.gpu, max(0, len(names) - 1)))
             self.gpu_select.blockSignals(False)
         self.gpu_select.setVisible(len(names) > 1)
-        self.gpu_label.setText(names[0] if len(names) == 1 else "")
         self._dirty = True
 
-    def on_networks(self, networks: list[dict[str, Any]]) -> None:
+    def on_snapshot(self) -> None:
+        """The snapshot changed: the cards and the GPU's state line follow at once (the
+        header renders from the same snapshot in the same turn, so they always agree)."""
+        snapshot = self._link.snapshot
+        now = clock.now()
+        entry = snapshot.gpu(self.gpu)
+        if entry is not None:
+            state = gpu_words(entry, now).text
+            one = snapshot.status is not None and len(snapshot.status.gpus) == 1
+            name = f"GPU {entry.index}: {entry.info.name} · " if one else ""
+            self.gpu_label.setText(name + state)
+        fill_cards(self.cards, snapshot, self._networks, self.gpu, now)
+
+    def on_networks(self, networks: list[NetworkRecord]) -> None:
         self._networks = networks
         self.earn_chart.set_names(networks)
-        self._dirty = True
+        self.on_snapshot()
 
-    def on_events(self, events: list[dict[str, Any]]) -> None:
+    def on_events(self, events: list[Event]) -> None:
         if self.earn_chart.on_events(events):
             self._dirty = True
 
-    def on_event(self, event: dict[str, Any]) -> None:
+    def on_event(self, event: Event) -> None:
         self.on_events([event])
 
     def set_limits(self, soft_c: float | None, pause_c: float | None) -> None:
@@ -181,6 +193,7 @@ class DashboardPage(QWidget):
         self._dirty = True
         self._fetch_long(force=False)
         self._render()
+        self.on_snapshot()
 
     # --- fetching ------------------------------------------------------------------
 
@@ -192,19 +205,14 @@ class DashboardPage(QWidget):
         if got and not force and time.time() - got[0] < LONG_REFRESH_S:
             return
 
-        def done(answer: dict[str, Any], key: tuple[int, str] = key) -> None:
+        def done(answer: TelemetryAnswer, key: tuple[int, str] = key) -> None:
             self._long[key] = (time.time(), series.TelemetryArrays.from_answer(answer))
             self._dirty = True
             self._render()
 
         self._long[key] = (time.time(), got[1] if got else series.TelemetryArrays())
-        self._link.call(
-            "GET",
-            "/telemetry",
-            params={"gpu": self.gpu, "range": self.range},
-            on_done=done,
-            on_error=lambda exc: None,
-        )
+        query = TelemetryQuery(gpu=self.gpu, range=TelemetryRange(self.range))
+        self._link.call(endpoints.TELEMETRY, query, on_done=done, on_error=lambda exc: None)
 
     # --- drawing -------------------------------------------------------------------
 
@@ -263,7 +271,10 @@ class DashboardPage(QWidget):
             for key in keys:
                 chart.set_series(key, data.ts, data.columns.get(key, empty))
         has_mem = bool(len(data.ts)) and bool(np.isfinite(data.columns["mem"]).any())
-        reported = (self._status or {}).get("vram_temperature_reported")
+        entry = self._link.snapshot.gpu(self.gpu)
+        reported = entry is not None and entry.thermal is not None and (
+            entry.thermal.vram_temperature_reported
+        )
         notes = [] if has_mem or reported else [VRAM_NOTE]
         if len(data.ts) and data.ts[-1] - time.time() > SIM_AHEAD_S:
             notes.append(SIM_NOTE)
@@ -276,4 +287,3 @@ class DashboardPage(QWidget):
             chart.set_window(start, end)
         self.earn_chart.sim_clock_shown = SIM_NOTE in notes
         self.earn_chart.draw(self.range)
-        fill_cards(self.cards, self._status, self._networks, self.gpu, self._buffers.get(self.gpu))

@@ -1,6 +1,6 @@
 """The strip at the top of the window: the rig's state in one sentence, and the main button.
 
-The sentence comes from ``rig_state.describe`` ("Earning on Practice network · 74 °C",
+The sentence comes from ``desktop.views.rig.describe`` ("Earning on Practice network · 74 °C",
 "Paused by you until 21:00", "Hot: power limit lowered to 220 W (GPU at 82 °C)"); the icon
 is the tray's, so the window and the tray always agree. The button pauses or resumes
 everything; "Start worker" appears only when the worker is gone.
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui import icons
-from desktop.ui.rig_state import Headline, RigState
+from desktop.views.rig import Headline, RigState
 
 
 class StatusStrip(QFrame):

@@ -1,130 +1,82 @@
-"""Fill the dashboard's cards from the status, the networks and the live buffer.
+"""Fill the dashboard's cards from the snapshot (status + newest reading) and the networks.
 
-Kept apart from the page so the wording of each card lives in one place; every value may
-be missing (a network that does not report reputation, a driver without VRAM temperature),
-and each card then says so in words instead of showing a misleading zero.
+Kept apart from the page so the wording of each card lives in one place, and every word
+comes from ``desktop.views`` (the header, the tray and the CLI use the same functions).
+A value may be missing (a network that does not report reputation, a driver without VRAM
+temperature); each card then says so in words instead of showing a misleading zero.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from desktop.ui import text
+from desktop.ipc.schema_networks import NetworkRecord
 from desktop.ui.dashboard.cards import CardRow
-from desktop.ui.dashboard.ring_buffer import RingBuffer
-from desktop.ui.dashboard.series import today_money
-from desktop.ui.rig_state import network_list, network_name
-
-STATE_WORDS = {
-    "busy": "Working",
-    "idle": "Waiting",
-    "paused": "Paused",
-    "offline": "Offline",
-    "starting": "Starting",
-    "benchmarking": "Benchmarking",
-    "pending_approval": "Awaiting approval",
-    "not_enrolled": "Not set up",
-    "not_installed": "Not installed",
-    "blocked": "Blocked",
-    "error": "Error",
-    "stopping": "Stopping",
-    "unknown": "Unknown",
-}
-
-
-def _fraction(value: Any) -> float | None:
-    """A 0-1 or 0-100 score (or ``{"score": ...}``) as a percentage."""
-    if isinstance(value, dict):
-        value = value.get("score", value.get("value", value.get("pct")))
-    v = text.num(value)
-    if v is None:
-        return None
-    return v * 100 if v <= 1 else v
-
-
-def _gpu_entry(status: dict[str, Any], gpu: int) -> dict[str, Any]:
-    for i, entry in enumerate(status.get("gpus") or []):
-        if int((entry.get("info") or {}).get("index", i)) == gpu:
-            return dict(entry)
-    return {}
+from desktop.views import money
+from desktop.views.rig import enrolled, network_name
+from desktop.views.snapshot import Snapshot
+from desktop.views.states import Tone, gpu_words, network_words
+from desktop.views.text import DASH, duration, percent, temp, watts
 
 
 def fill_cards(
     cards: CardRow,
-    status: dict[str, Any],
-    networks: list[dict[str, Any]],
+    snapshot: Snapshot,
+    networks: list[NetworkRecord],
     gpu: int,
-    buffer: RingBuffer | None,
+    now: float,
 ) -> None:
-    entry = _gpu_entry(status, gpu)
-    sample = entry.get("sample") or {}
+    status = snapshot.status
+    reading = snapshot.reading(gpu)
+    entry = snapshot.gpu(gpu)
 
-    def latest(column: str, key: str) -> float | None:
-        value = text.num(sample.get(key))
-        if value is None and buffer is not None and len(buffer):
-            value = buffer.last(column)
-        return value
+    core = reading.core_temp_c if reading else None
+    mem = reading.mem_temp_c if reading else None
+    fan = reading.fan_pct if reading else None
+    mem_note = f"VRAM {temp(mem)}" if mem is not None else "VRAM n/a"
+    fan_note = f" · fan {percent(fan)}" if fan is not None else ""
+    cards.set("temperature", temp(core), mem_note + fan_note)
 
-    core, mem = latest("core", "core_temp_c"), latest("mem", "mem_temp_c")
-    fan = text.num(sample.get("fan_pct"))
-    mem_note = f"VRAM {text.temp(mem)}" if mem is not None else "VRAM n/a"
-    fan_note = f" · fan {text.percent(fan)}" if fan is not None else ""
-    cards.set("temperature", text.temp(core), mem_note + fan_note)
-
-    power = latest("power", "power_w")
-    limit = text.num(entry.get("power_limit_w")) or latest("limit", "power_limit_w")
-    util = text.num(sample.get("gpu_util_pct"))
-    note = f"limit {text.watts(limit)}" if limit is not None else "limit not reported"
+    limit = entry.power.limit_w if entry else (reading.power_limit_w if reading else None)
+    util = reading.gpu_util_pct if reading else None
+    note = f"limit {watts(limit)}" if limit is not None else "limit not reported"
     if util is not None:
-        note += f" · load {text.percent(util)}"
-    cards.set("power", text.watts(power), note)
+        note += f" · load {percent(util)}"
+    cards.set("power", watts(reading.power_w if reading else None), note)
 
-    gross, net = today_money(status)
-    cards.set(
-        "today",
-        text.usd(gross if gross is not None else 0.0),
-        f"net {text.usd(net)}" if net is not None else "gross, before electricity",
-    )
+    if status is None:
+        return
+    gross, net = money.gross_and_net(status.earnings_today)
+    cards.set("today", gross, f"net {net}" if net is not None else "gross, before electricity")
 
-    nets = networks or network_list(status)
-    enrolled = [n for n in nets if n.get("enrolled", True) and n.get("state") != "not_enrolled"]
-    running = int(status.get("jobs_running") or 0)
-    busy = [network_name(n) for n in enrolled if n.get("state") == "busy"]
-    if running and not busy:
-        busy = [network_name(n) for n in enrolled if not n.get("paused")]
-    cards.set("jobs", str(running), ", ".join(busy) if running else "none right now")
-
-    if not enrolled:
-        cards.set("network", "None", "set one up with: rigpilot enroll")
-    elif len(enrolled) == 1:
-        first = enrolled[0]
-        state = STATE_WORDS.get(str(first.get("state")), str(first.get("state") or "Unknown"))
-        cards.set("network", state, network_name(first), str(first.get("message") or ""))
+    running = status.jobs_running or 0
+    state = gpu_words(entry, now) if entry else None
+    owners = [network_name(n) for n in status.networks if n.gpus and n.held is None]
+    if running:
+        cards.set("jobs", str(running), ", ".join(owners) or (state.text if state else ""))
     else:
-        working = sum(1 for n in enrolled if n.get("state") in ("busy", "idle"))
-        cards.set(
-            "network",
-            f"{working} of {len(enrolled)} on",
-            ", ".join(network_name(n) for n in enrolled),
-        )
+        cards.set("jobs", "0", state.text if state else "none right now")
 
-    scores = [(n, _fraction(n.get("reputation"))) for n in enrolled]
-    known = [(n, score) for n, score in scores if score is not None]
+    nets = enrolled(status)
+    words = [network_words(n.state, n.enrolled, n.held, n.operation, now) for n in nets]
+    if not nets:
+        cards.set("network", "None", "set one up with: rigpilot enroll")
+    elif len(nets) == 1:
+        cards.set("network", words[0].text, network_name(nets[0]), words[0].detail)
+    else:
+        on = sum(1 for w in words if w.tone is Tone.GOOD)
+        names = ", ".join(network_name(n) for n in nets)
+        cards.set("network", f"{on} of {len(nets)} on", names)
+
+    records = [r for r in networks if r.enrolled]
+    scores = [(r, r.reputation.score) for r in records if r.reputation is not None]
+    known = [(r, score) for r, score in scores if score is not None]
     if known:
         worst, score = min(known, key=lambda k: k[1])
-        rep = worst.get("reputation")
-        verified = " · verified" if isinstance(rep, dict) and rep.get("verified") else ""
-        where = network_name(worst) if len(known) == 1 else f"lowest: {network_name(worst)}"
+        verified = " · verified" if worst.reputation and worst.reputation.verified else ""
+        where = worst.display_name if len(known) == 1 else f"lowest: {worst.display_name}"
         cards.set("reputation", f"{score:.0f}/100", where + verified)
     else:
-        cards.set("reputation", text.DASH, "not reported by the network")
+        cards.set("reputation", DASH, "not reported by the network")
 
-    def uptime_of(net: dict[str, Any]) -> float | None:
-        rep = net.get("reputation")
-        if isinstance(rep, dict) and rep.get("uptime_pct") is not None:
-            return _fraction(rep["uptime_pct"])
-        return _fraction(net.get("uptime_pct"))
-
-    online = [u for u in (uptime_of(n) for n in enrolled) if u is not None]
+    online = [r.uptime_pct for r in records if r.uptime_pct is not None]
     note = f"network online {min(online):.0f} %" if online else "worker running"
-    cards.set("uptime", text.duration(status.get("uptime_s")), note)
+    cards.set("uptime", duration(status.uptime_s), note)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QWidget
 
+from desktop.ipc.endpoints import Caller
 from desktop.ui.wizard.dialog import WizardDialog
-from desktop.wizard.client_port import ClientPort, RequestClient
+from desktop.wizard.client_port import ClientPort
 
 __all__ = ["WizardDialog", "open_wizard"]
 
 
-def open_wizard(parent: QWidget | None, client: RequestClient) -> QDialog:
+def open_wizard(parent: QWidget | None, client: Caller) -> QDialog:
     """Open the setup wizard over ``client`` (a WorkerClient), window-modal, and return it."""
     dialog = WizardDialog(ClientPort(client), parent)
     dialog.open()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.model import CheckStatus
 from desktop.ui import theme
-from desktop.ui.rig_state import RigState
+from desktop.views.rig import RigState
 from desktop.wizard.state import Problem, Step, WizardState
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ipc.schema_networks import NetworkRecord
 from desktop.model import CheckResult
 from desktop.ui import icons, tasks
 from desktop.ui.wizard.base import WizardPage, muted_label
@@ -271,10 +271,10 @@ class WizardDialog(QDialog):
     def _refresh_networks(self) -> None:
         """The worker's view of the requirements may have changed with the machine."""
 
-        def done(raw: list[dict[str, Any]]) -> None:
+        def done(records: list[NetworkRecord]) -> None:
             if not self._closed and not self.busy:
                 self.set_state(
-                    networks_step.revalidate(networks_step.with_networks(self.state, raw))
+                    networks_step.revalidate(networks_step.with_networks(self.state, records))
                 )
 
         self._run(self.port.networks, done, lambda _exc: None)

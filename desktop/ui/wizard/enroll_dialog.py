@@ -5,39 +5,41 @@ keyring; a refusal (bad key, no keyring, unmet requirement) is shown under the f
 fault, or above the buttons, and the dialog stays open so nothing typed is lost.
 
 Signals:
-    enrolled(dict): the worker accepted; carries its answer ({status, action_required}).
+    enrolled(NetworkChange): the worker accepted; carries its answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
+from desktop.ipc import endpoints
+from desktop.ipc.endpoints import Caller
+from desktop.ipc.schema_networks import EnrollRequest, NetworkChange, NetworkRecord
 from desktop.ui import tasks
 from desktop.ui.wizard.base import ProblemLabel, muted_label
 from desktop.ui.wizard.credentials_form import CredentialsForm
-from desktop.wizard.client_port import RequestClient, as_port_error
+from desktop.wizard.client_port import as_port_error
 from desktop.wizard.state import NetworkOption, Problem
 
 Runner = Callable[..., None]
 
 
 class EnrollDialog(QDialog):
-    enrolled = Signal(dict)
+    enrolled = Signal(object)
 
     def __init__(
         self,
-        client: RequestClient,
-        network: Mapping[str, Any],
+        client: Caller,
+        network: NetworkRecord,
         parent: QWidget | None = None,
         run: Runner = tasks.run_in_background,
     ) -> None:
         super().__init__(parent)
         self.client = client
-        self.option = NetworkOption.from_json(network)
+        self.option = NetworkOption.of(network)
         self._run = run
         self.setWindowTitle(f"Enroll {self.option.display_name}")
         self.setMinimumWidth(520)
@@ -70,12 +72,9 @@ class EnrollDialog(QDialog):
                 return
         self.buttons.setEnabled(False)
         self.problem.show_problem(None)
-        path = f"/networks/{self.option.id}/enroll"
-        self._run(
-            lambda: self.client.request("POST", path, json={"credentials": values}),
-            self._on_done,
-            self._on_error,
-        )
+        request = EnrollRequest(network=self.option.id, credentials=values)
+        call = self.client.call
+        self._run(lambda: call(endpoints.ENROLL, request), self._on_done, self._on_error)
 
     def show_problem(self, problem: Problem) -> None:
         if self.form.show_problem(problem):
@@ -83,7 +82,7 @@ class EnrollDialog(QDialog):
         else:
             self.problem.show_problem(problem)
 
-    def _on_done(self, answer: dict[str, Any]) -> None:
+    def _on_done(self, answer: NetworkChange) -> None:
         self.buttons.setEnabled(True)
         self.enrolled.emit(answer)
         self.accept()

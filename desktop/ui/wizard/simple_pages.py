@@ -215,23 +215,24 @@ class AutostartPage(WizardPage):
 
 
 def choices_in_force(state: WizardState) -> list[str]:
-    """The settings the wizard asked about, as the worker confirmed them."""
+    """The settings the wizard asked about, as the worker confirmed them (every key; none
+    when the worker's settings could not be read)."""
     s = state.settings
-    quiet = s.get("gaming.quiet_period_s")
-    minutes = f"{quiet / 60:g} min" if isinstance(quiet, int | float) else "a while"
+    if not s:
+        return ["The settings could not be read from the worker; Settings shows them."]
+    minutes = f"{s['gaming.quiet_period_s'] / 60:g} min"
     out = [
         f"Games: work stops when a game starts and resumes {minutes} after it closes."
-        if s.get("gaming.enabled", True)
+        if s["gaming.enabled"]
         else "Games: RigPilot does not watch for games."
     ]
-    if s.get("gaming.idle_only"):
+    if s["gaming.idle_only"]:
         out.append("Works only while you are away from the computer.")
-    price = s.get("electricity.price_per_kwh")
-    if isinstance(price, int | float):
-        out.append(f"Electricity: {price:g} {s.get('electricity.currency', 'USD')} per kWh.")
+    price = s["electricity.price_per_kwh"]
+    out.append(f"Electricity: {price:g} {s['electricity.currency']} per kWh.")
     out.append(
         "Starts in the tray when you log in."
-        if s.get("autostart")
+        if s["autostart"]
         else "Does not start by itself: open RigPilot when you want it to work."
     )
     return out

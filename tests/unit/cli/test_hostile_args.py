@@ -16,9 +16,16 @@ import pytest
 
 from desktop.cli import main
 from desktop.cli._credentials import piped_secret
+from desktop.ipc.schema_networks import CredentialField
 from desktop.settings import parse_cli_value
 
-DEMO_FIELDS = [{"name": "api_key", "secret": True, "required": False, "label": "Practice key"}]
+
+def field(name: str, secret: bool) -> CredentialField:
+    return CredentialField(name=name, kind="api_key" if secret else "text", required=False,
+                           how_to_obtain="", secret=secret, label=name)  # fmt: skip
+
+
+DEMO_FIELDS = [field("api_key", True)]
 
 
 @pytest.mark.parametrize(
@@ -99,7 +106,7 @@ def test_a_piped_key_is_used_with_secret_stdin(piped: Any) -> None:
 def test_a_piped_key_without_the_flag_is_refused_not_dropped(piped: Any) -> None:
     with pytest.raises(ValueError, match="was not used: add --secret-stdin"):
         piped_secret("demo", DEMO_FIELDS, False, piped(b"k3y\n"))
-    nosana = [{"name": "key_file", "secret": False}]
+    nosana = [field("key_file", False)]
     with pytest.raises(ValueError, match="nosana takes no secret on standard input"):
         piped_secret("nosana", nosana, False, piped(b"{...keypair...}"))
 
@@ -112,4 +119,4 @@ def test_an_empty_stdin_is_no_input(piped: Any) -> None:
 
 def test_secret_stdin_needs_exactly_one_secret_field(piped: Any) -> None:
     with pytest.raises(ValueError, match="nosana has 0"):
-        piped_secret("nosana", [{"name": "key_file"}], True, piped(b"x"))
+        piped_secret("nosana", [field("key_file", False)], True, piped(b"x"))

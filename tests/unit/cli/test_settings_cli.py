@@ -6,38 +6,37 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from desktop.cli import build_parser
 from desktop.cli import settings as cli
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerNotRunning
 from desktop.ipc.protocol import ApiError
-from desktop.settings import SettingsError, SettingsStore
+from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched
+from desktop.settings import SettingsError, SettingsStore, schema_json
 
 
 class StoreClient:
-    """The worker's settings routes over a real SettingsStore (what the controller does)."""
+    """The worker's settings endpoints over a real SettingsStore (what the controller does),
+    answering typed objects like ``WorkerClient.call``."""
 
     def __init__(self, path: Path) -> None:
         self.store = SettingsStore(path)
         self.closed = False
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        json: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        assert path == "/settings"
-        if method == "GET":
-            return {"settings": self.store.current.to_json()}
+    def call(self, endpoint: Any, request: Any = None) -> Any:
+        if endpoint is endpoints.SETTINGS:
+            values = {"settings": self.store.current.to_json(), "schema": schema_json()}
+            return msgspec.convert({**values, "warnings": []}, SettingsAnswer)
+        assert endpoint is endpoints.PATCH_SETTINGS
         before = self.store.current
         try:
-            after = self.store.patch(json or {})
+            after = self.store.patch(request or {})
         except SettingsError as exc:
             raise ApiError("invalid_setting", exc.message, 422, exc.field, exc.allowed) from None
-        return {"settings": after.to_json(), "applied": before.diff(after)}
+        return SettingsPatched(settings=after.to_json(), applied=before.diff(after))
 
     def close(self) -> None:
         self.closed = True
@@ -120,7 +119,7 @@ def test_unknown_key_is_refused_without_a_worker(capsys: pytest.CaptureFixture[s
 
 def test_worker_not_running_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
     class Down:
-        def request(self, *a: Any, **k: Any) -> dict[str, Any]:
+        def call(self, *a: Any, **k: Any) -> Any:
             raise WorkerNotRunning()
 
         def close(self) -> None:

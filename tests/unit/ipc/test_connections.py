@@ -21,9 +21,12 @@ from typing import Any, TypeVar
 
 import pytest
 
+from desktop.ipc import endpoints
 from desktop.ipc.auth import load_or_create_token
 from desktop.ipc.client import WorkerClient
 from desktop.ipc.connections import ConnectionLimits
+from desktop.ipc.schema import StatusAnswer
+from desktop.ipc.schema_data import EventsAnswer, EventsQuery
 from desktop.ipc.server import build_app
 from desktop.ipc.transport import ApiServer
 from desktop.paths import Paths
@@ -41,10 +44,10 @@ class BlockingEvents(FakeController):
         self.release = asyncio.Event()
         self.waiting = 0
 
-    async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]:
+    async def events(self, query: EventsQuery) -> EventsAnswer:
         self.waiting += 1
         await self.release.wait()
-        return {"events": [], "last_seq": 0}
+        return EventsAnswer(events=[], last_seq=0)
 
 
 @pytest.fixture
@@ -107,8 +110,8 @@ async def answer(sock: socket.socket, request: bytes) -> tuple[int, dict[str, An
     return int(head.split()[1]), json.loads(body), head.lower()
 
 
-def status_of(client: WorkerClient) -> Awaitable[dict[str, Any]]:
-    return asyncio.to_thread(client.status)
+def status_of(client: WorkerClient) -> Awaitable[StatusAnswer]:
+    return asyncio.to_thread(client.call, endpoints.STATUS)
 
 
 def test_idle_and_slow_sockets_are_closed_to_make_room(paths: Paths) -> None:
@@ -122,7 +125,7 @@ def test_idle_and_slow_sockets_are_closed_to_make_room(paths: Paths) -> None:
         await asyncio.sleep(0.1)
         client = WorkerClient(paths)
         try:
-            assert (await status_of(client))["mode"] == "simulated"
+            assert (await status_of(client)).mode == "simulated"
         finally:
             client.close()
         assert await closed_by_server(idle[0])  # the oldest idle one made room
@@ -173,7 +176,7 @@ def test_bad_http_is_a_json_400(paths: Paths) -> None:
     async def scenario(server: ApiServer, _: BlockingEvents) -> None:
         status, body, head = await answer(connect(paths), b"NOT HTTP AT ALL\r\n\r\n")
         assert (status, body["code"]) == (400, "invalid_http")
-        assert b"content-type: application/json" in head and b"rigpilot-protocol: 1" in head
+        assert b"content-type: application/json" in head and b"rigpilot-protocol: 2" in head
         no_host = b"GET /v1/status HTTP/1.1\r\n\r\n"
         status, body, _ = await answer(connect(paths), no_host)
         assert (status, body["code"]) == (400, "invalid_http")
@@ -232,7 +235,7 @@ def test_one_program_cannot_take_every_connection(paths: Paths) -> None:
             assert controller.waiting == 4  # its four requests are busy, not evicted
             client = WorkerClient(paths)  # another program still gets in
             try:
-                assert (await status_of(client))["mode"] == "simulated"
+                assert (await status_of(client)).mode == "simulated"
             finally:
                 client.close()
         finally:

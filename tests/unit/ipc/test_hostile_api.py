@@ -143,6 +143,12 @@ query_values = (
 class _NotCalled:
     """Stands in for the controller while only the routes are listed (nothing is called)."""
 
+    def __getattr__(self, name: str) -> Any:
+        async def never(*args: Any) -> None:
+            raise AssertionError(f"{name} was called while the routes were only listed")
+
+        return never
+
 
 def route_methods() -> list[tuple[str, str]]:
     """Every (method, path template) of the app, listed when the tests are collected."""

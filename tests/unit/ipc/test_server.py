@@ -1,4 +1,5 @@
-"""The API app over a fake controller: the gate's checks, routing, JSON errors."""
+"""The API app over a fake typed controller: the gate, validation from the endpoint table,
+typed answers, and domain errors mapped to HTTP statuses."""
 
 from __future__ import annotations
 
@@ -7,83 +8,161 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
-from desktop.ipc.protocol import ApiError, unavailable
-from desktop.ipc.schema import HoldsAnswer, PauseRequest, PauseScope, ResumeRequest
+from desktop.errors import Conflict, InvalidSetting, NotFound, Refused, Unavailable
+from desktop.ipc.schema import (
+    HoldsAnswer,
+    Operation,
+    OperationState,
+    PauseRequest,
+    PauseScope,
+    ResumeRequest,
+    StatusAnswer,
+)
+from desktop.ipc.schema_data import (
+    EarningsAnswer,
+    EarningsQuery,
+    EventsAnswer,
+    EventsQuery,
+    GpusAnswer,
+    JobAnswer,
+    JobRef,
+    JobsAnswer,
+    JobsQuery,
+    LatestAnswer,
+    LogsAnswer,
+    LogsQuery,
+    SettingsAnswer,
+    SettingsPatched,
+    ShutdownAnswer,
+    TelemetryAnswer,
+    TelemetryQuery,
+)
+from desktop.ipc.schema_networks import (
+    EnrollRequest,
+    NetworkAnswer,
+    NetworkChange,
+    NetworkRef,
+    NetworksAnswer,
+    OperationAnswer,
+    OperationRef,
+)
 from desktop.ipc.server import build_app
+from desktop.model import JobRecord, JobState
+from tests import api_samples as sample
 
 TOKEN = "cd" * 32
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NOW = sample.NOW
 
 
 class FakeController:
-    """Answers with what it was asked, so tests see the parsed arguments."""
+    """Answers typed objects and records the typed requests it was given."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
-        self.shutdowns = 0
+        self.operation: Operation | None = None
 
-    async def status(self) -> dict[str, Any]:
-        return {"mode": "simulated", "value": float("nan")}
+    def _seen(self, name: str, request: Any) -> None:
+        self.calls.append((name, request))
 
-    async def gpus(self) -> dict[str, Any]:
-        raise RuntimeError("boom")
+    async def status(self) -> StatusAnswer:
+        hot = sample.sample(core_temp_c=float("nan"))  # a sensor's NaN travels as null
+        return sample.status(gpus=[sample.gpu(sample=hot)])
 
-    async def telemetry(
-        self, gpu: int | None, since: float | None, range_: str | None
-    ) -> dict[str, Any]:
-        return {"gpu": gpu, "since": since, "range": range_}
+    async def gpus(self) -> GpusAnswer:
+        raise RuntimeError("boom at /secret/path")
 
-    async def telemetry_latest(self) -> dict[str, Any]:
-        return {"samples": []}
+    async def telemetry(self, query: TelemetryQuery) -> TelemetryAnswer:
+        self._seen("telemetry", query)
+        if query.gpu == 7:
+            raise NotFound("there is no GPU 7; this worker's GPUs: 0", field="gpu")
+        return msgspec.convert(
+            {"gpu": query.gpu, "resolution": "raw", "points": [], "source": "memory"},
+            TelemetryAnswer,
+        )
 
-    async def events(self, since: int, wait: float, limit: int) -> dict[str, Any]:
-        return {"since": since, "wait": wait, "limit": limit}
+    async def telemetry_latest(self) -> LatestAnswer:
+        return LatestAnswer(samples=[sample.sample()])
+
+    async def events(self, query: EventsQuery) -> EventsAnswer:
+        self._seen("events", query)
+        return EventsAnswer(events=[], last_seq=query.since)
 
     async def pause(self, request: PauseRequest) -> HoldsAnswer:
-        self.calls.append(("pause", request))
-        return HoldsAnswer(user_holds=[])
+        self._seen("pause", request)
+        return HoldsAnswer(user_holds=[sample.user_hold()])
 
     async def resume(self, request: ResumeRequest) -> HoldsAnswer:
-        self.calls.append(("resume", request))
+        self._seen("resume", request)
+        if request.scope is PauseScope.GPU:
+            raise Conflict("all work is paused, so GPU 0 cannot resume alone")
         return HoldsAnswer(user_holds=[])
 
-    async def settings(self) -> dict[str, Any]:
-        return {"settings": {}}
+    async def settings(self) -> SettingsAnswer:
+        raise Unavailable("Settings are not available in this worker yet")
 
-    async def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
-        raise ApiError("invalid_setting", "bad", 422, "sampling.interval_s", "1 to 5")
+    async def patch_settings(self, changes: dict[str, Any]) -> SettingsPatched:
+        self._seen("patch_settings", changes)
+        raise InvalidSetting("bad", field="sampling.interval_s", allowed="1 to 5")
 
-    async def networks(self) -> dict[str, Any]:
-        raise unavailable("The networks service")
+    async def networks(self) -> NetworksAnswer:
+        return NetworksAnswer(networks=[sample.record()])
 
-    async def network_enroll(self, network: str, credentials: dict[str, Any]) -> dict[str, Any]:
-        return {"network": network, "credentials": credentials}
+    async def network(self, request: NetworkRef) -> NetworkAnswer:
+        return NetworkAnswer(network=sample.record(request.network))
 
-    async def network_action(self, network: str, action: str) -> dict[str, Any]:
-        return {"network": network, "action": action}
+    async def enroll(self, request: EnrollRequest) -> NetworkChange:
+        self._seen("enroll", request)
+        if request.credentials.get("api_key") == "wrong":
+            raise Refused("the key does not check out", field="api_key")
+        return NetworkChange(status=sample.record(request.network), operation=self.operation)
 
-    async def jobs(self, limit: int, state: str | None) -> dict[str, Any]:
-        return {"limit": limit, "state": state}
+    async def remove(self, request: NetworkRef) -> NetworkChange:
+        return NetworkChange(status=sample.record(request.network))
 
-    async def job(self, job_id: str) -> dict[str, Any]:
-        return {"job": job_id}
+    async def operation(self, request: OperationRef) -> OperationAnswer:
+        raise NotFound(f"there is no operation {request.id!r}")
 
-    async def submit_job(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return {"job": spec}
+    async def jobs(self, query: JobsQuery) -> JobsAnswer:
+        self._seen("jobs", query)
+        return JobsAnswer(jobs=[])
 
-    async def stop_job(self, job_id: str) -> dict[str, Any]:
-        return {"job": job_id}
+    async def job(self, request: JobRef) -> JobAnswer:
+        return JobAnswer(job=job(request.job_id))
 
-    async def earnings(self, days: int) -> dict[str, Any]:
-        return {"days": days}
+    async def submit_job(self, spec: dict[str, Any]) -> JobAnswer:
+        self._seen("submit_job", spec)
+        if spec.get("image") == "evil":
+            raise Refused("the image is not pinned", field="image", code="image_not_pinned")
+        return JobAnswer(job=job("j1"))
 
-    async def logs(self, tail: int) -> dict[str, Any]:
-        return {"lines": [str(tail)]}
+    async def stop_job(self, request: JobRef) -> JobAnswer:
+        return HoldsAnswer(user_holds=[])  # type: ignore[return-value]  # a wrong answer
 
-    async def request_shutdown(self) -> None:
-        self.shutdowns += 1
+    async def earnings(self, query: EarningsQuery) -> EarningsAnswer:
+        self._seen("earnings", query)
+        return msgspec.convert(
+            {
+                "days": [],
+                "totals": msgspec.to_builtins(sample.totals()),
+                "tariff": {"price_per_kwh": "0.2", "system_overhead_w": "0", "currency": "USD"},
+            },
+            EarningsAnswer,
+        )
+
+    async def logs(self, query: LogsQuery) -> LogsAnswer:
+        return LogsAnswer(lines=[str(query.tail)], file=None)
+
+    async def shutdown(self) -> ShutdownAnswer:
+        self._seen("shutdown", None)
+        return ShutdownAnswer(stopping=True)
+
+
+def job(job_id: str) -> JobRecord:
+    return JobRecord(job_id, "local", "busybox", JobState.RUNNING, None, NOW)
 
 
 @pytest.fixture
@@ -95,7 +174,7 @@ class ApiCaller:
     """A blocking face over httpx's in-process ASGI transport (no socket, no thread)."""
 
     def __init__(self, controller: FakeController) -> None:
-        self.transport = httpx.ASGITransport(app=build_app(controller, TOKEN))
+        self.transport = httpx.ASGITransport(app=build_app(controller, TOKEN, now=lambda: NOW))
 
     def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         async def go() -> httpx.Response:
@@ -107,16 +186,10 @@ class ApiCaller:
         return asyncio.run(go())
 
     def get(self, url: str, **kw: Any) -> httpx.Response:
-        return self.request("GET", url, **kw)
+        return self.request("GET", url, headers=kw.pop("headers", AUTH), **kw)
 
     def post(self, url: str, **kw: Any) -> httpx.Response:
-        return self.request("POST", url, **kw)
-
-    def patch(self, url: str, **kw: Any) -> httpx.Response:
-        return self.request("PATCH", url, **kw)
-
-    def delete(self, url: str, **kw: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kw)
+        return self.request("POST", url, headers=kw.pop("headers", AUTH), **kw)
 
 
 @pytest.fixture
@@ -124,14 +197,17 @@ def client(controller: FakeController) -> ApiCaller:
     return ApiCaller(controller)
 
 
-def test_every_answer_carries_the_protocol(client: ApiCaller) -> None:
-    ok = client.get("/v1/status", headers=AUTH)
-    assert ok.status_code == 200
-    assert ok.headers["RigPilot-Protocol"] == "1"
-    assert ok.json() == {"protocol": 1, "mode": "simulated", "value": None}  # NaN → null
-    refused = client.get("/v1/status")
-    assert refused.headers["RigPilot-Protocol"] == "1"
-    assert refused.json()["protocol"] == 1
+# --- the gate ----------------------------------------------------------------------------
+
+
+def test_every_answer_carries_protocol_2(client: ApiCaller) -> None:
+    ok = client.get("/v1/status")
+    assert ok.status_code == 200 and ok.headers["RigPilot-Protocol"] == "2"
+    body = ok.json()
+    assert body["protocol"] == 2 and body["gpus"][0]["sample"]["core_temp_c"] is None
+    assert body["gpus"][0]["state"] == "working"
+    refused = client.request("GET", "/v1/status")
+    assert refused.status_code == 401 and refused.json()["protocol"] == 2
 
 
 @pytest.mark.parametrize(
@@ -140,141 +216,193 @@ def test_every_answer_carries_the_protocol(client: ApiCaller) -> None:
     ids=["no token", "wrong token", "no scheme"],
 )
 def test_without_the_token_401(client: ApiCaller, headers: dict[str, str]) -> None:
-    answer = client.get("/v1/status", headers=headers)
-    assert answer.status_code == 401
-    assert answer.json()["code"] == "unauthorized"
+    answer = client.request("GET", "/v1/status", headers=headers)
+    assert answer.status_code == 401 and answer.json()["code"] == "unauthorized"
 
 
 def test_foreign_host_403_even_with_the_token(client: ApiCaller) -> None:
-    answer = client.get("/v1/status", headers={**AUTH, "Host": "evil.example"})
-    assert answer.status_code == 403
-    assert answer.json()["code"] == "forbidden_host"
+    answer = client.request("GET", "/v1/status", headers={**AUTH, "Host": "evil.example"})
+    assert answer.status_code == 403 and answer.json()["code"] == "forbidden_host"
 
 
-def test_oversized_body_413_before_the_token_is_checked(client: ApiCaller) -> None:
-    answer = client.post("/v1/pause", content=b"x" * (1024 * 1024 + 1))
-    assert answer.status_code == 413
-    assert answer.json()["code"] == "body_too_large"
+def test_oversized_bodies_413(client: ApiCaller) -> None:
+    answer = client.post("/v1/pause", content=b"x" * (1024 * 1024 + 1), headers={})
+    assert answer.status_code == 413 and answer.json()["code"] == "body_too_large"
 
-
-def test_streamed_oversized_body_413(client: ApiCaller) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(12):
             yield b"x" * 100_000
 
-    answer = client.post("/v1/pause", content=chunks(), headers=AUTH)
-    assert answer.status_code == 413
-    assert answer.json()["code"] == "body_too_large"
+    streamed = client.post("/v1/pause", content=chunks())
+    assert streamed.status_code == 413 and streamed.json()["code"] == "body_too_large"
 
 
 def test_other_major_protocol_400(client: ApiCaller) -> None:
-    answer = client.get("/v1/status", headers={**AUTH, "RigPilot-Protocol": "2"})
-    assert answer.status_code == 400
-    assert answer.json()["code"] == "protocol_mismatch"
-    same = client.get("/v1/status", headers={**AUTH, "RigPilot-Protocol": "1.3"})
+    answer = client.request("GET", "/v1/status", headers={**AUTH, "RigPilot-Protocol": "1"})
+    assert answer.status_code == 400 and answer.json()["code"] == "protocol_mismatch"
+    same = client.request("GET", "/v1/status", headers={**AUTH, "RigPilot-Protocol": "2.3"})
     assert same.status_code == 200
 
 
 def test_unknown_route_and_method_are_json(client: ApiCaller) -> None:
-    missing = client.get("/v1/nothing", headers=AUTH)
+    missing = client.get("/v1/nothing")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
-    wrong = client.delete("/v1/status", headers=AUTH)
+    wrong = client.request("DELETE", "/v1/status", headers=AUTH)
     assert wrong.status_code == 405 and wrong.json()["code"] == "invalid_request"
+    gone = client.post("/v1/networks/demo/pause")  # protocol 2: POST /pause {scope: network}
+    assert gone.status_code == 404
 
 
-def test_controller_crash_is_a_json_500(client: ApiCaller) -> None:
-    answer = client.get("/v1/gpus", headers=AUTH)
-    assert answer.status_code == 500
-    assert answer.json()["code"] == "internal"
-    assert "boom" not in answer.text  # internals stay in the log
+# --- request validation: 4xx naming the field, never a 500 --------------------------------
 
 
-def test_settings_error_keeps_field_and_allowed(client: ApiCaller) -> None:
-    answer = client.patch("/v1/settings", json={"sampling.interval_s": 9}, headers=AUTH)
+@pytest.mark.parametrize(
+    ("body", "status", "field", "words"),
+    [
+        (b'{"scope": "gpu"}', 422, "gpu", "scope 'gpu' needs 'gpu'"),
+        (b'{"scope": "all", "gpu": 1}', 422, "gpu", "goes with scope 'gpu' only"),
+        (b'{"scope": "al"}', 422, "scope", "must be one of all, gpu, network"),
+        (b'{"scope": "gpu", "gpu": "1"}', 422, "gpu", "'gpu' must be a whole number"),
+        (b'{"scope": "gpu", "gpu": 64}', 422, "gpu", "of at most 63"),
+        (b'{"scope": "gpu", "gpu": true}', 422, "gpu", "'gpu' must be a whole number"),
+        (b'{"until_ts": "soon"}', 422, "until_ts", "'until_ts' must be a number"),
+        (b'{"until_ts": 5}', 422, "until_ts", "in the past"),
+        (b'{"until_ts": 1900000000}', 422, "until_ts", "at most a year"),
+        (b'{"reason": "' + b"x" * 201 + b'"}', 422, "reason", "at most 200 characters"),
+        (b'{"sope": "all"}', 422, "sope", "unknown field 'sope'; the fields are scope, gpu"),
+        (b'{"scope": "all"} trailing', 400, "body", "not valid JSON"),
+        (b"{nope", 400, "body", "not valid JSON"),
+        (b"[1, 2]", 400, "body", "must be a JSON object"),
+        (b'"all"', 400, "body", "must be a JSON object"),
+        (b'{"scope": "network", "network": "Bad Id!"}', 422, "network", "of the form"),
+    ],
+)
+def test_bad_pause_bodies_are_refused_naming_the_field(
+    client: ApiCaller,
+    controller: FakeController,
+    body: bytes,
+    status: int,
+    field: str,
+    words: str,
+) -> None:
+    answer = client.post("/v1/pause", content=body)
+    assert answer.status_code == status, answer.text
+    error = answer.json()
+    assert error["protocol"] == 2 and error["field"] == field
+    assert words in error["message"]
+    assert controller.calls == []  # nothing reached the worker
+
+
+def test_enum_refusal_lists_the_allowed_values(client: ApiCaller) -> None:
+    answer = client.get("/v1/telemetry?range=3h")
     assert answer.status_code == 422
-    assert answer.json() == {
-        "protocol": 1,
+    assert answer.json()["allowed"] == ["10m", "1h", "24h", "7d"]
+    assert answer.json()["message"] == "'range' must be one of 10m, 1h, 24h, 7d (got '3h')"
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("wait=26", "wait", "of at most 25"),
+        ("wait=-1", "wait", "of at least 0"),
+        ("since=x", "since", "a whole number (got 'x')"),
+        ("limit=0", "limit", "of at least 1"),
+        ("limit=1&limit=2", "limit", "given twice"),
+        ("sinse=4", "sinse", "unknown parameter 'sinse'; the parameters are since, wait, limit"),
+    ],
+)
+def test_bad_queries_are_refused_naming_the_parameter(
+    client: ApiCaller, query: str, field: str, words: str
+) -> None:
+    answer = client.get(f"/v1/events?{query}")
+    assert answer.status_code == 422
+    assert answer.json()["field"] == field and words in answer.json()["message"]
+
+
+def test_queries_reach_the_controller_typed(client: ApiCaller, controller: FakeController) -> None:
+    assert client.get("/v1/events?since=5&wait=2.5&limit=").json()["last_seq"] == 5
+    assert controller.calls[-1] == ("events", EventsQuery(since=5, wait=2.5, limit=500))
+    client.get("/v1/telemetry?gpu=1&since=12.5")
+    assert controller.calls[-1] == ("telemetry", TelemetryQuery(gpu=1, since=12.5))
+    both = client.get("/v1/telemetry?range=1h&since=1")
+    assert both.status_code == 422 and both.json()["field"] == "range"
+    client.get("/v1/jobs?state=running&limit=3")
+    assert controller.calls[-1] == ("jobs", JobsQuery(limit=3, state=JobState.RUNNING))
+    assert client.get("/v1/earnings?days=400").json()["field"] == "days"
+    assert client.get("/v1/logs?tail=7").json()["lines"] == ["7"]
+
+
+def test_path_fields_come_from_the_path_only(
+    client: ApiCaller, controller: FakeController
+) -> None:
+    ok = client.post("/v1/networks/demo/enroll", json={"credentials": {"k": "v"}})
+    assert ok.status_code == 200
+    assert controller.calls[-1] == ("enroll", EnrollRequest(network="demo", credentials={"k": "v"}))
+    twice = client.post("/v1/networks/demo/enroll", json={"network": "nosana"})
+    assert twice.status_code == 422 and twice.json()["field"] == "network"
+    bad_id = client.get("/v1/networks/..%2Fetc")
+    assert bad_id.status_code in (404, 422)
+    wrong = client.post("/v1/networks/demo/enroll", json={"credentials": {"k": 5}})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "credentials"
+
+
+# --- answers and errors --------------------------------------------------------------------
+
+
+def test_domain_errors_map_to_their_status(client: ApiCaller) -> None:
+    missing = client.get("/v1/telemetry?gpu=7")
+    assert (missing.status_code, missing.json()["code"], missing.json()["field"]) == (
+        404,
+        "not_found",
+        "gpu",
+    )
+    conflict = client.post("/v1/resume", json={"scope": "gpu", "gpu": 0})
+    assert (conflict.status_code, conflict.json()["code"]) == (409, "conflict")
+    unavailable = client.get("/v1/settings")
+    assert (unavailable.status_code, unavailable.json()["code"]) == (503, "unavailable")
+    refused = client.post("/v1/networks/demo/enroll", json={"credentials": {"api_key": "wrong"}})
+    assert (refused.status_code, refused.json()["field"]) == (422, "api_key")
+    setting = client.request(
+        "PATCH", "/v1/settings", json={"sampling.interval_s": 9}, headers=AUTH
+    )
+    assert setting.status_code == 422
+    assert setting.json() == {
+        "protocol": 2,
         "code": "invalid_setting",
         "message": "bad",
         "field": "sampling.interval_s",
         "allowed": "1 to 5",
     }
+    spec = client.post("/v1/jobs", json={"image": "evil"})
+    assert (spec.status_code, spec.json()["code"]) == (422, "image_not_pinned")
 
 
-def test_unwired_component_is_503(client: ApiCaller) -> None:
-    answer = client.get("/v1/networks", headers=AUTH)
-    assert answer.status_code == 503
-    assert answer.json()["code"] == "unavailable"
+def test_a_crash_or_a_wrong_answer_is_a_500_without_details(client: ApiCaller) -> None:
+    crash = client.get("/v1/gpus")
+    assert crash.status_code == 500 and crash.json()["code"] == "internal"
+    assert "boom" not in crash.text and "/secret" not in crash.text
+    wrong = client.post("/v1/jobs/j1/stop")
+    assert wrong.status_code == 500 and wrong.json()["code"] == "internal"
 
 
-def test_bad_json_body_400(client: ApiCaller) -> None:
-    answer = client.patch("/v1/settings", content=b"{nope", headers=AUTH)
-    assert answer.status_code == 400 and answer.json()["code"] == "invalid_json"
-    answer = client.patch("/v1/settings", json=[1, 2], headers=AUTH)
-    assert answer.status_code == 400 and answer.json()["code"] == "invalid_json"
-
-
-def test_pause_body_is_validated_and_parsed(client: ApiCaller, controller: FakeController) -> None:
-    answer = client.post(
-        "/v1/pause", json={"scope": "gpu", "gpu": 1, "reason": "game"}, headers=AUTH
+def test_created_and_accepted_statuses(client: ApiCaller, controller: FakeController) -> None:
+    created = client.post("/v1/jobs", json={"image": "x"})
+    assert created.status_code == 201 and created.json()["job"]["job_id"] == "j1"
+    assert client.post("/v1/networks/demo/enroll").status_code == 200
+    controller.operation = Operation(
+        id="op1",
+        kind="enroll",
+        network="demo",
+        state=OperationState.RUNNING,
+        message="pulling the image",
+        started_ts=NOW,
     )
-    assert answer.status_code == 200
-    assert controller.calls == [
-        ("pause", PauseRequest(scope=PauseScope.GPU, gpu=1, reason="game"))
-    ]
-    bad = client.post("/v1/pause", json={"scope": "gpus"}, headers=AUTH)
-    assert bad.status_code == 422 and bad.json()["field"] == "scope"
-    unknown = client.post("/v1/pause", json={"scope": "all", "until": 5}, headers=AUTH)
-    assert unknown.status_code == 422 and "until" in unknown.json()["message"]
-    empty = client.post("/v1/resume", headers=AUTH)
-    assert empty.status_code == 200
+    accepted = client.post("/v1/networks/demo/enroll")
+    assert accepted.status_code == 202
+    assert accepted.json()["operation"]["state"] == "running"
+
+
+def test_empty_body_is_an_empty_request(client: ApiCaller, controller: FakeController) -> None:
+    assert client.post("/v1/resume").status_code == 200
     assert controller.calls[-1] == ("resume", ResumeRequest())
-
-
-@pytest.mark.parametrize(
-    ("query", "field"),
-    [("wait=26", "wait"), ("wait=-1", "wait"), ("since=x", "since"), ("limit=0", "limit")],
-)
-def test_event_query_is_range_checked(client: ApiCaller, query: str, field: str) -> None:
-    answer = client.get(f"/v1/events?{query}", headers=AUTH)
-    assert answer.status_code == 422
-    assert answer.json()["field"] == field
-
-
-def test_query_parameters_reach_the_controller(client: ApiCaller) -> None:
-    assert client.get("/v1/events?since=5&wait=2.5", headers=AUTH).json() == {
-        "protocol": 1,
-        "since": 5,
-        "wait": 2.5,
-        "limit": 500,
-    }
-    assert client.get("/v1/telemetry?gpu=1&since=12.5", headers=AUTH).json()["since"] == 12.5
-    assert client.get("/v1/telemetry?range=1h", headers=AUTH).json()["range"] == "1h"
-    bad = client.get("/v1/telemetry?range=3h", headers=AUTH)
-    assert bad.status_code == 422 and bad.json()["allowed"] == ["10m", "1h", "24h", "7d"]
-    both = client.get("/v1/telemetry?range=1h&since=1", headers=AUTH)
-    assert both.status_code == 422
-    assert client.get("/v1/earnings?days=30", headers=AUTH).json()["days"] == 30
-    assert client.get("/v1/earnings?days=400", headers=AUTH).status_code == 422
-    assert client.get("/v1/logs?tail=7", headers=AUTH).json()["lines"] == ["7"]
-
-
-def test_jobs_and_network_routes(client: ApiCaller, controller: FakeController) -> None:
-    created = client.post("/v1/jobs", json={"image": "x"}, headers=AUTH)
-    assert created.status_code == 201 and created.json()["job"] == {"image": "x"}
-    assert client.get("/v1/jobs/j1", headers=AUTH).json()["job"] == "j1"
-    assert client.post("/v1/jobs/j1/stop", headers=AUTH).json()["job"] == "j1"
-    enroll = client.post("/v1/networks/demo/enroll", json={"credentials": {"k": "v"}}, headers=AUTH)
-    assert enroll.json()["credentials"] == {"k": "v"}
-    client.post("/v1/networks/demo/pause", headers=AUTH)  # one way to pause: a user hold
-    assert controller.calls[-1] == (
-        "pause",
-        PauseRequest(scope=PauseScope.NETWORK, network="demo"),
-    )
-    assert client.post("/v1/networks/demo/explode", headers=AUTH).status_code == 404
-
-
-def test_shutdown_answers_then_stops(client: ApiCaller, controller: FakeController) -> None:
-    answer = client.post("/v1/shutdown", headers=AUTH)
-    assert answer.json() == {"protocol": 1, "stopping": True}
-    assert controller.shutdowns == 1
+    assert client.post("/v1/shutdown").json() == {"protocol": 2, "stopping": True}

@@ -13,6 +13,7 @@ import pytest
 
 from desktop.ipc.auth import load_or_create_token
 from desktop.ipc.client import WorkerClient, WorkerNotRunning
+from desktop.ipc.schema import StatusAnswer
 from desktop.ipc.server import build_app
 from desktop.ipc.transport import ApiServer, TransportError, bind_unix_socket
 from desktop.paths import Paths
@@ -56,7 +57,7 @@ def test_too_long_a_path_says_so(tmp_path: Path) -> None:
 def test_server_answers_then_removes_its_socket(paths: Paths) -> None:
     token = load_or_create_token(paths.token_file)
 
-    async def scenario() -> tuple[dict[str, object], bool]:
+    async def scenario() -> tuple[StatusAnswer, bool]:
         server = ApiServer(build_app(FakeController(), token), paths)
         await server.start()
         client = WorkerClient(paths)
@@ -68,7 +69,7 @@ def test_server_answers_then_removes_its_socket(paths: Paths) -> None:
         return status, paths.socket_file.exists()
 
     status, socket_left = asyncio.run(scenario())
-    assert status["mode"] == "simulated"
+    assert status.mode == "simulated"
     assert not socket_left
     with pytest.raises(WorkerNotRunning):
         WorkerClient(paths).status()

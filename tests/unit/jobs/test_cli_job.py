@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from desktop import clock
 from desktop.cli import job as job_cli
 from desktop.cli import main
 from desktop.ipc.client import ApiError, WorkerNotRunning
+from desktop.ipc.endpoints import Endpoint
 from desktop.model import ExitReason, JobRecord, JobState
 
 DATA = Path(__file__).parents[2] / "data" / "jobs"
@@ -27,7 +29,8 @@ def record(
 
 
 class FakeClient:
-    """Answers scripted per (method, path); records what was asked."""
+    """Answers scripted per (method, path), decoded into the endpoint's typed answer like
+    ``WorkerClient.call``; records what was asked (the request on the wire)."""
 
     answers: dict[tuple[str, str], list[Any]] = {}
     asked: list[tuple[str, str, Any, Any]] = []
@@ -42,15 +45,19 @@ class FakeClient:
     def __exit__(self, *exc: object) -> None:
         pass
 
-    def request(
-        self, method: str, path: str, json: Any = None, params: Any = None
-    ) -> dict[str, Any]:
-        self.asked.append((method, path, json, params))
-        queue = self.answers[(method, path)]
+    def call(self, endpoint: Endpoint[Any, Any], request: Any = None) -> Any:
+        wire = msgspec.to_builtins(request) if request is not None else {}
+        path = endpoint.path
+        for name in endpoint.path_fields:
+            path = path.replace("{" + name + "}", str(wire.pop(name)))
+        query = {k: v for k, v in wire.items() if v is not None}
+        body, params = (None, query) if endpoint.in_query else (wire, None)
+        self.asked.append((endpoint.method, path, body, params))
+        queue = self.answers[(endpoint.method, path)]
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         if isinstance(answer, Exception):
             raise answer
-        return {"protocol": 1, **answer}
+        return msgspec.convert(answer, endpoint.answer)
 
 
 @pytest.fixture

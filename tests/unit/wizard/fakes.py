@@ -9,9 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desktop.model import CheckResult, CheckStatus
+import msgspec
+
+from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched
+from desktop.ipc.schema_networks import (
+    ActionRequired,
+    CredentialField,
+    NetworkChange,
+    NetworkRecord,
+)
+from desktop.model import CheckResult, CheckStatus, NodeState
 from desktop.settings import SettingsError, SettingsStore, schema_json
 from desktop.wizard.port import PortError
+from tests import api_samples as sample
 
 KEYRING_MESSAGE = (
     "no keyring service was found. RigPilot keeps network credentials only in your system "
@@ -55,82 +65,69 @@ def with_status(
     return out
 
 
-def requirement(network: str, topic: str, ok: bool = True, fix: str = "") -> dict[str, Any]:
-    return {
-        "id": f"{network}.{topic}",
-        "title": topic.capitalize(),
-        "status": "pass" if ok else "fail",
-        "summary": "ok" if ok else f"{topic} missing",
-        "fix": "" if ok else fix,
-        "details": {},
-    }
+def requirement(network: str, topic: str, ok: bool = True, fix: str = "") -> CheckResult:
+    return CheckResult(
+        id=f"{network}.{topic}",
+        title=topic.capitalize(),
+        status=CheckStatus.PASS if ok else CheckStatus.FAIL,
+        summary="ok" if ok else f"{topic} missing",
+        fix="" if ok else fix,
+    )
 
 
-def demo_network(enrolled: bool = False) -> dict[str, Any]:
-    return {
-        "network": "demo",
-        "display_name": "Practice network",
-        "state": "not_enrolled",
-        "enrolled": enrolled,
-        "next_step": "Enroll it: rigpilot enroll demo",
-        "requirements": [requirement("demo", "any")],
-        "credential_fields": [
-            {
-                "name": "api_key",
-                "kind": "api_key",
-                "required": False,
-                "how_to_obtain": "Optional: any text.",
-                "url": None,
-                "expires_days": None,
-                "secret": True,
-                "label": "Practice API key",
-            }
+def demo_network(enrolled: bool = False) -> NetworkRecord:
+    return sample.record(
+        "demo",
+        state=NodeState.NOT_ENROLLED,
+        enrolled=enrolled,
+        next_step="Enroll it: rigpilot enroll demo",
+        requirements=[requirement("demo", "any")],
+        credential_fields=[
+            CredentialField(
+                name="api_key",
+                kind="api_key",
+                required=False,
+                how_to_obtain="Optional: any text.",
+                secret=True,
+                label="Practice API key",
+            )
         ],
-        "earnings_today": {"gross_usd": "0", "net_usd": "0"},
-        "earnings_total": {"gross_usd": "0", "net_usd": "0"},
-        "reputation": None,
-    }
+    )
 
 
-def nosana_network(gpu_ok: bool = True) -> dict[str, Any]:
-    return {
-        "network": "nosana",
-        "display_name": "Nosana",
-        "state": "not_enrolled",
-        "enrolled": False,
-        "next_step": "",
-        "requirements": [
+def nosana_network(gpu_ok: bool = True) -> NetworkRecord:
+    return sample.record(
+        "nosana",
+        state=NodeState.NOT_ENROLLED,
+        enrolled=False,
+        requirements=[
             requirement("nosana", "native_linux"),
             requirement("nosana", "docker"),
             requirement("nosana", "toolkit"),
             requirement("nosana", "gpu", gpu_ok, "Nosana accepts RTX 3060 and newer."),
         ],
-        "credential_fields": [
-            {
-                "name": "key_file",
-                "kind": "keypair_file",
-                "required": True,
-                "how_to_obtain": "Made by `nosana node join`.",
-                "url": "https://docs.nosana.io",
-                "expires_days": None,
-                "secret": False,
-                "label": "Key file",
-            }
+        credential_fields=[
+            CredentialField(
+                name="key_file",
+                kind="keypair_file",
+                required=True,
+                how_to_obtain="Made by `nosana node join`.",
+                url="https://docs.nosana.io",
+                label="Key file",
+            )
         ],
-        "earnings_today": {"gross_usd": "0", "net_usd": "0"},
-        "earnings_total": {"gross_usd": "0", "net_usd": "0"},
-        "reputation": None,
-    }
+    )
 
 
 class FakePort:
-    """The worker as the wizard sees it: real settings validation, scripted networks."""
+    """The worker as the wizard sees it: real settings validation, scripted networks;
+    every answer is the typed object ``ClientPort`` would return."""
 
     def __init__(
         self,
         tmp: Path,
         checks: list[CheckResult] | None = None,
-        networks: list[dict[str, Any]] | None = None,
+        networks: list[NetworkRecord] | None = None,
         keyring_ok: bool = True,
     ) -> None:
         self.store = SettingsStore(tmp / "settings.json")
@@ -145,27 +142,31 @@ class FakePort:
         self.smoke_runs += int(smoke)
         return list(self.checks)
 
-    def networks(self) -> list[dict[str, Any]]:
+    def networks(self) -> list[NetworkRecord]:
         self.calls.append(("networks", None))
-        return [dict(n) for n in self.nets]
+        return list(self.nets)
 
-    def enroll(self, network: str, credentials: dict[str, str]) -> dict[str, Any]:
+    def enroll(self, network: str, credentials: dict[str, str]) -> NetworkChange:
         self.calls.append(("enroll", (network, dict(credentials))))
-        net = next(n for n in self.nets if n["network"] == network)
-        secrets = {f["name"] for f in net["credential_fields"] if f["secret"]}
+        position, net = next((i, n) for i, n in enumerate(self.nets) if n.network == network)
+        secrets = {f.name for f in net.credential_fields if f.secret}
         if not self.keyring_ok and any(credentials.get(s) for s in secrets):
             raise PortError(KEYRING_MESSAGE, code="invalid_request")
-        net["enrolled"] = True
+        net = msgspec.structs.replace(net, enrolled=True, state=NodeState.IDLE)
+        self.nets[position] = net
         action = None
         if network == "nosana":
-            action = {"message": "Wait for approval", "url": "https://dashboard.nosana.com"}
-        return {"status": {**net, "state": "idle"}, "action_required": action}
+            action = ActionRequired(
+                message="Wait for approval", url="https://dashboard.nosana.com"
+            )
+        return NetworkChange(status=net, action_required=action)
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> SettingsAnswer:
         self.calls.append(("settings", None))
-        return {"settings": self.store.current.to_json(), "schema": schema_json()}
+        values = {"settings": self.store.current.to_json(), "schema": schema_json()}
+        return msgspec.convert({**values, "warnings": []}, SettingsAnswer)
 
-    def patch_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+    def patch_settings(self, changes: dict[str, Any]) -> SettingsPatched:
         self.calls.append(("patch", dict(changes)))
         before = self.store.current
         try:
@@ -174,7 +175,7 @@ class FakePort:
             raise PortError(
                 exc.message, code="invalid_setting", field=exc.field, allowed=exc.allowed
             ) from None
-        return {"settings": after.to_json(), "applied": before.diff(after)}
+        return SettingsPatched(settings=after.to_json(), applied=before.diff(after))
 
     def enrolled_calls(self) -> list[tuple[str, dict[str, str]]]:
         return [c[1] for c in self.calls if c[0] == "enroll"]

@@ -11,14 +11,24 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerNotRunning
 from desktop.ipc.protocol import ApiError
-from desktop.model import CheckStatus
+from desktop.ipc.schema_data import SettingsPatched
+from desktop.ipc.schema_networks import (
+    CredentialField,
+    EnrollRequest,
+    NetworkChange,
+    NetworksAnswer,
+)
+from desktop.model import CheckResult, CheckStatus
+from desktop.settings import DEFAULTS
 from desktop.wizard import checks_step, credentials_step, doctor_run, flow
 from desktop.wizard import preferences_step as prefs
 from desktop.wizard.client_port import ClientPort
 from desktop.wizard.port import PortError
 from desktop.wizard.state import CredentialSpec, NetworkOption, WizardState
+from tests import api_samples as sample
 
 
 def test_commands_are_found_in_backticks() -> None:
@@ -72,32 +82,38 @@ def test_smoke_rerun_merges_into_the_first_results(tmp_path: Path, fakes: Module
     [(None, ""), (30, "Expires 30 days after"), (1, "1 day after"), (365, "1 year after")],
 )
 def test_expiry_in_words(days: int | None, words: str) -> None:
-    spec = CredentialSpec("token", "api_key", True, "From the dashboard.", expires_days=days)
+    spec = CredentialSpec(
+        name="token", kind="api_key", required=True, how_to_obtain="From the dashboard.",
+        expires_days=days,
+    )  # fmt: skip
     text = credentials_step.expiry_text(spec)
     assert (text == "") if not words else words in text
 
 
-def test_network_option_tolerates_odd_api_entries() -> None:
-    option = NetworkOption.from_json(
-        {
-            "network": "x",
-            "requirements": [
-                {"id": "x.gpu", "status": "weird"},
-                "junk",
-                {"id": "x.ram", "status": "fail", "title": "RAM"},
-            ],
-            "credential_fields": [{"name": "k", "expires_days": 90}, {"nameless": True}],
-        }
+def test_network_option_is_the_records_view_for_the_wizard() -> None:
+    record = sample.record(
+        "x",
+        requirements=[
+            CheckResult("x.gpu", "GPU", CheckStatus.PASS, "ok"),
+            CheckResult("x.ram", "RAM", CheckStatus.FAIL, "8 GB", "Add RAM."),
+        ],
+        credential_fields=[
+            CredentialField(
+                name="k", kind="api_key", required=True, how_to_obtain="", expires_days=90
+            )
+        ],
     )
+    option = NetworkOption.of(record)
     assert option.display_name == "x" and [r.id for r in option.unmet()] == ["x.ram"]
     assert option.credential_fields[0].expires_days == 90
     assert option.credential_fields[0].title == "K"
 
 
 def test_thermal_explanation_uses_the_settings_in_force() -> None:
-    lines = prefs.thermal_explained({"thermal.pause_limit_c": 82, "thermal.cooldown_s": 300})
+    values = {**DEFAULTS, "thermal.pause_limit_c": 82, "thermal.cooldown_s": 300}
+    lines = prefs.thermal_explained(values)
     assert "Pauses the work at 82 °C" in lines[1] and "5 min" in lines[1]
-    assert "your card's own limit" in prefs.thermal_explained({})[0]
+    assert "your card's own limit" in prefs.thermal_explained({})[0]  # not loaded yet
 
 
 @pytest.mark.parametrize(
@@ -112,21 +128,21 @@ def test_parse_number(text: str, value: Any) -> None:
 
 
 class FakeClient:
+    """Stands in for WorkerClient: records the typed calls, answers typed objects."""
+
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
-        self.sent: list[tuple[str, str, Any]] = []
+        self.sent: list[tuple[str, Any]] = []
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        json: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        self.sent.append((method, path, json))
+    def call(self, endpoint: Any, request: Any = None) -> Any:
+        self.sent.append((endpoint.name, request))
         if self.error is not None:
             raise self.error
-        return {"networks": [{"network": "demo"}, "junk"], "settings": {}, "applied": []}
+        if endpoint is endpoints.NETWORKS:
+            return NetworksAnswer(networks=[sample.record()])
+        if endpoint is endpoints.ENROLL:
+            return NetworkChange(status=sample.record())
+        return SettingsPatched(settings={"autostart": True}, applied=["autostart"])
 
 
 def test_client_port_maps_api_refusals() -> None:
@@ -149,15 +165,15 @@ def test_client_port_maps_api_refusals() -> None:
     assert info.value.code == "unreachable"
 
 
-def test_client_port_paths() -> None:
+def test_client_port_makes_typed_calls() -> None:
     client = FakeClient()
     port = ClientPort(client, doctor=lambda smoke: [])
-    assert port.networks() == [{"network": "demo"}]
-    port.enroll("demo", {"api_key": "k"})
-    port.patch_settings({"autostart": True})
+    assert [n.network for n in port.networks()] == ["demo"]
+    assert port.enroll("demo", {"api_key": "k"}).status.network == "demo"
+    assert port.patch_settings({"autostart": True}).applied == ["autostart"]
     assert client.sent[1:] == [
-        ("POST", "/networks/demo/enroll", {"credentials": {"api_key": "k"}}),
-        ("PATCH", "/settings", {"autostart": True}),
+        ("enroll", EnrollRequest(network="demo", credentials={"api_key": "k"})),
+        ("patch_settings", {"autostart": True}),
     ]
 
 
@@ -225,7 +241,7 @@ def test_short_reasons_are_one_line_each(fakes: ModuleType) -> None:
     checks = fakes.with_status(fakes.healthy_checks(), "runc", "fail", "Upgrade runc.", "runc")
     checks = [c if c.id != "runc" else dataclasses.replace(c, summary=long_summary) for c in checks]
     state = checks_step.with_results(WizardState(), checks)
-    option = NetworkOption.from_json(fakes.nosana_network(gpu_ok=False))
+    option = NetworkOption.of(fakes.nosana_network(gpu_ok=False))
     lines = networks_step.short_reasons(state, option, width=60)
     assert lines[0].startswith("runc: runc 1.1.5 is older") and lines[0].endswith("…")
     assert len(lines[0]) <= 66 and lines[1] == "Gpu: gpu missing"

@@ -10,11 +10,19 @@ from typing import Any, TypeVar
 
 import pytest
 
+from desktop.errors import DomainError, InvalidSetting, NotFound
 from desktop.hardware.gpu import GpuError
 from desktop.hardware.simulated import SimulatedBackend
-from desktop.ipc.protocol import ApiError
 from desktop.ipc.schema import PauseRequest, PauseScope, ResumeRequest
-from desktop.model import GpuState, HoldKind
+from desktop.ipc.schema_data import (
+    EarningsQuery,
+    JobRef,
+    JobsQuery,
+    LogsQuery,
+    TelemetryQuery,
+    TelemetryRange,
+)
+from desktop.model import GpuState, HoldKind, JobRecord, JobState
 from desktop.settings import SettingsStore
 from desktop.worker.actuators import BackendCard, JobServiceActuator
 from desktop.worker.control_loop import ControlLoop, Probes
@@ -143,15 +151,15 @@ def test_pause_and_resume_publish_events(tmp_path: Path) -> None:
 
 
 def test_pause_of_an_unknown_gpu_and_lone_resume_under_a_global_pause(tmp_path: Path) -> None:
-    async def scenario(service: WorkerService) -> tuple[ApiError, Any]:
-        with pytest.raises(ApiError) as missing:
+    async def scenario(service: WorkerService) -> tuple[NotFound, Any]:
+        with pytest.raises(NotFound) as missing:
             await service.pause(PauseRequest(scope=PauseScope.GPU, gpu=4))
         await service.pause(PauseRequest())
         lone = await service.resume(ResumeRequest(scope=PauseScope.GPU, gpu=0))
         return missing.value, lone
 
     missing, lone = run(scenario, make_service(tmp_path, control=True))
-    assert missing.status == 404 and "GPU 4" in missing.message
+    assert missing.field == "gpu" and "GPU 4" in missing.message
     # resuming one GPU under a pause of all work is no error: the answer says what holds it
     assert [h.scope for h in lone.gpus[0]] == ["all"]
 
@@ -169,90 +177,94 @@ def test_a_timed_pause_ends_by_itself(tmp_path: Path) -> None:
 
 
 def test_settings_patch_applies_the_interval_live(tmp_path: Path) -> None:
-    async def scenario(service: WorkerService) -> tuple[dict[str, Any], float, ApiError]:
+    async def scenario(service: WorkerService) -> tuple[Any, float, InvalidSetting]:
         answer = await service.patch_settings({"sampling.interval_s": 1})
         interval = service.monitor.interval_s
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(InvalidSetting) as refused:
             await service.patch_settings({"sampling.interval_s": 1, "thermal.cooldown_s": 5})
         return answer, interval, refused.value
 
     answer, interval, refused = run(scenario, make_service(tmp_path))
-    assert answer["applied"] == ["sampling.interval_s"] and interval == 1.0
+    assert answer.applied == ["sampling.interval_s"] and interval == 1.0
     assert refused.code == "invalid_setting" and refused.field == "thermal.cooldown_s"
-    assert refused.allowed and refused.status == 422
+    assert refused.allowed
     saved = SettingsStore(tmp_path / "settings.json").load()
     assert saved.get("sampling.interval_s") == 1 and saved.get("thermal.cooldown_s") == 120
 
 
 def test_unwired_parts_answer_unavailable(tmp_path: Path) -> None:
-    async def scenario(service: WorkerService) -> list[int]:
+    async def scenario(service: WorkerService) -> list[str]:
         codes = []
         calls: list[Awaitable[Any]] = [
             service.networks(),
-            service.jobs(10, None),
-            service.job("x"),
-            service.earnings(7),
+            service.jobs(JobsQuery(limit=10)),
+            service.job(JobRef(job_id="x")),
+            service.earnings(EarningsQuery(days=7)),
             service.submit_job({}),
             service.settings(),
         ]
         for call in calls:
-            with pytest.raises(ApiError) as caught:
+            with pytest.raises(DomainError) as caught:
                 await call
-            assert caught.value.code == "unavailable"
-            codes.append(caught.value.status)
+            codes.append(caught.value.code)
         return codes
 
-    assert run(scenario, make_service(tmp_path, settings=False)) == [503] * 6
+    assert run(scenario, make_service(tmp_path, settings=False)) == ["unavailable"] * 6
+
+
+def record(job_id: str, state: JobState) -> JobRecord:
+    return JobRecord(job_id, "local", "busybox", state, "GPU-sim-0", 1.0)
 
 
 class FakeJobs:
-    async def list_jobs(self, limit: int, state: str | None) -> list[dict[str, Any]]:
-        return [{"job_id": "j1", "state": state, "limit": limit}]
+    async def list_jobs(self, limit: int, state: JobState | None) -> list[JobRecord]:
+        return [record("j1", state or JobState.QUEUED)][:limit]
 
-    async def get_job(self, job_id: str) -> dict[str, Any]:
-        return {"job": {"job_id": job_id}, "logs_tail": []}
+    async def get_job(self, job_id: str) -> tuple[JobRecord, str]:
+        return record(job_id, JobState.RUNNING), "output"
 
-    async def submit(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return {"job_id": "new", **spec}
+    async def submit(self, spec: dict[str, Any]) -> JobRecord:
+        return record(str(spec["job_id"]), JobState.STARTING)
 
-    async def stop(self, job_id: str) -> dict[str, Any]:
-        return {"job_id": job_id, "state": "stopped"}
+    async def stop(self, job_id: str) -> JobRecord:
+        return record(job_id, JobState.STOPPED)
 
     def running_count(self) -> int:
         return 2
 
     def jobs_on(self, gpu_index: int) -> int:
-        return 1
+        return 0  # the two running jobs are on no GPU of this worker
 
 
 def test_a_wired_part_is_delegated_to(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> tuple[Any, ...]:
         return (
-            await service.jobs(5, "running"),
-            await service.submit_job({"image": "x"}),
-            (await service.status()).jobs_running,
+            await service.jobs(JobsQuery(limit=5, state=JobState.RUNNING)),
+            await service.submit_job({"job_id": "new"}),
+            await service.job(JobRef(job_id="j7")),
+            await service.status(),
         )
 
-    listed, submitted, running = run(scenario, make_service(tmp_path, jobs=FakeJobs()))
-    assert listed == {"jobs": [{"job_id": "j1", "state": "running", "limit": 5}]}
-    assert submitted == {"job": {"job_id": "new", "image": "x"}}
-    assert running == 2
+    listed, submitted, shown, status = run(scenario, make_service(tmp_path, jobs=FakeJobs()))
+    assert [(j.job_id, j.state) for j in listed.jobs] == [("j1", JobState.RUNNING)]
+    assert submitted.job.job_id == "new" and shown.logs_tail == "output"
+    assert status.jobs_running == 2 and status.gpus[0].jobs_running == 0
 
 
 def test_telemetry_and_logs(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> tuple[Any, ...]:
         await wait_for_sample(service)
-        with pytest.raises(ApiError) as missing:
-            await service.telemetry(3, None, None)
-        live = await service.telemetry(0, 0.0, None)
-        window = await service.telemetry(None, None, "1h")
-        return missing.value, live, window, await service.logs(2)
+        with pytest.raises(NotFound) as missing:
+            await service.telemetry(TelemetryQuery(gpu=3))
+        live = await service.telemetry(TelemetryQuery(gpu=0, since=0.0))
+        window = await service.telemetry(TelemetryQuery(range=TelemetryRange.HOUR_1))
+        return missing.value, live, window, await service.logs(LogsQuery(tail=2))
 
     missing, live, window, logs = run(scenario, make_service(tmp_path))
-    assert missing.status == 404
-    assert live["resolution"] == "raw" and live["points"][0]["gpu_index"] == 0
-    assert window["resolution"] == "1m" and window["points"][0]["core_temp_max_c"] is not None
-    assert logs["lines"] == ["two", "three"]
+    assert missing.field == "gpu"
+    assert live.resolution == "raw" and live.points[0].gpu_index == 0
+    assert window.resolution == "1m" and window.points[0].core_temp_max_c is not None
+    assert logs.lines == ["two", "three"]
 
 
 def test_no_gpu_access_is_reported_not_fatal(

@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from desktop.errors import DomainError
 from desktop.hardware.simulated import SimulatedBackend
-from desktop.ipc.protocol import ApiError
 from desktop.ipc.schema import PauseRequest, PauseScope, ResumeRequest
+from desktop.ipc.schema_data import EarningsQuery, JobRef, TelemetryQuery, TelemetryRange
 from desktop.jobs.profile import LABEL_INSTALL, LABEL_JOB, LABEL_MANAGED, LABEL_WORKER
 from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
@@ -129,10 +130,10 @@ def test_a_job_runs_and_every_record_reaches_the_ledger(tmp_path: Path) -> None:
         return submitted, done, shown, status
 
     submitted, done, shown, status = run(service, scenario)
-    assert submitted["state"] == "running" and done.state is JobState.SUCCEEDED
-    assert "finished its load profile" in shown["logs_tail"]
+    assert submitted.state is JobState.RUNNING and done.state is JobState.SUCCEEDED
+    assert "finished its load profile" in shown[1]
     assert status.components.jobs and status.jobs_running == 0
-    assert status.earnings_today is not None and status.earnings_today.net_usd is not None
+    assert status.earnings_today is not None and status.earnings_today.gross_usd >= 0
     with Ledger.open(paths_in(tmp_path).ledger_file) as ledger:  # closed by the service
         assert [t.state for t in ledger.transitions("unit-1")][-1] is JobState.SUCCEEDED
         kinds = [e.kind for e in ledger.events(0, 100)]
@@ -142,27 +143,25 @@ def test_a_job_runs_and_every_record_reaches_the_ledger(tmp_path: Path) -> None:
 def test_refusals_and_unknown_jobs_become_api_errors(tmp_path: Path) -> None:
     service, _ = make(tmp_path)
 
-    async def scenario(service: WorkerService) -> list[ApiError]:
+    async def scenario(service: WorkerService) -> list[DomainError]:
         errors = []
         for call in (
             service.submit_job({"image": "not/allowed:1"}),
             service.submit_job({**spec("x"), "privileged": True}),
-            service.job("nope"),
-            service.stop_job("nope"),
-            service.jobs(5, "sleeping"),
+            service.job(JobRef(job_id="nope")),
+            service.stop_job(JobRef(job_id="nope")),
         ):
-            with pytest.raises(ApiError) as caught:
+            with pytest.raises(DomainError) as caught:
                 await call
             errors.append(caught.value)
         return errors
 
     errors = run(service, scenario)
-    assert [(e.code, e.status) for e in errors] == [
-        ("image_not_pinned", 422),
-        ("privileged_refused", 422),
-        ("not_found", 404),
-        ("not_found", 404),
-        ("invalid_request", 422),
+    assert [(type(e).__name__, e.code) for e in errors] == [
+        ("Refused", "image_not_pinned"),
+        ("Refused", "privileged_refused"),
+        ("NotFound", "not_found"),
+        ("NotFound", "not_found"),
     ]
 
 
@@ -170,13 +169,13 @@ def test_a_real_gpu_worker_without_docker_refuses_jobs_with_the_reason(tmp_path:
     service, wired = make(tmp_path)
     wired.jobs.runner = NoEngineRunner(DOWN.reason)
 
-    async def scenario(service: WorkerService) -> ApiError:
-        with pytest.raises(ApiError) as caught:
+    async def scenario(service: WorkerService) -> DomainError:
+        with pytest.raises(DomainError) as caught:
             await service.submit_job(spec("gpu-1"))
         return caught.value
 
     error = run(service, scenario)
-    assert error.code == "unavailable" and error.status == 503
+    assert error.code == "unavailable"
     assert "not reachable" in error.message and "rigpilot doctor" in error.message
 
 
@@ -201,7 +200,7 @@ def test_user_pauses_freeze_and_release_the_jobs(tmp_path: Path) -> None:
         await service.pause(PauseRequest())
         try:
             await service.submit_job(spec("while-paused"))
-        except ApiError as exc:
+        except DomainError as exc:
             refused = exc.code
         assert refused == "paused"
         return seen
@@ -242,17 +241,17 @@ def test_samples_reach_the_ledger_and_old_telemetry_is_read_from_it(tmp_path: Pa
                 return int(conn.execute("SELECT count(*) FROM telemetry_raw").fetchone()[0])
 
         await until(lambda: stored() >= 5)
-        old = await service.telemetry(0, base - 1, None)
-        day = await service.telemetry(None, None, "24h")
-        live = await service.telemetry(0, sample.ts, None)  # memory reaches that far
+        old = await service.telemetry(TelemetryQuery(gpu=0, since=base - 1))
+        day = await service.telemetry(TelemetryQuery(range=TelemetryRange.HOURS_24))
+        live = await service.telemetry(TelemetryQuery(gpu=0, since=sample.ts))  # in memory
         return old, day, live, base
 
     old, day, live, base = run(service, scenario)
-    assert old["source"] == "ledger" and old["resolution"] == "raw"  # under 2 h: raw
-    assert [p["ts"] for p in old["points"][:5]] == [base + i for i in range(5)]
-    assert old["points"][-1]["ts"] > base + 2000  # completed with what memory holds
-    assert day["source"] == "ledger" and day["resolution"] == "1m" and day["points"]
-    assert live["source"] == "memory"
+    assert old.source == "ledger" and old.resolution == "raw"  # under 2 h: raw
+    assert [p.ts for p in old.points[:5]] == [base + i for i in range(5)]
+    assert old.points[-1].ts > base + 2000  # completed with what memory holds
+    assert day.source == "ledger" and day.resolution == "1m" and day.points
+    assert live.source == "memory"
 
 
 def test_nosana_containers_are_not_job_orphans() -> None:
@@ -319,7 +318,7 @@ def test_reading_status_and_earnings_never_writes_to_the_ledger(
         try:
             for _ in range(3):
                 await service.status()
-                await service.earnings(7)
+                await service.earnings(EarningsQuery(days=7))
         finally:
             READING.reset(token)
 

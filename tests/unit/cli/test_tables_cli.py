@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from desktop.cli._table import cut, money, money_decimals, table
+import msgspec
+
+from desktop.cli._table import cut, table
 from desktop.cli.networks import earnings_text, networks_text
+from desktop.ipc.schema_data import EarningsAnswer
+from desktop.ipc.schema_networks import NetworksAnswer, Reputation
+from desktop.model import NodeState
+from desktop.views.money import amount, decimals_for
+from tests import api_samples as sample
 
 
 def test_table_aligns_numbers_and_shrinks_only_what_it_may() -> None:
@@ -21,37 +29,33 @@ def test_table_aligns_numbers_and_shrinks_only_what_it_may() -> None:
 
 
 def test_money_keeps_small_amounts_readable() -> None:
-    assert money_decimals(["0.0478", "0.0079"]) == 4
-    assert money_decimals(["12.5", "0.4"]) == 2 and money_decimals([None, "0"]) == 2
-    assert money("0.04781", decimals=4) == "$0.0478" and money("-1.5") == "-$1.50"
-    assert money("0.5", "EUR") == "0.50 EUR" and money(None) == "-" and money("x") == "-"
+    D = Decimal
+    assert decimals_for([D("0.0478"), D("0.0079")]) == 4
+    assert decimals_for([D("12.5"), D("0.4")]) == 2 and decimals_for([None, D("0")]) == 2
+    assert amount(D("0.04781"), decimals=4) == "$0.0478" and amount(D("-1.5")) == "-$1.50"
+    assert amount(D("0.5"), "EUR", 2) == "0.50 EUR" and amount(None) == "–"
+    assert amount(D("0.004")) == "$0.0040"  # one small amount alone keeps its cents' worth
 
 
-NETWORKS: dict[str, Any] = {
-    "networks": [
-        {
-            "network": "demo",
-            "display_name": "Practice network",
-            "state": "busy",
-            "enrolled": True,
-            "next_step": "",
-            "earnings_today": {"gross_usd": "0.047810", "net_usd": "0.039920"},
-            "reputation": {"score": 67.5, "uptime_pct": 100.0},
-            "uptime_pct": 96.4,
-        },
-        {
-            "network": "nosana",
-            "display_name": "Nosana",
-            "state": "not_enrolled",
-            "enrolled": False,
-            "next_step": "Install Docker and add your user to the docker group "
+NETWORKS = NetworksAnswer(
+    networks=[
+        sample.record(
+            state=NodeState.BUSY,
+            earnings_today=sample.money("0.047810", "0.039920"),
+            reputation=Reputation(score=67.5, uptime_pct=100.0),
+            uptime_pct=96.4,
+        ),
+        sample.record(
+            "nosana",
+            state=NodeState.NOT_ENROLLED,
+            enrolled=False,
+            next_step="Install Docker and add your user to the docker group "
             "(see `rigpilot doctor`).",
-            "earnings_today": {"gross_usd": "0", "net_usd": "0"},
-            "reputation": None,
-            "uptime_pct": None,
-        },
+            earnings_today=sample.money("0", "0"),
+            uptime_pct=None,
+        ),
     ]
-}
+)
 
 
 def test_networks_text_for_a_new_user() -> None:
@@ -62,14 +66,25 @@ def test_networks_text_for_a_new_user() -> None:
     ]  # fmt: skip
     assert "Practice network" in lines[1] and "$0.0478 / $0.0399" in lines[1]
     assert lines[1].rstrip().endswith("68/100     96%")
-    assert "not enrolled" in lines[2] and "$" not in lines[2]  # no money shown where none can be
+    assert "Working" in lines[1]  # the app's word for a busy network
+    assert "Not enrolled" in lines[2] and "$" not in lines[2]  # no money where none can be
     assert all(len(line) <= 80 for line in lines)
     steps = text.split("Next steps:")[1]
     assert "nosana: Install Docker" in steps and "`rigpilot doctor`" in steps  # never cut
 
 
+def test_a_held_network_is_paused_in_the_apps_words() -> None:
+    held = sample.record(state=NodeState.BUSY, held=sample.user_hold("network", network="demo"))
+    text = networks_text(NetworksAnswer(networks=[held]), width=100)
+    assert "Paused" in text.splitlines()[1] and "Working" not in text
+
+
+def earnings(answer: dict[str, Any]) -> EarningsAnswer:
+    return msgspec.convert(answer, EarningsAnswer)
+
+
 def test_earnings_text_adds_up_and_names_the_currency() -> None:
-    answer = {
+    answer: dict[str, Any] = {
         "days": [
             {
                 "date": "2026-11-22",
@@ -78,6 +93,7 @@ def test_earnings_text_adds_up_and_names_the_currency() -> None:
                 "energy_kwh": "0.202906",
                 "electricity_cost": "0.041089",
                 "net_usd": "0.215721",
+                "running_hours": "1.5",
                 "unit_amounts": {"DEMO": "2.5681"},
             }
         ],
@@ -89,7 +105,7 @@ def test_earnings_text_adds_up_and_names_the_currency() -> None:
         },
         "tariff": {"price_per_kwh": "0.15", "system_overhead_w": "60", "currency": "USD"},
     }
-    text = earnings_text(answer, width=100)
+    text = earnings_text(earnings(answer), width=100)
     day, total = text.splitlines()[1:3]
     assert day.split() == [
         "2026-11-22", "demo", "2.5681", "DEMO", "$0.2568", "0.203", "$0.0411", "$0.2157"
@@ -98,7 +114,7 @@ def test_earnings_text_adds_up_and_names_the_currency() -> None:
     assert "0.15 USD per kWh" in text and "60 W" in text
     answer["tariff"]["currency"] = "EUR"
     answer["days"][0]["net_usd"] = answer["totals"]["net_usd"] = None
-    text = earnings_text(answer, width=100)
+    text = earnings_text(earnings(answer), width=100)
     assert "0.0411 EUR" in text and "not in USD" in text
-    empty = earnings_text({"days": [], "totals": {}, "tariff": {}}, width=100)
-    assert "Nothing earned" in empty
+    answer["days"] = []
+    assert "Nothing earned" in earnings_text(earnings(answer), width=100)
