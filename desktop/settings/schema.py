@@ -50,6 +50,11 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
           "draws while the GPU works.", 0, 1000, "W"),
     Field("jobs.allowed_local_images", "images", [], "Local Docker images (not pinned by "
           "digest) that jobs may use; RigPilot never pulls them."),
+    Field("networks.order", "names", [], "Your networks, best first: each GPU works for the "
+          "first one that can; the next takes over while it is stopped, failing or without "
+          "work, and gives the GPU back."),
+    Field("networks.idle_handover_min", "number", 10, "How long a network may hold a GPU "
+          "without work before the next one in your order may use it.", 1, 1440, "min"),
     Field("autostart", "bool", False, "Start RigPilot when you log in."),
     Field("ui.theme", "choice", "system", "Colour theme of the app.",
           choices=("system", "dark", "light")),

@@ -79,6 +79,10 @@ class AgentControl(Protocol):
         """Its work runs in its own agent, not in RigPilot's job service."""
         ...
 
+    def working(self) -> set[str]:
+        """Networks last seen busy with work of their own agent's."""
+        ...
+
     def penalties(self) -> Mapping[str, NetworkPenalties]:
         """Per enrolled network, what pausing or throttling costs there."""
         ...
@@ -98,6 +102,9 @@ class NoAgents:
 
     def runs_own_agent(self, network: str) -> bool:
         return False
+
+    def working(self) -> set[str]:
+        return set()
 
     def penalties(self) -> Mapping[str, NetworkPenalties]:
         return {}

@@ -32,8 +32,9 @@ from desktop.worker import guard_settings as gs
 from desktop.worker.actuators import AgentControl, CardActuator, JobActuator, NoAgents
 from desktop.worker.gpu_guards import GpuGuards
 from desktop.worker.power import STATE_FILE, PowerKeeper
-from desktop.worker.reconciler import GpuRecord, Reconciler
+from desktop.worker.reconciler import GpuRecord, Ranking, Reconciler
 from desktop.worker.user_holds import UserHolds, describe
+from desktop.worker.work_state import LOCAL
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class ControlLoop:
         probes: Probes | None = None,
         inline: bool = False,
         tick_s: float = TICK_S,
+        ranking: Ranking | None = None,
     ) -> None:
         self.settings_get, self.user, self.card = settings_get, user, card
         self.jobs, self.on_event, self.clock = jobs, on_event, clock
@@ -106,6 +108,7 @@ class ControlLoop:
             on_event,
             clock,
             inline=inline,
+            ranking=ranking,
         )
         self._day = time.localtime(now).tm_yday
         self._seen = ActivityObservation()  # the last round's probes (for early looks)
@@ -222,8 +225,11 @@ class ControlLoop:
     def record(self, gpu: int) -> GpuRecord | None:
         return self.reconciler.record(gpu)
 
-    def admission(self, gpu: int | None) -> str | None:
-        return self.reconciler.admission(gpu)
+    def admission(self, gpu: int | None, network: str = LOCAL) -> str | None:
+        return self.reconciler.admission(gpu, network)
+
+    def owner_of(self, gpu: int) -> str | None:
+        return self.reconciler.owner_of(gpu)
 
     # --- the periodic round ------------------------------------------------------------
 

@@ -104,7 +104,7 @@ class JobService:
         allowed_images: Callable[[], Collection[str]] = allowed_images_from_env,
         on_finished: Callable[[JobRecord], None] | None = None,
         limits: HostLimits | None = None,
-        admission: Callable[[int | None], str | None] = lambda gpu: None,
+        admission: Callable[[int | None, str], str | None] = lambda gpu, network: None,
     ) -> None:
         self.runner = runner
         self.ledger = ledger
@@ -224,13 +224,13 @@ class JobService:
     def _pick_gpu(self, spec: JobSpec) -> GpuSlot | None:
         """A free GPU that nothing holds (the record's admission says why not)."""
         if spec.gpus == 0:
-            why = self.admission(None)
+            why = self.admission(None, spec.network)
             if why:
                 raise SpecRefused("paused", f"{why} New jobs start once that ends.")
             return None
         busy = {j.handle.gpu.index for j in self._live.values() if j.handle and j.handle.gpu}
         slots = self.gpu_resolver()
-        reasons = {g.index: self.admission(g.index) for g in slots}
+        reasons = {g.index: self.admission(g.index, spec.network) for g in slots}
         free = [g for g in slots if g.index not in busy and not reasons[g.index]]
         if free:
             return free[0]

@@ -9,10 +9,18 @@ can disagree and no resume can lift a hold it does not own: a user resume remove
 user's hold, and the work comes back only if no other hold (heat, a game, the schedule)
 still covers the GPU.
 
+Which network works on a GPU is the record's too: the owner (ownership.py: the user's
+order, fallback when the owner stops, fails or has no work, and hand-back) is decided each
+round; the arbiter weighs the owner's penalties (and those of a network whose job still
+runs there), new jobs of other networks are turned away (``admission``), and agents that
+own no GPU are paused (rig_steps.py).
+
 The pure arbiter (desktop/guard/arbiter.py) still chooses, per network, the least costly
 way to honour the holds (pause, stop, a lower power limit or a duty cycle); this module
 turns its per-network orders into per-GPU steps, in a safe order (stop before lowering the
 power limit, lowering before resuming), announces each as an event and carries it out.
+The power limit's steps live in power_steps.py, the agents' and GPU-less jobs' in
+rig_steps.py.
 
 Thread model: ``reconcile`` runs on the control loop's thread and takes ``lock`` only to
 decide; the calls run outside it (the job service may be busy with Docker). ``record``
@@ -22,21 +30,24 @@ and ``admission`` are read from the event loop and the job service, under the sa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from desktop.guard.arbiter import Action, ActionKind, Arbiter, user_decision
+from desktop.guard.arbiter import Action, Arbiter, user_decision
 from desktop.model import Event, GuardAction, GuardDecision, Hold, NetworkPenalties
+from desktop.worker import ownership
 from desktop.worker.actuators import AgentControl, AgentDriver, CardActuator, JobActuator
 from desktop.worker.gpu_guards import GpuGuards, hold_kind
 from desktop.worker.power import PowerKeeper
+from desktop.worker.power_steps import PowerSteps
+from desktop.worker.rig_steps import RigSteps
 from desktop.worker.user_holds import UserHolds
 from desktop.worker.work_state import LOCAL, LOUD_HOLDS, WORK_OFF, GpuWork, NetState, Op
 
 log = logging.getLogger(__name__)
 
-_AGENT_RANK = {"run": 0, "pause": 1, "stop": 2}
+DEFAULT_HANDOVER_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,14 @@ class GpuRecord:
     duty_cycle: float | None
     lost: bool
     paused_by: Hold | None  # the hold that keeps the GPU's work off, if one does
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The user's order of networks and the hand-over time (read from the settings)."""
+
+    order: Callable[[], Sequence[str]] = lambda: ()
+    handover_s: Callable[[], float] = lambda: DEFAULT_HANDOVER_S
 
 
 class Reconciler:
@@ -70,47 +89,73 @@ class Reconciler:
         clock: Callable[[], float],
         *,
         inline: bool = False,
+        ranking: Ranking | None = None,
     ) -> None:
-        self.guards, self.user, self.jobs, self.card = guards, user, jobs, card
+        self.guards, self.user, self.jobs = guards, user, jobs
         self.agents, self.power, self._lock = agents, power, lock
         self._publish, self.clock = publish, clock
-        self.driver = AgentDriver(agents, inline)
+        self.ranking = ranking or Ranking()
         self.arbiter = Arbiter()
         self.work = {index: GpuWork() for index in guards}
-        self._agents_applied: dict[str, str] = {}  # network → run, pause or stop
-        self._cpu_frozen = False
+        self.power_steps = PowerSteps(
+            guards, self.work, power, card, self.arbiter, lock, self.publish, self.error, clock
+        )
+        self.rig = RigSteps(agents, AgentDriver(agents, inline), jobs, user, self.work)
 
     # --- acting -----------------------------------------------------------------------
 
     def reconcile(self, gpu: int, now: float, stopping: Callable[[], bool]) -> None:
-        """Decide for this GPU now and act (the job service is asked for the facts first,
-        outside the lock, since it may be busy with Docker for a moment)."""
+        """Decide for this GPU now and act (the job service and the supervisor are asked
+        for the facts first, outside the lock: they may be busy for a moment)."""
         g = self.guards.get(gpu)
         if g is None:
             return
-        pens = dict(_safe(self.agents.penalties, {}))
+        enrolled = dict(_safe(self.agents.penalties, {}))
         running = {n: True for n, r in _safe(lambda: self.jobs.job_running(gpu), {}).items() if r}
-        for network in running:
-            pens.setdefault(network, NetworkPenalties())
-        if not pens:
-            pens[LOCAL] = NetworkPenalties()
+        ranking = self.candidates()
+        sources = self._job_sources(ranking)
+        busy = _safe(self.agents.working, set())
         with self._lock:
             if stopping():
                 return
             w = self.work[gpu]
-            w.running, w.networks = running, set(pens) - {LOCAL}
+            w.running, w.networks = running, set(enrolled)
+            claimed = w.owner if w.owner in busy else None
+            working = next(iter(running), claimed)
+            owner = ownership.assign(
+                w.claim, ranking, working, sources, self.ranking.handover_s(), now
+            )
+            pens = {n: enrolled.get(n, NetworkPenalties()) for n in running}
+            if owner is not None and owner in enrolled:
+                pens.setdefault(owner, enrolled[owner])
+            if not pens:
+                pens[LOCAL] = NetworkPenalties()
             ops = self._plan(g, w, pens, now)
-            ops += self._rig_ops()
+            ops += self.rig.ops(lambda: ranking)
         self.run(ops)
 
     def reconcile_rig(self, stopping: Callable[[], bool]) -> None:
         """What no GPU decides: network agents and the jobs that use no GPU (a user pause
         on a worker without GPUs still pauses its networks)."""
+        ranking = self.candidates()
         with self._lock:
             if stopping():
                 return
-            ops = self._rig_ops()
+            ops = self.rig.ops(lambda: ranking)
         self.run(ops)
+
+    def candidates(self) -> list[str]:
+        """The networks that may own a GPU now, best first (the user's order)."""
+        able = _safe(self.agents.owners, [])
+        return ownership.ranked(able, list(self.ranking.order()), able)
+
+    def _job_sources(self, ranking: list[str]) -> set[str]:
+        """The candidates whose jobs RigPilot's job service runs (not agents of their own)."""
+        try:
+            return {n for n in ranking if not self.agents.runs_own_agent(n)}
+        except Exception:  # noqa: BLE001 - a failing query says "none"
+            log.debug("asking which networks are job sources failed", exc_info=True)
+            return set()
 
     def acknowledge(self, gpus: list[int], now: float) -> None:
         """The user resumed these GPUs: an emergency or a stop for the day waits for the
@@ -134,7 +179,7 @@ class Reconciler:
                     log.warning("could not %s: %s", op.what, exc)
                     continue
                 with self._lock:
-                    self._failed(op, exc)
+                    self.power_steps.failed(op, exc)
                 self.error(op.gpu, f"could not {op.what}", exc)
 
     def publish(self, event: Event) -> None:
@@ -150,39 +195,13 @@ class Reconciler:
         message = f"RigPilot {what}: {exc}." + (f" {fix}" if fix else "")
         self.publish(self.guards[gpu].error_event(message, self.clock()))
 
-    # --- power limits across restarts -------------------------------------------------
-
     def reapply_held_limits(self) -> None:
         """Set again the limits the previous run had set (held until the card stays cool)."""
-        now = self.clock()
-        for gpu, watts in self.power.holds().items():
-            g = self.guards.get(gpu)
-            if g is None or not g.can_set_power_limit:
-                self.power.release(gpu)
-                continue
-            reason = (
-                f"Re-applied the {watts:.0f} W power limit RigPilot had set before it stopped "
-                "(limits do not survive a restart); it is lifted once the GPU stays cool."
-            )
-            self.run([self._power_op(gpu, watts, reason, "thermal", now)])
+        self.run(self.power_steps.reapply_held())
 
     def restore_power_limits(self) -> None:
         """Put back the user's own limit on every card RigPilot lowered (the worker stops)."""
-        now = self.clock()
-        for gpu, original in self.power.lowered().items():
-            if gpu not in self.guards or original is None:
-                continue
-            try:
-                self.card.restore_power_limit(gpu, original)
-            except Exception as exc:  # noqa: BLE001 - report it, restore the other cards
-                self.error(gpu, f"could not put back the power limit of {original:.0f} W", exc)
-                continue
-            self.power.record_restored_for_stop(gpu)
-            reason = (
-                f"RigPilot's worker is stopping: your own power limit of {original:.0f} W is back."
-            )
-            event = Action("gpu", None, "restore_power_limit", original, reason, None, "thermal")
-            self.publish(event.to_event(gpu, now))
+        self.power_steps.restore_all()
 
     # --- reading the record -----------------------------------------------------------
 
@@ -191,25 +210,33 @@ class Reconciler:
             g, w = self.guards.get(gpu), self.work.get(gpu)
             if g is None or w is None:
                 return None
-            now = self.clock()
-            holds = self._holds(g, w, now)
+            holds = self._holds(g, w, self.clock())
             st = g.thermal.state
-            duty = st.duty_cycle if w.level == "duty_cycle" else None
             return GpuRecord(
                 holds=tuple(holds),
-                owner=self._owner(w),
+                owner=next(iter(w.running), w.owner),
                 work=w.applied,
                 jobs_here=w.jobs_here,
                 cap_w=self.power.applied(gpu),
                 user_w=self.power.original(gpu),
-                duty_cycle=duty,
+                duty_cycle=st.duty_cycle if w.level == "duty_cycle" else None,
                 lost=g.lost,
                 paused_by=self._paused_by(holds, w),
             )
 
-    def admission(self, gpu: int | None) -> str | None:
-        """Why a new job may not start on this GPU now (None: it may). ``None`` asks for a
-        job that uses no GPU, which only the user's pause of all work holds back."""
+    def owner_of(self, gpu: int) -> str | None:
+        """The GPU's owner, cheaply (energy accounting asks for every sample)."""
+        w = self.work.get(gpu)
+        return None if w is None else next(iter(w.running), w.owner)
+
+    def admission(self, gpu: int | None, network: str = LOCAL) -> str | None:
+        """Why a new job of ``network`` may not start on this GPU now (None: it may).
+
+        ``None`` asks for a job that uses no GPU, which only the user's pause of all work
+        holds back. Jobs run by hand ("local") go wherever no hold is; a network's job goes
+        to a GPU it owns, one nobody owns, or one it takes back (ownership.may_start).
+        """
+        ranking = self.candidates() if network != LOCAL else []
         with self._lock:
             if gpu is None:
                 whole = [h for h in self.user.all() if h.scope == "all"]
@@ -222,12 +249,10 @@ class Reconciler:
                 return wide[0].reason
             if w.applied in WORK_OFF:
                 return "RigPilot is holding this GPU's work back."
+            working = next(iter(w.running), None)
+            if network != LOCAL and not ownership.may_start(network, w.owner, working, ranking):
+                return f"GPU {gpu} works for {working or w.owner}, ranked above {network}."
             return None
-
-    def hold_sources(self, gpu: int) -> set[str]:
-        """For tests and the API: the kinds of hold on a GPU now."""
-        record = self.record(gpu)
-        return set() if record is None else {h.kind.value for h in record.holds}
 
     # --- deciding (under the lock) ----------------------------------------------------
 
@@ -244,7 +269,7 @@ class Reconciler:
 
     def _holds(self, g: GpuGuards, w: GpuWork, now: float) -> list[Hold]:
         """Every hold on this GPU: the guards' (with when each began) and the user's that
-        cover it or a network that has work here."""
+        cover it or a network that could work here."""
         holds = []
         seen = set()
         for d in g.decisions():
@@ -276,13 +301,6 @@ class Reconciler:
             return mine[0]
         return None
 
-    def _owner(self, w: GpuWork) -> str | None:
-        working = [n for n, r in w.running.items() if r]
-        if working:
-            return working[0]
-        owners = [n for n in _safe(self.agents.owners, []) if not self.user.network_held(n)]
-        return owners[0] if owners else None
-
     def _plan(
         self, g: GpuGuards, w: GpuWork, pens: Mapping[str, NetworkPenalties], now: float
     ) -> list[Op]:
@@ -304,7 +322,7 @@ class Reconciler:
         level = self._level_ops(g, w, pens, now)
         resuming = w.applied == "run"
         ops = early + ([] if resuming else level)
-        ops += self._power_ops(g, w, power_reason, now)
+        ops += self.power_steps.ops(g, w, power_reason, now)
         return ops + late + (level if resuming else [])
 
     def _level_ops(
@@ -340,129 +358,6 @@ class Reconciler:
             "kill": lambda: jobs.stop(gpu, reason, at_once=True),
         }
         return [*ops, Op(f"{wanted} the work on GPU {gpu}", calls[wanted], gpu)]
-
-    def _power_ops(
-        self, g: GpuGuards, w: GpuWork, arbiter_reason: tuple[str, str] | None, now: float
-    ) -> list[Op]:
-        """The card's limit is the lowest of: the throttle's, the limit re-applied at start
-        (while still needed) and the user's cap for work (while work runs)."""
-        gpu = g.info.index
-        arbiter_w = self.arbiter.applied_power_limit(gpu)
-        held = self.power.held(gpu)
-        if held is not None and g.hold_done(arbiter_w, held, w.applied in WORK_OFF[:3], now):
-            self.power.release(gpu)
-            held = None
-        cap = g.ceiling_w if w.work_runs and g.ceiling_w != self.power.original(gpu) else None
-        wanted = min((x for x in (arbiter_w, held, cap) if x is not None), default=None)
-        if wanted == self.power.applied(gpu):
-            return []
-        if wanted is not None and (wanted == w.power_failed_w or not g.can_set_power_limit):
-            return []
-        if arbiter_reason is not None:
-            reason, source = arbiter_reason
-        elif wanted is not None and wanted == cap:
-            reason, source = f"Your cap for work of {cap:.0f} W applies while work runs.", "user"
-        elif wanted is not None:
-            reason, source = f"The {wanted:.0f} W limit stays until the GPU stays cool.", "thermal"
-        else:
-            reason = "The GPU no longer needs a lower power limit: your own limit is back."
-            source = "thermal"
-        return [self._power_op(gpu, wanted, reason, source, now)]
-
-    def _power_op(self, gpu: int, watts: float | None, reason: str, source: str, now: float) -> Op:
-        """Set ``watts`` on the card, or (None) put the user's own limit back."""
-        kind: ActionKind = "set_power_limit" if watts is not None else "restore_power_limit"
-        original = self.power.original(gpu)
-        shown = watts if watts is not None else original
-        event = Action("gpu", None, kind, shown, reason, None, source).to_event(gpu, now)
-
-        def call() -> None:
-            if watts is not None:
-                self.card.set_power_limit(gpu, watts)
-            elif original is not None:
-                self.card.restore_power_limit(gpu, original)
-            with self._lock:
-                self.power.record(gpu, watts)
-                self.work[gpu].power_failed_w = None
-
-        what = (
-            f"set the power limit of GPU {gpu} to {watts:.0f} W"
-            if watts is not None
-            else f"put back the power limit of GPU {gpu}"
-        )
-        return Op(what, call, gpu, power=watts, event=event)
-
-    def _failed(self, op: Op, exc: BaseException) -> None:
-        """After a failed power call (under the lock): no retry of that value, and a
-        refusal for want of rights switches the GPU to duty-cycling."""
-        if op.gpu is None or op.power is None:
-            return
-        self.work[op.gpu].power_failed_w = op.power
-        if self.guards[op.gpu].lost_power_privilege(exc):
-            self.arbiter.forget(op.gpu)
-            self.work[op.gpu].power_failed_w = None
-
-    def _rig_ops(self) -> list[Op]:
-        """Network agents and GPU-less jobs toward what the holds ask (under the lock).
-
-        An agent is paused when the user paused its network, when the user paused all
-        work and it runs its own agent (our job service's work is frozen per GPU instead),
-        or when a guard stops its work on a GPU; an emergency stops it at once.
-        """
-        want: dict[str, tuple[str, str]] = {}
-        for w in self.work.values():
-            for network, state in w.nets.items():
-                if network == LOCAL or state.kind not in ("stop", "kill"):
-                    continue
-                level = "stop" if state.kind == "kill" else "pause"
-                if _AGENT_RANK[level] > _AGENT_RANK[want.get(network, ("run", ""))[0]]:
-                    want[network] = (level, state.reason)
-        whole = None
-        for hold in self.user.all():
-            if hold.scope == "network" and hold.network is not None:
-                want.setdefault(hold.network, ("pause", hold.reason))
-            elif hold.scope == "all":
-                whole = hold
-        if whole is not None:
-            for network in self._own_agents():
-                want.setdefault(network, ("pause", whole.reason))
-        ops = [
-            op
-            for network in sorted(set(want) | set(self._agents_applied))
-            if (op := self._agent_op(network, want.get(network))) is not None
-        ]
-        return ops + self._cpu_ops(whole)
-
-    def _own_agents(self) -> list[str]:
-        """Enrolled networks whose work runs in their own agent (not our job service)."""
-        try:
-            return [n for n in self.agents.penalties() if self.agents.runs_own_agent(n)]
-        except Exception:  # noqa: BLE001 - a failing query says "none"
-            log.debug("listing the agents failed", exc_info=True)
-            return []
-
-    def _agent_op(self, network: str, wanted: tuple[str, str] | None) -> Op | None:
-        applied = self._agents_applied.get(network, "run")
-        level, reason = wanted or ("run", "Nothing holds this network's work back any more.")
-        if level == applied or (level == "pause" and applied == "stop"):
-            return None  # a stopped agent stays stopped until nothing holds it
-        self._agents_applied[network] = level
-        if level == "run":
-            del self._agents_applied[network]
-            return Op(f"resume {network}", lambda: self.driver.resume(network, reason))
-        if level == "stop":
-            return Op(f"stop {network} at once", lambda: self.driver.stop_now(network, reason))
-        return Op(f"pause {network}", lambda: self.driver.pause(network, reason))
-
-    def _cpu_ops(self, whole: Hold | None) -> list[Op]:
-        if (whole is not None) == self._cpu_frozen:
-            return []
-        self._cpu_frozen = whole is not None
-        jobs = self.jobs
-        if whole is not None:
-            reason = whole.reason
-            return [Op("pause the jobs that use no GPU", lambda: jobs.freeze(None, reason))]
-        return [Op("resume the jobs that use no GPU", lambda: jobs.thaw(None, "resumed by you"))]
 
 
 def _event(action: Action, gpu: int, now: float) -> Event:

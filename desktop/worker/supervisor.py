@@ -34,7 +34,7 @@ import msgspec
 from desktop import earnings as net
 from desktop.ipc.protocol import ApiError
 from desktop.ipc.schema import Operation
-from desktop.model import Event, ExitReason, JobState, Money, NetworkPenalties
+from desktop.model import Event, ExitReason, JobState, Money, NetworkPenalties, NodeState
 from desktop.networks.backoff import Backoff
 from desktop.networks.base import (
     EnrollmentError,
@@ -218,12 +218,19 @@ class Supervisor:
         job_source(adapter).job_finished(job_id, state, exit_reason)
 
     def record_energy(
-        self, gpu_uuid: str, counter_j: float | None, power_w: float | None = None
+        self,
+        gpu_uuid: str,
+        counter_j: float | None,
+        power_w: float | None = None,
+        owner: str | None = None,
     ) -> None:
         """Feed one GPU reading (blocking: call from a thread); see EnergyAccounting. The
-        periods are stamped with the supervisor's clock, like the status history, so that
-        uptime and the energy a network ran on can never be on two clocks."""
-        self.money.record_energy(gpu_uuid, self.now(), counter_j, power_w, self.agents.running())
+        GPU's energy is charged to the network that owns it (the reconciler's record), if
+        its agent is up: each network pays only for the GPUs it held, while it held them.
+        The periods are stamped with the supervisor's clock, like the status history, so
+        that uptime and the energy a network ran on can never be on two clocks."""
+        charged = [owner] if owner is not None and owner in self.agents.running() else []
+        self.money.record_energy(gpu_uuid, self.now(), counter_j, power_w, charged)
 
     # --- AgentControl (the reconciler's; blocking, from its thread) -----------------------------
 
@@ -241,6 +248,14 @@ class Supervisor:
             and e.rt.failing is None
             and not held(e.adapter.id)
         ]
+
+    def working(self) -> set[str]:
+        """Networks last seen busy with work (a job of their own agent's)."""
+        return {
+            e.adapter.id
+            for e in self.table
+            if e.rt.last is not None and e.rt.last.state is NodeState.BUSY
+        }
 
     def runs_own_agent(self, network: str) -> bool:
         """Its work is not our job service's (an agent of its own, or only watched)."""

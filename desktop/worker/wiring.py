@@ -61,6 +61,7 @@ from desktop.worker.jobs_service import JobService, allowed_images_from_env
 from desktop.worker.loops import ControlLife, EarningsView, JobsLoop, NetworksLoop, PowerRestore
 from desktop.worker.ports import Lifecycle
 from desktop.worker.power import can_set_power_limits
+from desktop.worker.reconciler import Ranking
 from desktop.worker.service import Components
 from desktop.worker.supervisor import Supervisor
 from desktop.worker.supervisor_build import build_networks
@@ -227,7 +228,7 @@ def build(
         wall.read,
         allowed_images=allowed_images(store, [demo_image] if mode == "demo" else []),
         on_finished=finished,
-        admission=lambda gpu: control[0].admission(gpu) if control else None,
+        admission=lambda gpu, network: control[0].admission(gpu, network) if control else None,
     )
 
     def stop_job(job_id: str) -> None:
@@ -251,8 +252,9 @@ def build(
         poll_interval_s=POLL_S.get(mode, DEFAULT_POLL_S),
     )
 
-    def energy(sample: GpuSample) -> None:
-        supervisor.record_energy(sample.uuid, sample.energy_j, sample.power_w)
+    def energy(sample: GpuSample) -> None:  # charged to the GPU's owner only
+        owner = control[0].owner_of(sample.gpu_index) if control else None
+        supervisor.record_energy(sample.uuid, sample.energy_j, sample.power_w, owner)
 
     pump = LedgerPump(
         ledger,
@@ -273,6 +275,10 @@ def build(
         agents=supervisor,
         data_dir=paths.data_dir,
         probes=probes,
+        ranking=Ranking(
+            order=lambda: list(store.current.get("networks.order")),
+            handover_s=lambda: 60.0 * float(store.current.get("networks.idle_handover_min")),
+        ),
     )
     control.append(loop)
     jobs_loop = JobsLoop(jobs, emit, note)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from desktop.model import Event, HoldKind
+from desktop.worker.ownership import GpuClaim
 
 LOCAL = "local"  # the network key of work no adapter declared (jobs run by hand)
 SEVERITY = {"run": 0, "duty_cycle": 1, "pause": 2, "stop": 3, "kill": 4}
@@ -46,6 +47,7 @@ class GpuWork:
         networks: the networks whose work may run on the GPU, as last looked.
         since: when each guard hold began (kind, action) → time, for the record.
         power_failed_w: a limit the card refused (not tried again).
+        claim: who owns the GPU, and since when each network has had no work on it.
     """
 
     nets: dict[str, NetState] = field(default_factory=dict)
@@ -56,6 +58,12 @@ class GpuWork:
     networks: set[str] = field(default_factory=set)  # whose work may run here (last look)
     since: dict[tuple[HoldKind, str], float] = field(default_factory=dict)
     power_failed_w: float | None = None
+    claim: GpuClaim = field(default_factory=GpuClaim)
+
+    @property
+    def owner(self) -> str | None:
+        """The network that owns the GPU (ownership.py), as of the last round."""
+        return self.claim.owner
 
     @property
     def work_runs(self) -> bool:

@@ -90,6 +90,9 @@ class FullLoadJob:
     def runs_own_agent(self, network: str) -> bool:
         return False
 
+    def working(self) -> set[str]:
+        return set()
+
     def pause_agent(self, network: str, reason: str) -> None:
         self.calls.append("pause_network")
 

@@ -146,7 +146,8 @@ class _NoActions:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         results: dict[str, Any] = {"penalties": {}, "job_running": {}, "our_pids": set(),
-                                   "owners": [], "runs_own_agent": False}  # fmt: skip
+                                   "owners": [], "runs_own_agent": False,
+                                   "working": set()}  # fmt: skip
         return lambda *args: results.get(name, [] if name == "gpu_processes" else None)
 
 

@@ -83,7 +83,7 @@ class Harness:
             allowed_images=lambda: [IMAGE],
             on_finished=self._credit,
             limits=HostLimits(4, 8000),
-            admission=self.held.get,
+            admission=lambda gpu, network: self.held.get(gpu),
         )
         self.pay = Pay(Decimal("0.5"), "USD", "job")
 

@@ -292,11 +292,13 @@ def test_energy_of_running_networks_and_net_by_hand(
         settle(sup)
         await sup.poll_once()  # sees IDLE: running
         counter = 1_000_000.0
-        for _ in range(360):  # one hour at 10 s, 250 W
-            sup.record_energy("GPU-1", counter)
+        for _ in range(360):  # one hour at 10 s, 250 W, on a GPU "fake" owns
+            sup.record_energy("GPU-1", counter, owner="fake")
             clock.advance(10)
             counter += 2500.0
-        sup.record_energy("GPU-1", counter)
+        sup.record_energy("GPU-1", counter, owner="fake")
+        sup.record_energy("GPU-2", counter, owner="other")  # not ours: charged to nobody here
+        sup.money.energy.tick_all(clock.now)  # what the ledger pump does every few seconds
         sup.credit("fake", "j1", Money(Decimal("1.5"), "USD", Decimal("1.5")), "fake:j1:pay")
         return await sup.earnings(1)
 

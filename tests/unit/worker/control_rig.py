@@ -97,6 +97,9 @@ class FakeHands:
     def runs_own_agent(self, network: str) -> bool:
         return network in self.own_agents
 
+    def working(self) -> set[str]:
+        return set()  # no agent of these reports busy work
+
     def penalties(self) -> Mapping[str, NetworkPenalties]:
         return self.pens
 

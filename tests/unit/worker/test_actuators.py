@@ -29,7 +29,7 @@ class Held:
 
     gpus: set[int] = field(default_factory=set)
 
-    def __call__(self, gpu: int | None) -> str | None:
+    def __call__(self, gpu: int | None, network: str = "local") -> str | None:
         return "A guard holds this GPU." if gpu in self.gpus else None
 
 
