@@ -28,7 +28,7 @@ PACKAGES=(
   dbus-x11 busybox-static libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xfixes0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
-  fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils
+  fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils gcc libc6-dev
 )
 
 if ((install)); then
@@ -84,6 +84,7 @@ run() {  # run NAME COMMAND...: run a check, remember a failure, go on with the 
   if ! "$@"; then failures+=("$name"); fi
 }
 
+run "stand-in NVML library (tests/fakenvml)" tests/fakenvml/build.sh
 run "ruff" .venv/bin/ruff check desktop tests
 run "mypy" .venv/bin/mypy
 run "import-linter" .venv/bin/lint-imports --no-cache
