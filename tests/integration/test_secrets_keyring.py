@@ -33,6 +33,7 @@ from desktop.paths import get_paths
 from desktop.secrets import SecretStore
 from desktop.worker.jobs_service import JobService
 from desktop.worker.supervisor import Supervisor
+from tests.clocks import RunningClock
 
 pytestmark = pytest.mark.keyring
 
@@ -115,8 +116,9 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
     ledger = Ledger.open(paths.ledger_file)
     events: list[Event] = []
     tariff = Tariff(price_per_kwh=Decimal("0.40"), system_overhead_w=Decimal("50"))
+    clock = RunningClock()  # real speed on a fixed day: the day's totals are one day's
     demo = DemoNetwork(
-        clock=time.time,
+        clock=clock,
         speed=60.0,
         seed=7,
         image=image,
@@ -132,6 +134,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         events.append,
         tariff=lambda: tariff,
         poll_interval_s=0.2,
+        clock=clock,
     )
     finished: list[JobRecord] = []
 
@@ -147,6 +150,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         allowed_images=lambda: [image],
         on_finished=on_finished,
         limits=HostLimits(cpus=2.0, memory_mb=2048),
+        clock=clock,
     )
     demo.submit_job = lambda spec: jobs.submit(spec).job_id
     demo.stop_job = lambda job_id: jobs.stop(job_id)
@@ -161,7 +165,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
             await asyncio.to_thread(jobs.poll)
             await sup.poll_once()
             counter[0] += 40.0  # 200 W at this 0.2 s step
-            sup.record_energy("GPU-sim-0", time.time(), counter[0])
+            sup.record_energy("GPU-sim-0", clock(), counter[0])
             await asyncio.sleep(0.2)
 
     async def scenario() -> dict[str, Any]:
