@@ -359,6 +359,8 @@ def start_worker(
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
     for pid in reapers:  # a reaper this test started that is still there
         if psutil.pid_exists(pid):
             os.kill(pid, signal.SIGKILL)

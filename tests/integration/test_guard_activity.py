@@ -34,6 +34,10 @@ from desktop.worker.guarding import PROCESS_LIST_EVERY_S, GuardActionsImpl, Guar
 from desktop.worker.jobs_service import JobService
 from tests.integration.conftest import StartWorker
 
+# A process named like a game is seen by every RigPilot worker on the machine, so these tests
+# run by themselves (tests/run.sh), never beside other tests' workers.
+pytestmark = pytest.mark.alone
+
 QUIET_S = 3.0
 TICK_S = 1.0
 IMAGE = "demo/job:1"

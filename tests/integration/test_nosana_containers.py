@@ -235,6 +235,7 @@ def test_kill_9_of_the_worker_then_restart_leaves_one_node(
     finally:
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
+        worker.stdout.close()  # type: ignore[union-attr]
     first = ours(docker_client, cfg, "node")
     assert len(first) == 1 and first[0].status == "running"
 
