@@ -34,7 +34,7 @@ PACKAGES=(
   dbus-x11 busybox-static libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xfixes0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
-  fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils gcc libc6-dev
+  fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils gcc libc6-dev libxss1
 )
 
 if ((install)); then
