@@ -26,19 +26,26 @@ for arg in "$@"; do
 done
 
 step() { printf '\n=== %s\n' "$*"; }
+started=$SECONDS
+timings=()
+timed() {  # timed NAME SECONDS: remember a stage's duration for the summary
+  timings+=("$(printf '%5d s  %s' "$2" "$1")")
+  printf -- '--- %s: %d s\n' "$1" "$2"
+}
 
 PACKAGES=(
   python3 python3-venv python3-dev xvfb x11-utils xauth trayer docker.io gnome-keyring dbus
   dbus-x11 busybox-static libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xfixes0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
-  fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils
+  fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils gcc libc6-dev libxss1
 )
 # The Windows stage: Wine 8, NSIS, and binutils for two forwarder DLLs (tests/windows).
 ((windows)) && PACKAGES+=(wine64 nsis binutils-mingw-w64-x86-64)
 
 if ((install)); then
   step "Debian packages"
+  t0=$SECONDS
   missing=()
   for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -52,9 +59,11 @@ if ((install)); then
   else
     echo "all present"
   fi
+  timed "Debian packages" $((SECONDS - t0))
 fi
 
 step "Python environment (.venv)"
+t0=$SECONDS
 PY=""
 for candidate in python3.13 python3.12 python3.11 python3; do
   if command -v "$candidate" >/dev/null &&
@@ -67,10 +76,17 @@ done
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
 .venv/bin/python -c 'import desktop; print("rigpilot", desktop.__version__)'
+timed "Python environment" $((SECONDS - t0))
 
 services=$(mktemp -d /tmp/rigpilot-services.XXXXXX)
+declare -A bg_pid=()  # checks running alongside (see alongside below), by name
 cleanup() {
-  local rc=$?
+  local rc=$? pid
+  for pid in "${bg_pid[@]}"; do  # interrupted: stop what still runs alongside
+    kill -0 "$pid" 2>/dev/null || continue
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+  done
   step "stopping services"
   tests/services.sh stop "$services" || true
   rm -rf "$services" 2>/dev/null || true
@@ -79,28 +95,68 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 step "private services (Xvfb + trayer, D-Bus + gnome-keyring, dockerd)"
+t0=$SECONDS
 tests/services.sh start "$services"
 # shellcheck disable=SC1091
 source "$services/env.sh"
+timed "private services" $((SECONDS - t0))
 
 failures=()
-run() {  # run NAME COMMAND...: run a check, remember a failure, go on with the others
-  local name=$1; shift
+run() {  # run NAME COMMAND...: run a check, remember a failure and its duration, go on
+  local name=$1 t0=$SECONDS; shift
   step "$name"
   if ! "$@"; then failures+=("$name"); fi
+  timed "$name" $((SECONDS - t0))
 }
+alongside() {  # alongside NAME COMMAND...: start a check in the background, output to a log
+  local name=$1; shift
+  local log="$services/${name//[^A-Za-z0-9]/_}.log"
+  echo "started alongside: $name (output when it ends)"
+  ( t0=$SECONDS; rc=0; "$@" >"$log" 2>&1 || rc=$?; echo "$((SECONDS - t0)) $rc" >"$log.end" ) &
+  bg_pid[$name]=$!
+}
+collect() {  # collect NAME: wait for a check started alongside, show its output and result
+  local name=$1 log secs rc
+  log="$services/${name//[^A-Za-z0-9]/_}.log"
+  wait "${bg_pid[$name]}" || true
+  step "$name (ran alongside)"
+  cat "$log"
+  read -r secs rc <"$log.end"
+  ((rc == 0)) || failures+=("$name")
+  timed "$name" "$secs"
+}
+PYTEST=(.venv/bin/pytest -q)
 
+# The Windows stage (tests/windows/stage.py: Windows CPython and the installer under Wine)
+# mostly waits on Wine; it starts first and is collected last.
+((windows)) && alongside "windows (Windows CPython + installer under Wine)" \
+  nice -n 5 .venv/bin/python tests/windows/stage.py
+# The build is CPU-bound and tests are mostly waiting: niced, it takes the idle core time.
+alongside "packages (PyInstaller bundle, tarball, .deb)" nice -n 10 installers/build_linux.sh
+# The GUI tier is the longest (it waits on simulated time); it runs on the X server while the
+# rest runs beside it. Tests marked `alone` (a real "game" process that every worker on the
+# machine would see, the GUI's too) wait until the end.
+alongside "pytest gui" "${PYTEST[@]}" tests/gui
+run "stand-in NVML library (tests/fakenvml)" tests/fakenvml/build.sh
 run "ruff" .venv/bin/ruff check desktop tests
 run "mypy" .venv/bin/mypy
 run "import-linter" .venv/bin/lint-imports --no-cache
-run "pytest unit" .venv/bin/pytest -q tests/unit
-run "packages (PyInstaller bundle, tarball, .deb)" installers/build_linux.sh
+run "pytest unit" "${PYTEST[@]}" -n 2 -m "not alone" tests/unit
+# Files run whole on one xdist worker (--dist loadfile): tests of one file share fixtures
+# and names. Tests of different files share one dockerd and one keyring safely: each test
+# labels its containers with its own install id and uses its own keyring service name.
+run "pytest integration" "${PYTEST[@]}" -n 2 --dist loadfile -m "not alone" \
+  --ignore tests/integration/test_packaging.py tests/integration
+collect "pytest gui"
+run "pytest alone" "${PYTEST[@]}" -m alone tests/unit tests/integration
+collect "packages (PyInstaller bundle, tarball, .deb)"
 export RIGPILOT_BUILD_BUNDLE=1
-run "pytest integration" .venv/bin/pytest -q tests/integration
-run "pytest gui" .venv/bin/pytest -q tests/gui
-((windows)) && run "windows (Windows CPython + installer under Wine)" .venv/bin/python tests/windows/stage.py
+run "pytest packages" "${PYTEST[@]}" tests/integration/test_packaging.py
+((windows)) && collect "windows (Windows CPython + installer under Wine)"
 
 step "summary"
+printf '%s\n' "${timings[@]}"
+printf '%5d s  in all (the stages above overlap)\n' $((SECONDS - started))
 if ((${#failures[@]})); then
   echo "FAILED: ${failures[*]}"
   exit 1

@@ -29,6 +29,24 @@ REQUIRED = os.environ.get("RIGPILOT_REQUIRE_SERVICES") == "1"
 START_TIMEOUT_S = 30.0
 
 
+# A known UI defect that qt_log_level_fail revealed, tolerated here only, precisely, until
+# the UI rewrite fixes it (then delete this block): something in the app starts a QTimer
+# from a thread other than the GUI thread (seen now and then in test_settings_page). The
+# app's unclosed worker-API connections are filtered in pyproject.toml (they can surface
+# after the last test, where a mark cannot reach).
+UI_DEFECTS = [
+    pytest.mark.qt_log_ignore("QBasicTimer::start: Timers cannot be started from another thread"),
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            for mark in UI_DEFECTS:
+                item.add_marker(mark)
+
+
 def need(what: str) -> None:
     message = f"{what} is not available (tests/run.sh starts it)"
     if REQUIRED:

@@ -208,7 +208,8 @@ def test_a_second_launch_focuses_the_first_and_exits(
             stderr=subprocess.PIPE,
         )
         qtbot.waitUntil(lambda: second.poll() is not None, timeout=30_000)
-        assert second.returncode == 0, second.stderr.read() if second.stderr else ""
+        _, errors = second.communicate()  # reads and closes its pipes
+        assert second.returncode == 0, errors
         qtbot.waitUntil(rig.window.isVisible, timeout=3000)
     finally:
         instance.release()

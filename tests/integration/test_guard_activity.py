@@ -39,6 +39,10 @@ from desktop.worker.jobs_service import JobService
 from desktop.worker.user_holds import UserHolds
 from tests.integration.conftest import StartWorker
 
+# A process named like a game is seen by every RigPilot worker on the machine, so these tests
+# run by themselves (tests/run.sh), never beside other tests' workers.
+pytestmark = pytest.mark.alone
+
 QUIET_S = 3.0
 TICK_S = 1.0
 IMAGE = "demo/job:1"
@@ -109,10 +113,16 @@ def game(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
 
 
 def wait_for(check: Callable[[], Any], timeout: float) -> float:
-    """Seconds until ``check()`` is truthy (fails after ``timeout``)."""
+    """Seconds until ``check()`` is truthy, for the log; fails after ``timeout`` s.
+
+    The time-out is the requirement's bound (e.g. work stops within 5 s); the seconds are
+    printed, never asserted (tests/perf measures latencies).
+    """
     start = time.monotonic()
+    deadline = start + timeout
     while not check():
-        assert time.monotonic() - start < timeout, f"not within {timeout} s"
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout} s")
         time.sleep(0.05)
     return time.monotonic() - start
 
@@ -141,8 +151,9 @@ def test_a_game_stops_the_job_frees_vram_and_work_returns_after_quiet(
     assert refused(rig, "while-gaming")  # no new work while the game runs
     proc.kill()
     proc.wait()
-    back = wait_for(lambda: any(e.kind == "guard.run" for e in rig.events), QUIET_S + 4 * TICK_S)
-    assert back >= QUIET_S - TICK_S  # not before the quiet period
+    time.sleep(QUIET_S - TICK_S)
+    assert not any(e.kind == "guard.run" for e in rig.events)  # not before the quiet period
+    wait_for(lambda: any(e.kind == "guard.run" for e in rig.events), 5 * TICK_S)
     rig.submit("after")
     assert rig.state("after") is JobState.RUNNING
     print(f"game detected and job stopped in {took:.2f} s")

@@ -23,6 +23,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
+from desktop import clock as desktop_clock
 from desktop.earnings import Tariff
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.spec import HostLimits
@@ -36,6 +37,7 @@ from desktop.secrets import SecretStore
 from desktop.worker.jobs_service import JobService
 from desktop.worker.supervisor import Supervisor
 from desktop.worker.supervisor_money import NetworkMoney
+from tests.clocks import RunningClock
 
 pytestmark = pytest.mark.keyring
 
@@ -110,7 +112,10 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
     real_keyring: SecretStore,
     rigpilot_home: Path,
     log_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    clock = RunningClock()  # real speed on a fixed day: the day's totals are one day's
+    monkeypatch.setattr(desktop_clock, "now", clock)  # every part built below reads it
     canary = f"canary-{uuid.uuid4().hex}"
     install_id = f"rp-test-{uuid.uuid4().hex[:8]}"
     runner, image = _runner(kind, request, install_id)
@@ -133,7 +138,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         on_finished=on_finished,
         limits=HostLimits(cpus=2.0, memory_mb=2048),
     )
-    money = NetworkMoney(ledger, events.append, lambda: tariff, time.time)
+    money = NetworkMoney(ledger, events.append, lambda: tariff, clock)
     demo = DemoNetwork(
         submit_job=lambda spec: jobs.submit(spec).job_id,
         credit=money.credit,
@@ -157,7 +162,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
             await asyncio.to_thread(jobs.poll)
             await sup.poll_once()
             counter[0] += 40.0  # 200 W at this 0.2 s step
-            sup.record_energy("GPU-sim-0", counter[0])
+            sup.record_energy("GPU-sim-0", counter[0], owner="demo")  # the GPU works for it
             await asyncio.sleep(0.2)
 
     async def scenario() -> dict[str, Any]:

@@ -25,6 +25,7 @@ def test_process_names_include_ourselves() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="copies a POSIX sleep binary")
+@pytest.mark.alone  # every RigPilot worker on the machine would see this "game" too
 def test_a_running_game_is_seen_and_stops_work(tmp_path: Path) -> None:
     sleep = shutil.which("sleep")
     if sleep is None:

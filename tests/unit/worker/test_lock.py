@@ -55,6 +55,7 @@ def test_a_killed_holder_releases_the_lock(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()  # type: ignore[union-attr]  # or it leaks (filterwarnings=error)
     assert read_pid(path) == holder.pid  # the stale pid is still written...
     with WorkerLock(path) as lock:  # ...but the OS released the lock
         assert lock.held and read_pid(path) == os.getpid()
