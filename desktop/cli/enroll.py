@@ -139,6 +139,8 @@ def _follow(client: WorkerClient, change: NetworkChange, quiet: bool) -> Network
     if operation is change.operation:
         return change
     record = client.call(endpoints.NETWORK, NetworkRef(network=change.status.network)).network
-    return NetworkChange(status=record, action_required=change.action_required)
+    return NetworkChange(  # the network now, and how its long action ended
+        status=record, action_required=change.action_required, operation=operation
+    )
 
 

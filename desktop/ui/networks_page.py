@@ -211,14 +211,16 @@ class NetworksPage(QWidget):
             ref = NetworkRef(network=network_id)
             self._run(lambda: call(endpoints.REMOVE, ref), done, failed)
 
-    def _follow(self, card: NetworkCard, operation: Operation) -> None:
-        """Show a long action's progress on the card until it ends (no timeout to hit)."""
+    def _follow(self, card: NetworkCard, operation: Operation, done: str = "") -> None:
+        """Show a long action's progress on the card until it ends (no timeout to hit);
+        ``done`` leads the last message (what already happened: "Enrolled.")."""
+        lead = f"{done} " if done else ""
         card.set_busy(True)
-        card.show_message(f"{operation.message}…", error=False)
+        card.show_message(f"{lead}{operation.message}…", error=False)
         if operation.state is not OperationState.RUNNING:
             card.set_busy(False)
             failed = operation.state is OperationState.FAILED
-            card.show_message(operation.message, error=failed)
+            card.show_message(f"{lead}{operation.message}.", error=failed)
             self.refresh()
             self.status_wanted.emit()
             return
@@ -232,7 +234,7 @@ class NetworksPage(QWidget):
         def again() -> None:
             self._run(
                 lambda: call(endpoints.OPERATION, ref),
-                lambda answer: self._follow(card, answer.operation),
+                lambda answer: self._follow(card, answer.operation, done),
                 lost,
             )
 
@@ -279,7 +281,7 @@ class NetworksPage(QWidget):
     def _on_enrolled(self, card: NetworkCard, answer: NetworkChange) -> None:
         card.set_busy(False)
         if answer.accepted and answer.operation is not None:
-            self._follow(card, answer.operation)
+            self._follow(card, answer.operation, "Enrolled.")
             return
         todo = answer.action_required.message if answer.action_required else ""
         card.show_message(f"Enrolled. Next: {todo}" if todo else "Enrolled.", error=False)

@@ -13,7 +13,7 @@ import asyncio
 import math
 from collections.abc import Callable, Collection
 
-from desktop.errors import NotFound, Refused
+from desktop.errors import Conflict, NotFound, Refused
 from desktop.ipc import schema
 from desktop.model import Event, Hold, Severity
 from desktop.worker.control_loop import ControlLoop
@@ -39,13 +39,20 @@ class HoldsApi:
         clock: Callable[[], float],
         gpus: Callable[[], Collection[int]],
         networks: Callable[[], Collection[str]],
+        enrolled: Callable[[], Collection[str]] = lambda: (),
     ) -> None:
         self.user, self.control, self.publish, self.clock = user, control, publish, clock
-        self.gpus, self.networks = gpus, networks
+        self.gpus, self.networks, self.enrolled = gpus, networks, enrolled
         self._lock = asyncio.Lock()
 
     async def pause(self, request: schema.PauseRequest) -> schema.HoldsAnswer:
         self._check_target(request.scope, request.gpu, request.network)
+        if request.network is not None and request.network not in self.enrolled():
+            raise Conflict(
+                f"{request.network} is not enrolled, so there is nothing of it to pause; "
+                f"enroll it first (rigpilot enroll {request.network})",
+                field="network",
+            )
         until = self._check_until(request.until_ts)
         words = request.reason.strip()
         if len(words) > MAX_REASON_CHARS or any(c in words for c in "\r\n\0"):

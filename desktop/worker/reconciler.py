@@ -42,7 +42,7 @@ from desktop.worker.gpu_guards import GpuGuards, hold_kind
 from desktop.worker.power import PowerKeeper
 from desktop.worker.power_steps import PowerSteps
 from desktop.worker.rig_steps import RigSteps
-from desktop.worker.user_holds import UserHolds
+from desktop.worker.user_holds import UserHolds, sentence
 from desktop.worker.work_state import LOCAL, LOUD_HOLDS, WORK_OFF, GpuWork, NetState, Op
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ class Reconciler:
                 return None
             wide = [h for h in self._holds(g, w, self.clock()) if h.scope != "network"]
             if wide:
-                return wide[0].reason
+                return sentence(wide[0])
             if w.applied in WORK_OFF:
                 return "RigPilot is holding this GPU's work back."
             working = next(iter(w.running), None)
@@ -262,9 +262,10 @@ class Reconciler:
         out = g.decisions()
         for hold in self.user.all():
             if hold.covers_gpu(index):
-                out.append(user_decision(index, GuardAction.PAUSE, now, None, hold.reason))
+                out.append(user_decision(index, GuardAction.PAUSE, now, None, sentence(hold)))
             elif hold.scope == "network":
-                out.append(user_decision(index, GuardAction.PAUSE, now, hold.network, hold.reason))
+                said = sentence(hold)
+                out.append(user_decision(index, GuardAction.PAUSE, now, hold.network, said))
         return out
 
     def _holds(self, g: GpuGuards, w: GpuWork, now: float) -> list[Hold]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 from desktop.model import Hold
 from desktop.worker.actuators import AgentControl, AgentDriver, JobActuator
-from desktop.worker.user_holds import UserHolds
+from desktop.worker.user_holds import UserHolds, sentence
 from desktop.worker.work_state import LOCAL, GpuWork, Op
 
 log = logging.getLogger(__name__)
@@ -58,13 +58,13 @@ class RigSteps:
         whole = None
         for hold in self.user.all():
             if hold.scope == "network" and hold.network is not None:
-                want.setdefault(hold.network, ("pause", hold.reason))
+                want.setdefault(hold.network, ("pause", sentence(hold)))
             elif hold.scope == "all":
                 whole = hold
         agents = self._own_agents()
         if whole is not None:
             for network in agents:
-                want.setdefault(network, ("pause", whole.reason))
+                want.setdefault(network, ("pause", sentence(whole)))
         for network, reason in self._without_gpu(agents, candidates()).items():
             want.setdefault(network, ("pause", reason))
         ops = [
@@ -113,6 +113,6 @@ class RigSteps:
         self._cpu_frozen = whole is not None
         jobs = self.jobs
         if whole is not None:
-            reason = whole.reason
+            reason = sentence(whole)
             return [Op("pause the jobs that use no GPU", lambda: jobs.freeze(None, reason))]
         return [Op("resume the jobs that use no GPU", lambda: jobs.thaw(None, "resumed by you"))]

@@ -90,6 +90,7 @@ class Components:
         lifecycle: started in order by ``start`` (after the bus and the sampler), closed
             in reverse order by ``close``.
         control: the control loop (guards + reconciler) that acts on the user's holds.
+        user: the user's holds the control loop reads (the service pauses through them).
         problems: what the worker cannot do now (a full disk...), for status.
     """
 
@@ -99,6 +100,7 @@ class Components:
     telemetry_source: TelemetrySource | None = None
     settings: SettingsStore | None = None
     control: ControlLoop | None = None
+    user: UserHolds | None = None
     problems: Callable[[], list[schema.WorkerProblem]] | None = None
     on_sample: list[SampleListener] = field(default_factory=list)
     lifecycle: list[Lifecycle] = field(default_factory=list)
@@ -129,7 +131,7 @@ class WorkerService:
         self.mode, self.monitor, self.log_path, self.clock = mode, monitor, log_path, clock
         self.parts = parts or Components()
         self.bus = bus or EventBus()
-        self.user = user or UserHolds(None, clock)
+        self.user = user or self.parts.user or UserHolds(None, clock)
         parts = self.parts
         self.view = StatusView(
             mode,
@@ -148,6 +150,7 @@ class WorkerService:
             clock,
             lambda: [info.index for info in monitor.infos],
             self._network_ids,
+            self._enrolled_ids,
         )
         self.networks_api = NetworksApi(lambda: self.parts.networks, self.user, self._forget)
         self.settings_api = (
@@ -361,6 +364,11 @@ class WorkerService:
     def _network_ids(self) -> list[str]:
         networks = self.parts.networks
         return [str(n["network"]) for n in networks.summary()] if networks is not None else []
+
+    def _enrolled_ids(self) -> list[str]:
+        networks = self.parts.networks
+        summary = networks.summary() if networks is not None else []
+        return [str(n["network"]) for n in summary if n.get("enrolled")]
 
     def _check_gpu(self, gpu: int | None) -> None:
         indices = [info.index for info in self.monitor.infos]

@@ -49,9 +49,16 @@ def describe(hold: Hold) -> str:
     return "all work"
 
 
-def user_reason(scope: str, gpu: int | None, network: str | None, words: str) -> str:
-    what = {"all": "all work", "gpu": f"GPU {gpu}", "network": f"work for {network}"}[scope]
-    return f"You paused {what} ({words})." if words else f"You paused {what}."
+def sentence(hold: Hold) -> str:
+    """Why a hold holds, as a sentence: a user hold's ``reason`` is the user's own note
+    ("gaming"), so it is put in a sentence here; a guard's reason is one already."""
+    if hold.kind is not HoldKind.USER:
+        return hold.reason
+    what = {"all": "all work", "gpu": f"GPU {hold.gpu}", "network": f"work for {hold.network}"}
+    words = hold.reason
+    return (
+        f"You paused {what[hold.scope]} ({words})." if words else f"You paused {what[hold.scope]}."
+    )
 
 
 class UserHolds:
@@ -86,7 +93,7 @@ class UserHolds:
         hold = Hold(
             HoldKind.USER,
             GuardAction.PAUSE,
-            user_reason(scope, gpu, network, words),
+            words.strip(),
             self.clock(),
             until,
             scope,

@@ -301,6 +301,7 @@ def build(
         ),
         settings=store,
         control=loop,
+        user=user,
         problems=lambda: ledger_problems(ledger),
         on_sample=[pump.put_sample, loop.on_sample],
         lifecycle=lifecycle,

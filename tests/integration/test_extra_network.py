@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import EventsQuery
+from desktop.ipc.schema_networks import NetworkRef
 from desktop.secrets import SecretStore
 from tests.integration.conftest import StartWorker
 
@@ -35,9 +38,9 @@ def test_a_third_network_is_listed_enrolled_and_started_by_a_real_worker(
     listed = worker.cli("networks")
     assert listed.returncode == 0, listed.stderr
     assert "third" in listed.stdout and "Third network" in listed.stdout
-    networks = {n["network"]: n for n in worker.client.networks()["networks"]}
+    networks = {n.network: n for n in worker.client.call(endpoints.NETWORKS).networks}
     assert list(networks) == ["demo", "nosana", "third"]
-    assert networks["third"]["description"].startswith("A stand-in marketplace")
+    assert networks["third"].description.startswith("A stand-in marketplace")
 
     enrolled = worker.cli("enroll", "third", "--from-env", "--json")
     assert enrolled.returncode == 0, enrolled.stderr + worker.output()
@@ -45,25 +48,26 @@ def test_a_third_network_is_listed_enrolled_and_started_by_a_real_worker(
     assert answer["status"]["enrolled"] is True and answer["operation"]["kind"] == "start"
 
     def third_is_idle() -> bool:
-        status = worker.client.status()
-        return any(n["network"] == "third" and n["state"] == "idle" for n in status["networks"])
+        status = worker.client.call(endpoints.STATUS)
+        return any(n.network == "third" and n.state == "idle" for n in status.networks)
 
     poll(third_is_idle, timeout=30, interval=0.2)
     state_file = worker.paths.data_dir / "third-network.state"
     assert state_file.read_text() == "running"  # its factory got the worker's data folder
-    events = worker.client.events(0)["events"]
-    finished = [e for e in events if e["kind"] == "operation.finished"]
-    assert finished and finished[0]["data"]["operation"] == answer["operation"]["id"]
-    assert "third-canary" not in json.dumps(events) and "third-canary" not in worker.output()
+    events = worker.client.call(endpoints.EVENTS, EventsQuery(since=0)).events
+    finished = [e for e in events if e.kind == "operation.finished"]
+    assert finished and finished[0].data["operation"] == answer["operation"]["id"]
+    shown = json.dumps([e.to_json() for e in events])
+    assert "third-canary" not in shown and "third-canary" not in worker.output()
     assert SecretStore().get("third", "api_key") == "third-canary"  # in the keyring only
 
-    removal = worker.client.request("POST", "/networks/third/remove")["operation"]
+    removal = worker.client.call(endpoints.REMOVE, NetworkRef(network="third")).operation
+    assert removal is not None
 
     def removed() -> bool:
-        events = worker.client.events(0)["events"]
+        events = worker.client.call(endpoints.EVENTS, EventsQuery(since=0)).events
         return any(
-            e["kind"] == "operation.finished" and e["data"]["operation"] == removal["id"]
-            for e in events
+            e.kind == "operation.finished" and e.data["operation"] == removal.id for e in events
         )
 
     poll(removed, timeout=30, interval=0.2)

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from desktop.ipc import endpoints
+from desktop.ipc.schema_data import EventsQuery
 from desktop.settings import SettingsStore
 from tests.conftest import missing_service
 from tests.fakenvml.library import StandInUnavailable, environment, library_dir
@@ -51,14 +53,20 @@ def start_nvml_worker(start_worker: StartWorker, home: Path, env: dict[str, str]
     SettingsStore(home_paths(home).ensure().settings_file).patch({"sampling.interval_s": 1})
     worker = start_worker("--foreground", env=env, home=home)
     status = worker.client.status()
-    assert status["mode"] == "nvml", status
-    info = status["gpus"][0]["info"]
-    assert info["name"] == STAND_IN_NAME and info["simulated"] is False, info
+    assert status.mode == "nvml", status
+    info = status.gpus[0].info
+    assert info.name == STAND_IN_NAME and info.simulated is False, info
     return worker
 
 
+def latest(worker: WorkerProcess) -> dict[str, Any]:
+    """The newest sample of GPU 0, as JSON."""
+    return worker.client.call(endpoints.TELEMETRY_LATEST).samples[0].to_json()
+
+
 def events_of(worker: WorkerProcess, kind: str) -> list[dict[str, Any]]:
-    return [e for e in worker.client.events(limit=500)["events"] if e["kind"] == kind]
+    events = worker.client.call(endpoints.EVENTS, EventsQuery(limit=500)).events
+    return [e.to_json() for e in events if e.kind == kind]
 
 
 def test_the_backend_reads_the_card_and_sets_its_power_limit(stand_in: Path) -> None:
@@ -110,7 +118,7 @@ def test_the_worker_throttles_a_hot_card_and_gives_its_limit_back(
     throttled = poll(lambda: events_of(worker, "guard.set_power_limit"), timeout=30)
     assert "soft limit" in throttled[0]["message"], throttled
     sample = poll(
-        lambda: (s := worker.client.telemetry_latest()["samples"][0])["power_limit_w"] < 450 and s,
+        lambda: (s := latest(worker))["power_limit_w"] < 450 and s,
         timeout=30,
     )
     assert sample["core_temp_c"] is not None and sample["power_w"] <= sample["power_limit_w"] + 1
@@ -129,14 +137,15 @@ def test_a_gpu_that_falls_off_the_bus_is_an_emergency(
 
     lost = poll(lambda: events_of(worker, "gpu.lost"), timeout=30)
     assert lost[0]["severity"] == "critical", lost
-    guard = poll(
-        lambda: (g := worker.client.status()["gpus"][0]["guard"])["state"] == "emergency" and g,
+    gpu = poll(  # "lost": the one word for a GPU that stopped answering; its hold says why
+        lambda: (g := worker.client.status().gpus[0]).state == "lost" and g,
         timeout=30,
     )
-    assert guard["action"] == "emergency" and "gpu_lost" in guard["reason"], guard
-    assert "will not restart by itself" in guard["reason"]
+    hold = gpu.holds[0]
+    assert hold.kind == "emergency" and "gpu_lost" in hold.reason, gpu
+    assert "will not restart by itself" in hold.reason
     assert events_of(worker, "guard.kill"), worker.output()
-    assert worker.alive() and worker.client.status()["mode"] == "nvml"  # it still answers
+    assert worker.alive() and worker.client.status().mode == "nvml"  # it still answers
     assert worker.stop() == 0, worker.output()
 
 

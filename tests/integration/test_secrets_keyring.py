@@ -176,6 +176,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         await until(lambda: any(r.state is JobState.STOPPED for r in finished), 30)
         # -10 for the interruption; uptime recovery meanwhile is a tiny fraction of that
         assert demo.market.score.score < score - 9.9 and demo.market.score.interruptions == 1
+        sup.money.energy.tick_all(clock())  # what the worker's ledger pump does every 10 s
         report = await sup.earnings(1)
         await sup.close()
         return report

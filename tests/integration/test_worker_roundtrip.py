@@ -48,7 +48,7 @@ def test_pause_then_status_shows_paused(worker: WorkerProcess) -> None:
     assert paused.stdout.startswith("Paused all work until")
     status = json.loads(worker.cli("status", "--json").stdout)
     (hold,) = status["user_holds"]
-    assert (hold["scope"], hold["kind"], hold["reason"]) == ("all", "user", "gaming")
+    assert (hold["scope"], hold["kind"], hold["reason"]) == ("all", "user", "gaming")  # words
     assert hold["until"] is not None
     assert status["gpus"][0]["state"] == "paused" and status["gpus"][0]["holds"] == [hold]
     text = worker.cli("status").stdout

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient, WorkerNotRunning
 from desktop.ledger.ledger import Ledger
 from desktop.model import CheckResult, NetworkPenalties, NodeState
@@ -165,11 +166,11 @@ def networks_round_trip(count: int = REQUESTS) -> list[float]:
                 time.sleep(0.05)
         time.sleep(3.0)  # enrolled, polled, a job or two in flight
         for _ in range(10):
-            client.networks()
+            client.call(endpoints.NETWORKS)
         times = []
         for _ in range(count):
             started = time.perf_counter()
-            client.networks()
+            client.call(endpoints.NETWORKS)
             times.append((time.perf_counter() - started) * 1000)
         return times
     finally:

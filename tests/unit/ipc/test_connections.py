@@ -241,6 +241,9 @@ def test_one_program_cannot_take_every_connection(paths: Paths) -> None:
         finally:
             hog.kill()
             hog.wait()
+            for pipe in (hog.stdin, hog.stdout):
+                if pipe is not None:
+                    pipe.close()
 
     serve(paths, limits, scenario)
 

@@ -156,10 +156,9 @@ class SlowAgents:
 def test_agents_pause_in_order_off_the_caller_and_an_emergency_never_queues() -> None:
     agents = SlowAgents()
     driver = AgentDriver(agents)
-    started = time.monotonic()
     driver.pause("nosana", "a game")  # graceful: waits for the agent's job, on its thread
     driver.stop_now("nosana", "GPU at 91 °C")  # must not queue behind the pause
-    assert time.monotonic() - started < 1.0  # the caller (the reconciler) never waited
+    # both calls came back while the pause still waits: the caller never waited for it
     assert agents.stopped.wait(5) and not agents.job_done.is_set()
     driver.resume("nosana", "you pressed Resume")  # after the stop, in order after the pause
     time.sleep(0.05)

@@ -142,7 +142,7 @@ def test_pause_and_resume_publish_events(tmp_path: Path) -> None:
 
     status, after, kinds = run(scenario, make_service(tmp_path, control=True))
     [hold] = status.user_holds
-    assert hold.scope == "all" and hold.reason == "You paused all work (gaming)."
+    assert hold.scope == "all" and hold.reason == "gaming"  # the user's own words
     gpu = status.gpus[0]
     assert gpu.state is GpuState.PAUSED and gpu.holds[0].kind is HoldKind.USER
     assert after.user_holds == [] and after.gpus == {0: []}

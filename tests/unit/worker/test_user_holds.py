@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop.model import GuardAction, HoldKind
-from desktop.worker.user_holds import UserHolds
+from desktop.worker.user_holds import UserHolds, sentence
 
 T0 = 1_700_000_000.0
 
@@ -22,7 +22,7 @@ def test_all_gpu_and_network_scopes(tmp_path: Path) -> None:
     holds = UserHolds(tmp_path / "h.json", Clock())
     everything = holds.pause("all", words="dinner")
     assert everything.kind is HoldKind.USER and everything.action is GuardAction.PAUSE
-    assert everything.reason == "You paused all work (dinner)."
+    assert everything.reason == "dinner" and sentence(everything) == "You paused all work (dinner)."
     holds.pause("gpu", gpu=1)
     holds.pause("network", network="nosana")
     assert [h.scope for h in holds.all()] == ["all", "gpu", "network"]
@@ -60,7 +60,7 @@ def test_pausing_again_replaces_the_end_and_the_reason(tmp_path: Path) -> None:
     holds.pause("all", until=T0 + 60, words="a")
     holds.pause("all", until=T0 + 600, words="b")
     [hold] = holds.all()
-    assert hold.until == T0 + 600 and hold.reason == "You paused all work (b)."
+    assert hold.until == T0 + 600 and hold.reason == "b"
 
 
 def test_holds_are_kept_across_restarts_and_a_damaged_file_keeps_none(tmp_path: Path) -> None:
