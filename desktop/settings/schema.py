@@ -54,7 +54,7 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
           "first one that can; the next takes over while it is stopped, failing or without "
           "work, and gives the GPU back."),
     Field("networks.idle_handover_min", "number", 10, "How long a network may hold a GPU "
-          "without work before the next one in your order may use it.", 1, 1440, "min"),
+          "without work before the next one in your order may use it.", 0.1, 1440, "min"),
     Field("autostart", "bool", False, "Start RigPilot when you log in."),
     Field("ui.theme", "choice", "system", "Colour theme of the app.",
           choices=("system", "dark", "light")),

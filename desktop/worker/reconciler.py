@@ -63,6 +63,7 @@ class GpuRecord:
     duty_cycle: float | None
     lost: bool
     paused_by: Hold | None  # the hold that keeps the GPU's work off, if one does
+    busy: bool = False  # work runs on it: a job of ours, or its owner's agent is busy
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,11 @@ class Reconciler:
                 return
             w = self.work[gpu]
             w.running, w.networks = running, set(enrolled)
-            claimed = w.owner if w.owner in busy else None
+            # an agent busy with its own work holds its GPU; a job source's "busy" is about
+            # its job somewhere, which ``running`` already says per GPU
+            claimed = w.owner if w.owner in busy and w.owner not in sources else None
             working = next(iter(running), claimed)
+            w.busy = working is not None
             owner = ownership.assign(
                 w.claim, ranking, working, sources, self.ranking.handover_s(), now
             )
@@ -222,6 +226,7 @@ class Reconciler:
                 duty_cycle=st.duty_cycle if w.level == "duty_cycle" else None,
                 lost=g.lost,
                 paused_by=self._paused_by(holds, w),
+                busy=w.busy,
             )
 
     def owner_of(self, gpu: int) -> str | None:

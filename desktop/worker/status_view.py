@@ -24,8 +24,6 @@ from desktop.worker.gpus import GpuMonitor
 from desktop.worker.reconciler import GpuRecord
 from desktop.worker.user_holds import UserHolds
 
-_BUSY = frozenset({NodeState.BUSY})
-
 
 class NetworkSummaries(Protocol):
     def summary(self) -> list[dict[str, Any]]: ...
@@ -37,7 +35,7 @@ class JobCounts(Protocol):
     def jobs_on(self, gpu_index: int) -> int: ...
 
 
-def gpu_state(record: GpuRecord | None, jobs: int, owner_state: NodeState | None) -> GpuState:
+def gpu_state(record: GpuRecord | None, jobs: int) -> GpuState:
     """The one word for a GPU (see ``desktop.model.GpuState``)."""
     if record is None:
         return GpuState.WORKING if jobs else GpuState.UNUSED
@@ -48,7 +46,7 @@ def gpu_state(record: GpuRecord | None, jobs: int, owner_state: NodeState | None
         return GpuState.EMERGENCY
     if record.paused_by is not None:
         return GpuState.PAUSED
-    if jobs or owner_state in _BUSY:
+    if jobs or record.busy:
         return GpuState.WORKING
     return GpuState.WAITING if record.owner is not None else GpuState.UNUSED
 
@@ -72,8 +70,8 @@ class StatusView:
         self.clock, self.settings, self.networks, self.jobs = clock, settings, networks, jobs
         self.started_ts = clock()
 
-    def gpus(self, network_states: dict[str, NodeState]) -> list[schema.GpuStatus]:
-        return [self._gpu(i, network_states) for i in range(len(self.monitor.infos))]
+    def gpus(self) -> list[schema.GpuStatus]:
+        return [self._gpu(i) for i in range(len(self.monitor.infos))]
 
     def build(
         self,
@@ -85,8 +83,7 @@ class StatusView:
     ) -> schema.StatusAnswer:
         now = self.clock()
         raw = self.networks.summary() if self.networks is not None else []
-        states = {str(n["network"]): NodeState(n["state"]) for n in raw}
-        gpus = self.gpus(states)
+        gpus = self.gpus()
         error = self.monitor.error
         return schema.StatusAnswer(
             version=__version__,
@@ -114,13 +111,13 @@ class StatusView:
 
     # --- parts ------------------------------------------------------------------------
 
-    def _gpu(self, position: int, network_states: dict[str, NodeState]) -> schema.GpuStatus:
+    def _gpu(self, position: int) -> schema.GpuStatus:
         info = self.monitor.infos[position]
         sample = self.monitor.buffer.latest_of(info.index)
         record = self.control.record(info.index) if self.control is not None else None
         jobs = self.jobs.jobs_on(info.index) if self.jobs is not None else 0
         owner = record.owner if record is not None else None
-        state = gpu_state(record, jobs, network_states.get(owner or ""))
+        state = gpu_state(record, jobs)
         limit = sample.power_limit_w if sample is not None else info.power.enforced_w
         power = schema.PowerView(
             limit_w=limit,

@@ -59,6 +59,7 @@ class GpuWork:
     since: dict[tuple[HoldKind, str], float] = field(default_factory=dict)
     power_failed_w: float | None = None
     claim: GpuClaim = field(default_factory=GpuClaim)
+    busy: bool = False  # work ran on it at the last round (a job, or the owner agent busy)
 
     @property
     def owner(self) -> str | None:
