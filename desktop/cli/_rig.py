@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 HELP = (
     "talk to the worker on another computer over SSH: user@host, or a Host alias from "
-    "~/.ssh/config (the rig opens no port; see docs/fleet.md)"
+    "~/.ssh/config (the rig opens no port; see docs/remote-rigs.md)"
 )
 
 

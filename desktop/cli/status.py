@@ -186,6 +186,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.json:
             print_json(status)
         else:
+            rig = chosen_rig(args)
+            if rig is not None:
+                print(f"Rig {rig} (over SSH)")
             print(fmt.status_text(status, clock.now()))
         return 0
 

@@ -20,6 +20,7 @@ import os
 import re
 import select
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import IO
@@ -60,6 +61,12 @@ class SshTunnel:
 
     def open(self, timeout: float = OPEN_TIMEOUT_S) -> RigInfo:
         """Connect, learn the rig's worker, forward its socket; raise ``IpcError`` if not."""
+        if sys.platform == "win32":
+            raise WorkerUnreachable(
+                "reaching a rig over SSH needs Linux or macOS on this computer for now "
+                "(Windows' OpenSSH cannot forward to a local unix socket); run `ssh "
+                f"{self.rig.destination} rigpilot status` instead"
+            )
         check_private_dir(self.folder)
         remove_stale(self.folder)
         for leftover in (self.control, self.local_socket):

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 from desktop.ui import icons
 from desktop.views.fleet import RigRow
 
-COLUMNS = ["Rig", "State", "Hottest GPU", "Today (net)"]
+COLUMNS = ["Rig", "State", "Hottest", "Today (net)"]
+MIN_WIDTH = 380
 ADD_HELP = (
     "The address of a computer where RigPilot's worker runs: <b>user@host</b>, or a Host "
     "alias from your ~/.ssh/config.<br>RigPilot logs in with your SSH keys (no passwords) "
@@ -65,6 +66,7 @@ class RigList(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
+        self.setMinimumWidth(MIN_WIDTH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree, 1)
