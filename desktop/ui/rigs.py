@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from desktop import clock
@@ -148,7 +149,8 @@ class Rigs(QObject):
         self._emit()
 
     def _emit(self) -> None:
-        self.rows_changed.emit(self.rows())
+        if shiboken6.isValid(self):  # a poll may answer after the app is gone
+            self.rows_changed.emit(self.rows())
 
     def _save(self) -> None:
         self._prefs.setValue(PREFS_KEY, list(self.addresses))
