@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-GUI_OPTIONS = {"--demo", "--simulate", "--sim-speed", "--minimized"}
+GUI_OPTIONS = {"--demo", "--simulate", "--sim-speed", "--minimized", "--connect"}
 
 
 def _wants_gui(argv: list[str]) -> bool:

@@ -8,8 +8,8 @@
 #
 # It installs the Debian packages it needs (as root, or through sudo), makes .venv with the
 # project and its dev extras, starts a private X server with a tray host, a private D-Bus
-# session with an unlocked gnome-keyring and a private dockerd (with a local busybox image:
-# no registry is needed), runs ruff, mypy, import-linter and pytest (unit, integration, gui),
+# session with an unlocked gnome-keyring, a private dockerd (with a local busybox image:
+# no registry is needed) and an OpenSSH server on 127.0.0.1 for remote rigs, runs ruff, mypy, import-linter and pytest (unit, integration, gui),
 # stops everything it started and exits non-zero on any failure.
 set -euo pipefail
 
@@ -39,6 +39,7 @@ PACKAGES=(
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xfixes0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
   fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils gcc libc6-dev libxss1
+  openssh-client openssh-server
 )
 # The Windows stage: Wine 8, NSIS, and binutils for two forwarder DLLs (tests/windows).
 ((windows)) && PACKAGES+=(wine64 nsis binutils-mingw-w64-x86-64)
@@ -54,8 +55,21 @@ if ((install)); then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     echo "installing: ${missing[*]}"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Installing openssh-server (or docker.io) would start the system's own service, sshd
+    # listening on port 22; the tests start private ones instead, so a policy-rc.d (as
+    # container images have) keeps the system's services stopped during the install.
+    guard=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      guard=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$guard" >/dev/null
+      $SUDO chmod 755 "$guard"
+    fi
+    status=0
+    $SUDO apt-get update -qq || status=$?
+    ((status != 0)) || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+    [ -z "$guard" ] || $SUDO rm -f "$guard"
+    ((status == 0)) || exit "$status"
   else
     echo "all present"
   fi
@@ -94,7 +108,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-step "private services (Xvfb + trayer, D-Bus + gnome-keyring, dockerd)"
+step "private services (Xvfb + trayer, D-Bus + gnome-keyring, dockerd, sshd)"
 t0=$SECONDS
 tests/services.sh start "$services"
 # shellcheck disable=SC1091

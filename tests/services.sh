@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start or stop the private services the tests use: Xvfb with a tray host, a D-Bus session
-# with an unlocked gnome-keyring, and a private dockerd with a local busybox test image.
+# with an unlocked gnome-keyring, a private dockerd with a local busybox test image, and
+# Debian's OpenSSH server on 127.0.0.1 at a free port (for remote rigs, `--rig`), with a
+# host key and a client key made for this run (DIR/ssh/config is the client's ssh_config).
 #
 #   tests/services.sh start DIR   # starts them; writes DIR/env.sh to source
 #   tests/services.sh stop DIR    # stops every process it started
@@ -78,18 +80,87 @@ start_docker() {
   log "dockerd on $DOCKER_HOST"
 }
 
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_sshd() {
+  # sshd run by this user (root under CI: then it needs its privilege-separation folder).
+  # Only key logins of this user, only from 127.0.0.1; unix-socket forwarding is what the
+  # tests use, and OpenSSH allows it only with AllowTcpForwarding (here "local").
+  local ssh="$dir/ssh" sshd user port bare rig_bin
+  sshd=$(command -v sshd || echo /usr/sbin/sshd)
+  user=$(id -un)
+  mkdir -p "$ssh"; chmod 700 "$ssh"
+  rm -f "$ssh"/host_ed25519* "$ssh"/client_ed25519*
+  ssh-keygen -q -t ed25519 -N '' -C rigpilot-test-host -f "$ssh/host_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C rigpilot-test-client -f "$ssh/client_ed25519"
+  install -m 600 "$ssh/client_ed25519.pub" "$ssh/authorized_keys"
+  port=$(free_port); bare=$(free_port)
+  [ "$bare" != "$port" ] || bare=$(free_port)
+  # The rig's `rigpilot` is this checkout's (sshd sets PATH itself: a client cannot).
+  rig_bin=${RIGPILOT_TEST_RIG_BIN:-$(cd "$(dirname "$0")/.." && pwd)/.venv/bin}
+  if [ "$(id -u)" -eq 0 ]; then mkdir -p /run/sshd; chmod 755 /run/sshd; fi
+  cat >"$ssh/sshd_config" <<CFG
+ListenAddress 127.0.0.1:$port
+ListenAddress 127.0.0.1:$bare
+HostKey $ssh/host_ed25519
+PidFile $dir/sshd.pid
+AuthorizedKeysFile $ssh/authorized_keys
+AllowUsers $user
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+# The keys live under /tmp (world-writable), which StrictModes would refuse.
+StrictModes no
+AllowTcpForwarding local
+AllowStreamLocalForwarding local
+X11Forwarding no
+PrintMotd no
+# A test chooses the rig's RIGPILOT_HOME (another home: a second rig) with ssh's SetEnv.
+AcceptEnv RIGPILOT_HOME
+SetEnv PATH=$rig_bin:/usr/bin:/bin
+# The second port is "a rig without RigPilot": no rigpilot on its PATH.
+Match LocalPort $bare
+  SetEnv PATH=/usr/bin:/bin
+CFG
+  "$sshd" -f "$ssh/sshd_config" -E "$ssh/sshd.log"
+  printf '[127.0.0.1]:%s,[127.0.0.1]:%s %s\n' "$port" "$bare" \
+    "$(cut -d' ' -f1,2 "$ssh/host_ed25519.pub")" >"$ssh/known_hosts"
+  cat >"$ssh/config" <<CFG
+Host bare-rig
+  Port $bare
+Host localhost 127.0.0.1 bare-rig
+  HostName 127.0.0.1
+  Port $port
+  IdentityFile $ssh/client_ed25519
+  IdentitiesOnly yes
+  IdentityAgent none
+  UserKnownHostsFile $ssh/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+CFG
+  wait_for 10 "sshd" ssh -F "$ssh/config" -o BatchMode=yes "$user@localhost" true
+  SSH_CONFIG="$ssh/config"; SSH_USER=$user
+  log "sshd on 127.0.0.1:$port and :$bare (as $user; client config $ssh/config)"
+}
+
 case "$cmd" in
 start)
   mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
-  for tool in Xvfb trayer dbus-daemon gnome-keyring-daemon dockerd docker busybox xdpyinfo; do
+  for tool in Xvfb trayer dbus-daemon gnome-keyring-daemon dockerd docker busybox xdpyinfo ssh ssh-keygen; do
     command -v "$tool" >/dev/null || { log "missing $tool: run tests/run.sh (it installs it)"; exit 1; }
   done
-  start_x; start_dbus_keyring; start_docker
+  [ -x "$(command -v sshd || echo /usr/sbin/sshd)" ] || { log "missing sshd: run tests/run.sh (it installs openssh-server)"; exit 1; }
+  start_x; start_dbus_keyring; start_docker; start_sshd
   cat >"$dir/env.sh" <<ENV
 export DISPLAY='$DISPLAY'
 export DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS'
 export DOCKER_HOST='$DOCKER_HOST'
 export RIGPILOT_TEST_IMAGE='$TEST_IMAGE'
+export RIGPILOT_TEST_SSH_CONFIG='$SSH_CONFIG'
+export RIGPILOT_TEST_SSH_USER='$SSH_USER'
 export RIGPILOT_REQUIRE_SERVICES=1
 ENV
   log "ready: source $dir/env.sh"
@@ -100,7 +171,7 @@ stop)
     DOCKER_HOST="unix://$dir/docker.sock" docker ps -aq 2>/dev/null |
       xargs -r env DOCKER_HOST="unix://$dir/docker.sock" docker rm -f >/dev/null 2>&1 || true
   fi
-  for name in dockerd trayer xvfb keyring dbus; do
+  for name in sshd dockerd trayer xvfb keyring dbus; do
     pidfile="$dir/$name.pid"
     [ -s "$pidfile" ] || continue
     pid=$(cat "$pidfile")

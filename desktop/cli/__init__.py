@@ -17,6 +17,7 @@ from types import ModuleType
 
 from desktop import __version__
 from desktop.cli._args import number
+from desktop.cli._rig import add_rig_option
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the app with a simulated GPU and the practice network (no GPU needed)",
     )
+    add_rig_option(parser, top=True)
     app = parser.add_argument_group("app options (no COMMAND: they open the desktop app)")
     app.add_argument(
         "--simulate",
@@ -60,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     app.add_argument(
         "--minimized", action="store_true", help="start in the tray (used when starting at sign-in)"
+    )
+    app.add_argument(
+        "--connect",
+        metavar="USER@HOST",
+        help="open the app on the worker of another computer, over SSH (adds it to the rigs)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():

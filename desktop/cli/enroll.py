@@ -17,6 +17,7 @@ from typing import Any
 from desktop import clock
 from desktop.cli._args import network_id
 from desktop.cli._credentials import collect_credentials, piped_secret
+from desktop.cli._rig import add_rig_option
 from desktop.cli.networks import call_worker
 from desktop.cli.status import print_json
 from desktop.ipc import endpoints
@@ -64,12 +65,13 @@ def register(subparsers: Any) -> None:
         help="read the network's secret field from standard input (a key piped in)",
     )
     enroll.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    add_rig_option(enroll)
     enroll.set_defaults(handler=cmd_enroll)
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     network = args.network.strip().lower()
-    listing = call_worker(lambda c: c.call(endpoints.NETWORKS))
+    listing = call_worker(args, lambda c: c.call(endpoints.NETWORKS))
     if listing is None:
         return 1
     known = {n.network: n for n in listing.networks}
@@ -97,7 +99,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         print("\nrigpilot: enrollment cancelled", file=sys.stderr)
         return 130
     request = EnrollRequest(network=network, credentials=creds)
-    answer = call_worker(lambda c: _follow(c, c.call(endpoints.ENROLL, request), args.json))
+    answer = call_worker(args, lambda c: _follow(c, c.call(endpoints.ENROLL, request), args.json))
     if answer is None:
         return 1
     if args.json:

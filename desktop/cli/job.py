@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from desktop import clock
 from desktop.cli._args import job_id, number, whole_number
+from desktop.cli._rig import add_rig_option, worker_client
 from desktop.cli._status_format import duration_text
 from desktop.cli._table import table
 from desktop.ipc import endpoints
@@ -75,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     for sub in (run, lst, show, stop):
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+        add_rig_option(sub)
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -85,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if isinstance(spec, str):
         return _fail(args, "invalid_spec_file", spec, EXIT_REFUSED)
     try:
-        with WorkerClient.from_env() as client:
+        with worker_client(args) as client:
             answer = client.call(endpoints.SUBMIT_JOB, spec)
             record = answer.job
             if not args.wait:
@@ -187,7 +189,7 @@ def _read_spec(source: str) -> dict[str, Any] | str:
 
 def _call(args: argparse.Namespace, endpoint: Endpoint[Q, A], request: Q) -> A | None:
     try:
-        with WorkerClient.from_env() as client:
+        with worker_client(args) as client:
             return client.call(endpoint, request)
     except ApiError as exc:
         _fail(args, exc.code, exc.message, 1)

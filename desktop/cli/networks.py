@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from desktop import clock
 from desktop.cli._args import ascii_int
+from desktop.cli._rig import add_rig_option, worker_client
 from desktop.cli._table import table, wrap
 from desktop.cli.status import print_json
 from desktop.ipc import endpoints
@@ -36,6 +37,7 @@ MAX_DAYS = 365
 def register(subparsers: Any) -> None:
     networks = subparsers.add_parser("networks", help="list the networks, their state and earnings")
     networks.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    add_rig_option(networks)
     networks.set_defaults(handler=cmd_networks)
 
     earnings = subparsers.add_parser(
@@ -43,6 +45,7 @@ def register(subparsers: Any) -> None:
     )
     earnings.add_argument("--days", type=_days, default=7, help="days to show (1-365, default 7)")
     earnings.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    add_rig_option(earnings)
     earnings.set_defaults(handler=cmd_earnings)
 
 
@@ -58,10 +61,10 @@ def _days(text: str) -> int:
 T = TypeVar("T")
 
 
-def call_worker(action: Callable[[WorkerClient], T]) -> T | None:
+def call_worker(args: argparse.Namespace, action: Callable[[WorkerClient], T]) -> T | None:
     """Run one API exchange; print the worker's or the connection's message on failure."""
     try:
-        with WorkerClient.from_env() as client:
+        with worker_client(args) as client:
             return action(client)
     except IpcError as exc:
         print(f"rigpilot: {exc.message}", file=sys.stderr)
@@ -125,7 +128,7 @@ def networks_text(answer: NetworksAnswer, width: int | None = None) -> str:
 
 
 def cmd_networks(args: argparse.Namespace) -> int:
-    answer = call_worker(lambda c: c.call(endpoints.NETWORKS))
+    answer = call_worker(args, lambda c: c.call(endpoints.NETWORKS))
     if answer is None:
         return 1
     if args.json:
@@ -184,7 +187,7 @@ def earnings_text(answer: EarningsAnswer, width: int | None = None) -> str:
 
 def cmd_earnings(args: argparse.Namespace) -> int:
     query = EarningsQuery(days=args.days)
-    answer = call_worker(lambda c: c.call(endpoints.EARNINGS, query))
+    answer = call_worker(args, lambda c: c.call(endpoints.EARNINGS, query))
     if answer is None:
         return 1
     if args.json:

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
+from desktop.cli._rig import add_rig_option, worker_client
 from desktop.ipc import endpoints
-from desktop.ipc.client import WorkerClient
 from desktop.ipc.endpoints import Endpoint
 from desktop.ipc.protocol import ApiError, IpcError
 from desktop.ipc.schema import Answer
@@ -50,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "VALUE`, or list what each key accepts with `rigpilot settings schema`.",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_rig_option(p)
     p.set_defaults(handler=cmd_show)
     sub = p.add_subparsers(dest="settings_command", metavar="ACTION")
     s = sub.add_parser(
@@ -62,10 +63,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("key", metavar="KEY", help="a setting key, e.g. thermal.pause_limit_c")
     s.add_argument("value", metavar="VALUE", help="the new value")
     s.add_argument("--json", action="store_true", help="print the API's answer as JSON")
+    add_rig_option(s)
     s.set_defaults(handler=cmd_set)
     g = sub.add_parser("get", help="print one setting's value")
     g.add_argument("key", metavar="KEY")
     g.add_argument("--json", action="store_true", help="print the value as JSON")
+    add_rig_option(g)
     g.set_defaults(handler=cmd_get)
     c = sub.add_parser("schema", help="what each setting accepts (no worker needed)")
     c.add_argument("--json", action="store_true", help="print the schema as JSON")
@@ -99,11 +102,13 @@ def render(settings: Mapping[str, Any]) -> str:
     return "\n".join(f"{k.ljust(width)}  {_with_unit(k, v)}" for k, v in settings.items())
 
 
-def _run(args: argparse.Namespace, action: Callable[[Client], int], factory: ClientFactory) -> int:
+def _run(
+    args: argparse.Namespace, action: Callable[[Client], int], factory: ClientFactory | None
+) -> int:
     """One exchange with the worker; every failure becomes a sentence and an exit code."""
     from desktop.ipc.client import WorkerNotRunning
 
-    client = factory()
+    client = factory() if factory is not None else worker_client(args)
     try:
         return action(client)
     except ApiError as exc:
@@ -134,7 +139,7 @@ def _error(
         print("  nothing was changed; the previous settings stay in force", file=sys.stderr)
 
 
-def cmd_show(args: argparse.Namespace, factory: ClientFactory = WorkerClient.from_env) -> int:
+def cmd_show(args: argparse.Namespace, factory: ClientFactory | None = None) -> int:
     def action(client: Client) -> int:
         answer = client.call(endpoints.SETTINGS)
         settings = answer.settings
@@ -149,7 +154,7 @@ def cmd_show(args: argparse.Namespace, factory: ClientFactory = WorkerClient.fro
     return _run(args, action, factory)
 
 
-def cmd_get(args: argparse.Namespace, factory: ClientFactory = WorkerClient.from_env) -> int:
+def cmd_get(args: argparse.Namespace, factory: ClientFactory | None = None) -> int:
     if args.key not in FIELDS:
         from desktop.settings import unknown_key_error
 
@@ -169,7 +174,7 @@ def cmd_get(args: argparse.Namespace, factory: ClientFactory = WorkerClient.from
     return _run(args, action, factory)
 
 
-def cmd_set(args: argparse.Namespace, factory: ClientFactory = WorkerClient.from_env) -> int:
+def cmd_set(args: argparse.Namespace, factory: ClientFactory | None = None) -> int:
     try:
         value = parse_cli_value(args.key, args.value)
     except SettingsError as exc:  # an unknown key: no need to ask the worker

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from desktop import clock
 from desktop.cli import _status_format as fmt
 from desktop.cli._args import ascii_int, network_id
+from desktop.cli._rig import add_rig_option, chosen_rig, worker_client
 from desktop.views import text as words
 from desktop.views.text import MORNING_HOUR, until_tomorrow
 
@@ -95,7 +96,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _json_flag(p: argparse.ArgumentParser) -> None:
+    """``--json``, and ``--rig``: every command here talks to a worker."""
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_rig_option(p)
 
 
 def _target_flags(p: argparse.ArgumentParser) -> None:
@@ -132,10 +135,10 @@ def _index(text: str) -> int:
 
 def with_client(args: argparse.Namespace, action: Callable[[WorkerClient], int]) -> int:
     """Run ``action(client)``, turning every client error into a message and exit code."""
-    from desktop.ipc.client import ApiError, IpcError, WorkerClient, WorkerNotRunning
+    from desktop.ipc.client import ApiError, IpcError, WorkerNotRunning
 
     _cli_logging()
-    client = WorkerClient.from_env()
+    client = worker_client(args)
     try:
         return action(client)
     except IpcError as exc:
@@ -183,6 +186,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.json:
             print_json(status)
         else:
+            rig = chosen_rig(args)
+            if rig is not None:
+                print(f"Rig {rig} (over SSH)")
             print(fmt.status_text(status, clock.now()))
         return 0
 
@@ -290,6 +296,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
             lines = client.call(endpoints.LOGS, LogsQuery(tail=args.tail)).lines
             source = "worker"
         except WorkerNotRunning:
+            if chosen_rig(args) is not None:
+                raise  # the log file is on the rig, not here
             from desktop.logs import log_file, tail_lines
 
             path = log_file("worker")

@@ -1,9 +1,11 @@
-"""``rigpilot worker [--demo] [--simulate P] [--sim-speed N] [--foreground|--detach]`` and
-``rigpilot worker stop``.
+"""``rigpilot worker [--demo] [--simulate P] [--sim-speed N] [--foreground|--detach]``,
+``rigpilot worker stop`` and ``rigpilot worker paths``.
 
 Without ``--detach`` the worker runs in this process (a service manager or a terminal
 keeps it); ``--detach`` starts it in the background, waits until its API answers and
 prints its pid. ``stop`` asks it to shut down gracefully and waits until it is gone.
+``paths`` says where this installation's worker listens and whether it runs: what a client
+on another computer asks over SSH (desktop/ipc/ssh_command.py) before forwarding the socket.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from desktop.cli._args import ascii_float
+from desktop.cli._rig import add_rig_option, chosen_rig
 from desktop.cli.status import EXIT_NOT_RUNNING, print_json, with_client
 
 if TYPE_CHECKING:
@@ -31,7 +34,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run RigPilot's worker: the background service that watches the GPUs "
         "and runs the work. `rigpilot worker stop` stops a running worker.",
     )
-    p.add_argument("action", nargs="?", choices=["stop"], help="stop the running worker")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["stop", "paths"],
+        help="stop: stop the running worker; paths: where it listens and whether it runs",
+    )
     p.add_argument(
         "--demo",
         action="store_true",
@@ -58,6 +66,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--detach", action="store_true", help="start in the background and return once it answers"
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument(
+        "--with-token",
+        action="store_true",
+        help="with `paths --json`: include the API token (a secret; for `--rig` over SSH)",
+    )
+    add_rig_option(p)
     p.set_defaults(handler=cmd_worker)
 
 
@@ -80,6 +94,17 @@ def _speed(text: str) -> float:
 def cmd_worker(args: argparse.Namespace) -> int:
     if args.action == "stop":
         return cmd_stop(args)
+    rig = chosen_rig(args)
+    if rig is not None:
+        print(
+            f"rigpilot worker: a rig's worker runs on the rig; start it there with "
+            f"`ssh {rig.destination} rigpilot worker --detach` (`--rig` works with "
+            "`worker stop`)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.action == "paths":
+        return cmd_paths(args)
     if args.sim_speed is not None and not (args.simulate or args.demo):
         print("rigpilot worker: --sim-speed needs --simulate or --demo", file=sys.stderr)
         return 2
@@ -162,6 +187,51 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
     code = with_client(args, run)
     return 0 if code == EXIT_NOT_RUNNING else code
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    """Where this installation's worker listens, whether it runs, and (``--json
+    --with-token``) its token: one JSON line, read by ``rigpilot --rig`` over SSH."""
+    from desktop import __version__
+    from desktop.ipc.auth import TokenError, read_token
+    from desktop.ipc.client import IpcError, WorkerClient
+    from desktop.ipc.rig_address import RigInfo, encode_info
+    from desktop.ipc.schema import PROTOCOL_VERSION
+    from desktop.paths import get_paths
+
+    if args.with_token and not args.json:
+        print("rigpilot worker paths: --with-token needs --json", file=sys.stderr)
+        return 2
+    paths = get_paths()
+    pid: int | None = None
+    with WorkerClient(paths) as client:
+        try:
+            pid = client.status().pid
+        except IpcError:
+            pid = None
+    token = None
+    if args.with_token and pid is not None:
+        try:
+            token = read_token(paths.token_file)
+        except (OSError, TokenError):
+            token = None
+    info = RigInfo(
+        version=__version__,
+        protocol=PROTOCOL_VERSION,
+        socket="" if sys.platform == "win32" else str(paths.socket_file),
+        token_file=str(paths.token_file),
+        running=pid is not None,
+        pid=pid,
+        token=token,
+    )
+    if args.json:
+        print(encode_info(info).decode("utf-8"), flush=True)
+        return 0
+    state = f"running (pid {pid})" if pid is not None else "not running"
+    print(f"worker: {state}")
+    print(f"socket: {info.socket or '(a loopback port)'}")
+    print(f"token:  {info.token_file}")
+    return 0
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:

@@ -14,16 +14,13 @@ can act on; the token is read from its file and never logged or put in an error.
 
 from __future__ import annotations
 
-import errno
 import logging
-import sys
 from typing import Any, TypeVar
 
 import httpx
 import msgspec
 
 from desktop.ipc import endpoints
-from desktop.ipc.auth import TokenError, read_token
 from desktop.ipc.codec import AnswerInvalid, decode_answer, encode
 from desktop.ipc.endpoints import Endpoint
 from desktop.ipc.protocol import (
@@ -34,34 +31,32 @@ from desktop.ipc.protocol import (
     IpcError,
     parse_protocol,
 )
+from desktop.ipc.routes import (
+    NOT_RUNNING,
+    Connection,
+    LocalRoute,
+    Route,
+    WorkerNotRunning,
+    WorkerUnreachable,
+)
 from desktop.ipc.schema import Answer, StatusAnswer
 from desktop.ipc.schema_data import ErrorAnswer, EventsQuery
 from desktop.paths import Paths, get_paths
 
 __all__ = [
+    "NOT_RUNNING",
     "ApiError",
     "BadAnswer",
     "IpcError",
     "ProtocolMismatch",
+    "Route",
     "WorkerClient",
     "WorkerNotRunning",
     "WorkerUnreachable",
 ]
 
 log = logging.getLogger(__name__)
-NOT_RUNNING = "RigPilot's worker is not running; start it with `rigpilot worker --detach`"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=1.0, read=5.0, write=5.0, pool=1.0)
-
-
-class WorkerNotRunning(IpcError):
-    """Nothing answers at the worker's address (no socket, refused, never started)."""
-
-    def __init__(self, message: str = NOT_RUNNING) -> None:
-        super().__init__(message)
-
-
-class WorkerUnreachable(IpcError):
-    """A worker is there but cannot be talked to: permission denied, timeout, broken link."""
 
 
 class ProtocolMismatch(IpcError):
@@ -78,7 +73,8 @@ A = TypeVar("A", bound=Answer)
 
 
 class WorkerClient:
-    """Talks to the worker of one RigPilot installation (one ``Paths``).
+    """Talks to one worker: this installation's (one ``Paths``), or another ``route``'s
+    (a rig behind an SSH tunnel: desktop/ipc/remote.py).
 
     Construction never touches the network; each call connects (reusing a kept-alive
     connection) and raises ``IpcError`` subclasses on failure.
@@ -88,15 +84,24 @@ class WorkerClient:
         self,
         paths: Paths,
         *,
+        route: Route | None = None,
+        own_route: bool = False,
         token: str | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self.paths = paths
+        self.route: Route = route if route is not None else LocalRoute(paths)
+        self._own_route = own_route
         self._token = token
         self._transport = transport
         self._timeout = timeout
         self._http: httpx.Client | None = None
+
+    @property
+    def rig(self) -> str:
+        """The rig this client talks to: "" for this computer, ``user@host`` for a rig."""
+        return self.route.label
 
     @classmethod
     def from_env(cls) -> WorkerClient:
@@ -104,6 +109,13 @@ class WorkerClient:
         return cls(get_paths())
 
     def close(self) -> None:
+        """Close the connection, and the route too when this client owns it (a tunnel)."""
+        self._drop_connection()
+        closer = getattr(self.route, "close", None)
+        if self._own_route and callable(closer):
+            closer()
+
+    def _drop_connection(self) -> None:
         if self._http is not None:
             self._http.close()
             self._http = None
@@ -205,61 +217,37 @@ class WorkerClient:
                 timeout=limit,
             )
         except httpx.TimeoutException as exc:
-            self.close()
+            self._drop_connection()
             raise WorkerUnreachable(
                 f"RigPilot's worker did not answer {method} {path} in time; it may be "
                 "stuck or overloaded (see `rigpilot logs`)"
             ) from exc
         except (httpx.ConnectError, OSError) as exc:
-            self.close()
-            raise _connect_error(exc, self.paths) from exc
+            self._drop_connection()
+            raise self.route.failure(exc, broken=False) from exc
         except httpx.TransportError as exc:
-            self.close()
-            raise WorkerUnreachable(
-                "the connection to RigPilot's worker broke before it answered (it may have "
-                "stopped); check `rigpilot status`"
-            ) from exc
+            self._drop_connection()
+            raise self.route.failure(exc, broken=True) from exc
 
     def _client(self) -> httpx.Client:
         if self._http is not None:
             return self._http
-        token = self._token or self._read_token()
+        if self._transport is not None:  # a test's scripted transport
+            where = Connection("http://localhost", self._transport, self._token or "")
+        else:
+            where = self.route.connect()
         headers = {
-            "Authorization": f"Bearer {token}",
+            "Authorization": f"Bearer {self._token or where.token}",
             PROTOCOL_HEADER: str(PROTOCOL_VERSION),
             "Accept": "application/json",
         }
-        transport = self._transport
-        base_url = "http://localhost"
-        if transport is None:
-            if sys.platform == "win32":
-                base_url = f"http://127.0.0.1:{self._read_port()}"
-            else:
-                if not self.paths.socket_file.exists():
-                    raise WorkerNotRunning()
-                transport = httpx.HTTPTransport(uds=str(self.paths.socket_file))
         self._http = httpx.Client(
-            base_url=base_url, headers=headers, transport=transport, timeout=self._timeout
+            base_url=where.base_url,
+            headers=headers,
+            transport=where.transport,
+            timeout=self._timeout,
         )
         return self._http
-
-    def _read_token(self) -> str:
-        try:
-            return read_token(self.paths.token_file)
-        except FileNotFoundError:
-            raise WorkerNotRunning() from None
-        except TokenError as exc:
-            raise WorkerUnreachable(str(exc)) from exc
-
-    def _read_port(self) -> int:
-        try:
-            text = self.paths.port_file.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
-            raise WorkerNotRunning() from None
-        if not text.isdigit():
-            raise WorkerNotRunning()
-        return int(text)
-
 
 
 def _query_text(value: Any) -> str:
@@ -267,19 +255,6 @@ def _query_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _connect_error(exc: BaseException, paths: Paths) -> IpcError:
-    """Tell "nothing is there" apart from "something is there but refuses us"."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, PermissionError) or getattr(cause, "errno", None) == errno.EACCES:
-            return WorkerUnreachable(
-                f"permission denied on RigPilot's worker socket {paths.socket_file}; the "
-                "worker belongs to another user. Run this as the user who runs the worker."
-            )
-        cause = cause.__cause__ or cause.__context__
-    return WorkerNotRunning()
 
 
 def _check(response: httpx.Response) -> None:

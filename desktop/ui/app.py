@@ -3,6 +3,7 @@
 Start-up order matters for a snappy first paint (< 2 s on a 2-core machine): one-instance
 check, window and tray on screen, and only then the worker is found or started in the
 background; the window says "Starting the RigPilot worker…" meanwhile instead of freezing.
+With ``--connect user@host`` the app shows that rig instead and starts no worker here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from desktop.ui.dashboard.series import thermal_limits
 from desktop.ui.main_window import MainWindow
 from desktop.ui.notifications import Notifier
 from desktop.ui.options import AppOptions, OptionsError, parse_options
+from desktop.ui.rig_switch import RigSwitch, SelectedRig, rig_starter
+from desktop.ui.rigs import Rigs
 from desktop.ui.single_instance import SingleInstance
 from desktop.ui.tray import Tray
 from desktop.ui.worker_link import WorkerLink
@@ -66,9 +69,14 @@ class RigPilotApp(QObject):
         self.settings: SettingsAnswer | None = None
         self._start_failure = ""
         self.exit_app: Callable[[], None] = _exit_event_loop
-        self.link = WorkerLink(client_factory or _client_from_env, self)
-        self.controller = Controller(self.link, starter or (lambda: _start_worker(options)), self)
+        local_factory = client_factory or _client_from_env
+        self.link = WorkerLink(local_factory, self)
+        local_starter = starter or (lambda: _start_worker(options))
+        self.controller = Controller(self.link, lambda: self._start_selected(), self)
         self.window = MainWindow(self.link, self.controller, self.theme)
+        self.rigs = Rigs(self.prefs, self.paths, local_factory, self)
+        self.rig_switch = RigSwitch(self.rigs, self.link, self.window, self)
+        self._start_selected = rig_starter(self.rig_switch, local_starter)
         self.pages: Any = None  # installed after the first paint (see start)
         self._started = False
         self.tray = Tray(self.controller, self.link, self)
@@ -86,8 +94,13 @@ class RigPilotApp(QObject):
             from desktop.ipc.client import WorkerClient
             from desktop.ui.pages import install_pages
 
-            prefs = None if self.options.demo else self.prefs
-            installed = install_pages(self.window, WorkerClient(self.paths), prefs)
+            prefs = None if self.options.demo or self.options.connect else self.prefs
+            client = SelectedRig(WorkerClient(self.paths))
+            installed = install_pages(self.window, client, prefs)
+            self.rig_switch.pages_client = client
+            self.rig_switch.wizard_action = installed.wizard_action
+            self.rig_switch.changed.connect(lambda _rig: installed.networks.refresh())
+            self.rig_switch.changed.connect(lambda _rig: installed.settings.reload())
             self.link.status_changed.connect(installed.networks.on_status)
             installed.networks.status_wanted.connect(self.link.refresh_status)
             if self.link.status is not None:
@@ -117,7 +130,12 @@ class RigPilotApp(QObject):
         link.event_received.connect(self.notifier.on_event)
         link.worker_connected.connect(self._on_connected)
         link.worker_lost.connect(lambda _why: self._on_snapshot())
-        self.controller.worker_started.connect(link.start)
+        link.switched.connect(window.dashboard.clear)
+        link.switched.connect(window.events.clear)
+        link.switched.connect(window.jobs.clear)
+        link.switched.connect(self._on_switched)
+        link.worker_connected.connect(lambda: window.jobs.refresh())
+        self.controller.worker_started.connect(self._on_worker_started)
         self.controller.command_failed.connect(self._on_command_failed)
         window.visibility_changed.connect(link.set_live)
         window.shown_changed.connect(link.set_shown)
@@ -148,7 +166,23 @@ class RigPilotApp(QObject):
             return
         self._started = True
         self.pages = self._install_pages()
-        self.controller.start_worker()
+        self.rigs.start()
+        if self.options.connect:
+            self.rig_switch.add(self.options.connect)  # a rig instead of this computer
+        else:
+            self.controller.start_worker()
+        self._refresh_headline()
+
+    def _on_worker_started(self, client: Any) -> None:
+        """A worker answers after "Start worker": show it if its rig is still the one on
+        screen (the user may have chosen another meanwhile)."""
+        if getattr(client, "rig", "") == self.rig_switch.selected:
+            self.link.start(client)
+
+    def _on_switched(self) -> None:
+        self._last_error = None
+        self._start_failure = ""
+        self.settings = None
         self._refresh_headline()
 
     # --- state ----------------------------------------------------------------------
@@ -157,15 +191,19 @@ class RigPilotApp(QObject):
         now = clock.now()
         if self._last_error and now - self._last_error.ts > ERROR_HOLD_S:
             self._last_error = None
+        rig = self.rig_switch.selected
+        starting = self.controller.starting or not self._started
         headline = describe(
             self.link.snapshot,
             connected=self.link.connected,
             now=now,
-            starting=self.controller.starting or not self._started,
+            starting=starting or bool(rig and not self.link.lost_reason),
             last_error=self._last_error,
+            rig=rig,
         )
-        if not self.link.connected and self._start_failure and not self.controller.starting:
-            headline = dataclasses.replace(headline, detail=self._start_failure)
+        failure = self._start_failure or (self.link.lost_reason if rig else "")
+        if not self.link.connected and failure and not self.controller.starting:
+            headline = dataclasses.replace(headline, detail=failure)
         paused = self.controller.paused_all
         self.window.strip.show_headline(headline, paused=paused, connected=self.link.connected)
         self.tray.show_state(headline, self.link.snapshot)
@@ -177,7 +215,8 @@ class RigPilotApp(QObject):
 
     def _on_status(self, status: StatusAnswer) -> None:
         mode = MODE_WORDS.get(status.mode.value, "")
-        self.window.set_footer(f"worker {status.version} · {mode}".strip(" ·"))
+        where = f" · on {self.rig_switch.selected}" if self.rig_switch.selected else ""
+        self.window.set_footer(f"worker {status.version} · {mode}".strip(" ·") + where)
 
     def _on_event(self, event: Event) -> None:
         kind = event.kind
@@ -262,13 +301,24 @@ class RigPilotApp(QObject):
 
     def quit(self, stop_worker: bool) -> None:
         """End the app; with ``stop_worker`` ask the worker to shut down first."""
-        if stop_worker and self.link.connected:
+        if stop_worker and self.rig_switch.selected:
+            self._stop_local_worker()  # "this computer": never a rig on screen
+        elif stop_worker and self.link.connected:
             self.controller.stop_worker(self._finish)
         else:
             self._finish()
 
+    def _stop_local_worker(self) -> None:
+        client = self.rigs.factory("")()
+        tasks.run_in_background(
+            lambda: client.call(endpoints.SHUTDOWN),
+            lambda _r: self._finish(),
+            lambda _e: self._finish(),
+        )
+
     def _finish(self) -> None:
         self.link.stop()
+        self.rigs.close()
         self.tray.hide()
         self.window.allow_close = True
         self.window.close()

@@ -57,6 +57,11 @@ class EventsModel(RowsModel):
         self._seen = {e.seq for e in self.events}
         self.endResetModel()
 
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.events, self._seen = [], set()
+        self.endResetModel()
+
     def rows(self) -> list[Event]:
         return self.events
 
@@ -154,6 +159,11 @@ class EventsView(QWidget):
 
     def add_event(self, event: Event) -> None:
         self.add_events([event])
+
+    def clear(self) -> None:
+        """Forget the events shown (another rig is on screen)."""
+        self.model.clear()
+        self._update_count()
 
     def _update_count(self) -> None:
         n = self.model.rowCount()

@@ -175,6 +175,11 @@ class JobsView(QWidget):
         query = JobsQuery(limit=200)
         self._link.call(endpoints.JOBS, query, on_done=self.set_answer, on_error=self._on_error)
 
+    def clear(self) -> None:
+        """Forget the jobs shown (another rig is on screen); the next refresh fills them."""
+        self.running.set_jobs([])
+        self.history.set_jobs([])
+
     def set_answer(self, answer: JobsAnswer) -> None:
         self.available = True
         jobs = answer.jobs

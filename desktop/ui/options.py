@@ -1,4 +1,5 @@
-"""The app's own command-line options: ``rigpilot [--demo] [--simulate P] [--sim-speed N]``.
+"""The app's own command-line options: ``rigpilot [--demo] [--simulate P] [--sim-speed N]
+[--minimized] [--connect USER@HOST]``.
 
 Parsed apart from the CLI's argparse tree because these open the app rather than run a
 command; a bad option gets a one-line message with an example, never a traceback.
@@ -20,6 +21,7 @@ class AppOptions:
     simulate: str | None = None
     sim_speed: float | None = None
     minimized: bool = False
+    connect: str | None = None  # a rig to show (user@host), reached over SSH
 
     def worker_args(self) -> list[str]:
         """The options the app passes to ``rigpilot worker`` when it has to start one."""
@@ -48,6 +50,7 @@ def parse_options(argv: list[str]) -> AppOptions:
     parser.add_argument("--simulate", metavar="PROFILE")
     parser.add_argument("--sim-speed", type=float)
     parser.add_argument("--minimized", action="store_true")
+    parser.add_argument("--connect", metavar="USER@HOST")
     try:
         ns, extra = parser.parse_known_args(argv)
     except argparse.ArgumentError as exc:
@@ -58,4 +61,12 @@ def parse_options(argv: list[str]) -> AppOptions:
         )
     if ns.sim_speed is not None and not (0 < ns.sim_speed <= 1000):
         raise OptionsError("--sim-speed must be between 0 and 1000 (for example --sim-speed 10)")
-    return AppOptions(ns.demo, ns.simulate, ns.sim_speed, ns.minimized)
+    connect = None
+    if ns.connect is not None:
+        from desktop.ipc.rig_address import RigAddressError, parse_rig
+
+        try:
+            connect = parse_rig(ns.connect).text
+        except RigAddressError as exc:
+            raise OptionsError(f"--connect: {exc}") from None
+    return AppOptions(ns.demo, ns.simulate, ns.sim_speed, ns.minimized, connect)

@@ -9,6 +9,8 @@
 
 Status and telemetry both feed one ``Snapshot`` (desktop/views/snapshot.py): the header, the
 cards and the tray render from it, so they never show two different readings at once.
+``switch`` points the link at another rig's worker (the rig list): every answer still on its
+way from the previous one is dropped (each call carries the link's generation).
 All public signals are emitted on the GUI thread and carry typed objects. A failed call
 marks the worker lost; the next successful status marks it connected again.
 
@@ -21,6 +23,7 @@ Signals:
     networks_changed(list[NetworkRecord]): a fresh ``GET /networks`` list.
     worker_connected(): the API answers (again).
     worker_lost(str): the API stopped answering; the text says why.
+    switched(): the link now talks to another worker (views forget what they hold).
 """
 
 from __future__ import annotations
@@ -67,8 +70,8 @@ ClientFactory = Callable[[], ApiClient]
 class _Carrier(QObject):
     """Carries results from the long-poll thread to the GUI thread (queued connection)."""
 
-    events = Signal(bool, object)
-    failed = Signal(str)
+    events = Signal(int, bool, object)
+    failed = Signal(int, str)
 
 
 class WorkerLink(QObject):
@@ -80,6 +83,7 @@ class WorkerLink(QObject):
     networks_changed = Signal(object)
     worker_connected = Signal()
     worker_lost = Signal(str)
+    switched = Signal()
 
     def __init__(self, client_factory: ClientFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +92,8 @@ class WorkerLink(QObject):
         self.snapshot = Snapshot()
         self.networks: list[NetworkRecord] = []
         self.connected = False
+        self.lost_reason = ""  # why the last call failed, while not connected
+        self._generation = 0
         self._live = False  # the window says when a chart is on screen
         self._shown = False  # and when it is on screen at all
         self._ticks = 0
@@ -99,7 +105,7 @@ class WorkerLink(QObject):
         self._thread: threading.Thread | None = None
         self._carrier = _Carrier()
         self._carrier.events.connect(self._on_events, Qt.ConnectionType.QueuedConnection)
-        self._carrier.failed.connect(self._on_failure, Qt.ConnectionType.QueuedConnection)
+        self._carrier.failed.connect(self._on_failure_of, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_tick)
@@ -120,13 +126,36 @@ class WorkerLink(QObject):
         self.refresh_status()
         self.refresh_networks()
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._events_loop, name="rp-events", daemon=True)
+            generation = self._generation
+            self._thread = threading.Thread(
+                target=self._events_loop, args=(generation,), name="rp-events", daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:
         """Stop polling; the long poll thread ends at its next answer (it is a daemon)."""
         self._stop.set()
         self._timer.stop()
+
+    def switch(self, client_factory: ClientFactory) -> None:
+        """Talk to another worker from now on (another rig); forget the previous one's data.
+
+        The previous long poll ends at its next answer (its generation is over)."""
+        self.stop()
+        self._generation += 1
+        self._factory = client_factory
+        self._client = None
+        self._thread = None
+        self.snapshot = Snapshot()
+        self.networks = []
+        self.connected = False
+        self.lost_reason = ""
+        self.history_loaded = False
+        self._in_flight.clear()
+        self._last_ts.clear()
+        self.snapshot_changed.emit()
+        self.start()
+        self.switched.emit()
 
     def set_live(self, live: bool) -> None:
         """Poll telemetry only while a chart is visible; catch up with ``since`` afterwards."""
@@ -158,7 +187,17 @@ class WorkerLink(QObject):
             if on_error is not None:
                 on_error(RuntimeError("not connected to the worker yet"))
             return
-        tasks.run_in_background(lambda: client.call(endpoint, request), on_done, on_error)
+        generation = self._generation
+
+        def done(answer: A) -> None:
+            if generation == self._generation and on_done is not None:
+                on_done(answer)
+
+        def failed(exc: Exception) -> None:
+            if generation == self._generation and on_error is not None:
+                on_error(exc)
+
+        tasks.run_in_background(lambda: client.call(endpoint, request), done, failed)
 
     def refresh_status(self) -> None:
         self._once("status", endpoints.STATUS, None, self._on_status)
@@ -241,6 +280,7 @@ class WorkerLink(QObject):
         self.networks_changed.emit(self.networks)
 
     def _on_failure(self, why: str) -> None:
+        self.lost_reason = why
         if self.connected:
             self.connected = False
             log.info("worker lost: %s", why)
@@ -249,12 +289,15 @@ class WorkerLink(QObject):
 
     # --- events long poll (own thread) -----------------------------------------------
 
-    def _events_loop(self) -> None:
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation and not self._stop.is_set()
+
+    def _events_loop(self, generation: int) -> None:
         client = self._factory()
         since = 0
         first = True
         backoff = 1.0
-        while not self._stop.is_set():
+        while self._current(generation):
             try:
                 if first:
                     query = EventsQuery(since=0, limit=HISTORY_LIMIT)
@@ -262,8 +305,8 @@ class WorkerLink(QObject):
                     query = EventsQuery(since=since, wait=LONG_POLL_S)
                 answer: EventsAnswer = client.call(endpoints.EVENTS, query)
             except Exception as exc:  # the worker is gone or restarting: retry calmly
-                if not self._stop.is_set():
-                    self._carrier.failed.emit(_describe(exc))
+                if self._current(generation):
+                    self._carrier.failed.emit(generation, _describe(exc))
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 try:
@@ -276,12 +319,18 @@ class WorkerLink(QObject):
                 since, first = 0, True
                 continue
             since = max([since, answer.last_seq, *(e.seq for e in answer.events)])
-            if self._stop.is_set():
+            if not self._current(generation):
                 break
-            self._carrier.events.emit(first, list(answer.events))
+            self._carrier.events.emit(generation, first, list(answer.events))
             first = False
 
-    def _on_events(self, history: bool, events: list[Event]) -> None:
+    def _on_failure_of(self, generation: int, why: str) -> None:
+        if generation == self._generation:
+            self._on_failure(why)
+
+    def _on_events(self, generation: int, history: bool, events: list[Event]) -> None:
+        if generation != self._generation:
+            return
         if history:
             self.history_loaded = True
             self.events_loaded.emit(events)

@@ -120,9 +120,15 @@ def describe(
     now: float,
     starting: bool = False,
     last_error: Event | None = None,
+    rig: str = "",
 ) -> Headline:
-    """The headline for the rig. ``last_error`` is a recent error event still in force."""
+    """The headline for the rig. ``last_error`` is a recent error event still in force;
+    ``rig`` is the remote rig shown (``user@host``), "" for this computer."""
     status = snapshot.status
+    if (not connected or status is None) and rig:
+        if starting:
+            return Headline(RigState.IDLE, f"Connecting to {rig}…")
+        return Headline(RigState.ERROR, f"Lost the connection to {rig}: reconnecting…")
     if not connected or status is None:
         if starting:
             return Headline(RigState.IDLE, "Starting the RigPilot worker…")

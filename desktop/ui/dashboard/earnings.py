@@ -52,6 +52,13 @@ class EarningsHistory:
         self._credits: dict[tuple[str, str, float], tuple[float, str, float]] = {}
         self.pay_by_job: dict[str, float] = {}
 
+    def clear(self) -> None:
+        """Forget everything (another rig); ``pay_by_job`` stays the same dict (the jobs
+        view holds it)."""
+        self._snapshots.clear()
+        self._credits.clear()
+        self.pay_by_job.clear()
+
     def add_event(self, event: Event) -> bool:
         """Remember a credit; True when the event was one."""
         credit = credit_of(event)

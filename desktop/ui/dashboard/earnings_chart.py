@@ -56,6 +56,11 @@ class EarningsChart(TimeChart):
         firsts = [float(x[0]) for x, _ in curves.values() if len(x)]
         return time.time() - min(firsts) if firsts else 0.0
 
+    def clear(self) -> None:
+        """Forget the money shown (another rig is on screen)."""
+        self.history.clear()
+        self._week, self._week_at = {}, 0.0
+
     def set_names(self, networks: list[NetworkRecord]) -> None:
         self._names = {n.network: n.display_name or n.network for n in networks}
 

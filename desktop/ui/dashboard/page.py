@@ -168,6 +168,21 @@ class DashboardPage(QWidget):
     def on_event(self, event: Event) -> None:
         self.on_events([event])
 
+    def clear(self) -> None:
+        """Forget every reading and chart (another rig is on screen)."""
+        self._buffers.clear()
+        self._long.clear()
+        self._networks = []
+        self.earn_chart.clear()
+        self.gpu = 0
+        self.gpu_select.blockSignals(True)
+        self.gpu_select.clear()
+        self.gpu_select.blockSignals(False)
+        self.gpu_select.hide()
+        self.gpu_label.setText("")
+        self._dirty = True
+        self.on_snapshot()
+
     def set_limits(self, soft_c: float | None, pause_c: float | None) -> None:
         self.temp_chart.set_limit("soft", soft_c)
         self.temp_chart.set_limit("pause", pause_c)

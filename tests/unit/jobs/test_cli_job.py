@@ -63,7 +63,7 @@ class FakeClient:
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> type[FakeClient]:
     FakeClient.answers, FakeClient.asked = {}, []
-    monkeypatch.setattr(job_cli, "WorkerClient", FakeClient)
+    monkeypatch.setattr(job_cli, "worker_client", lambda _args: FakeClient.from_env())
     monkeypatch.setattr(job_cli, "POLL_S", 0.0)
     return FakeClient
 
