@@ -60,18 +60,18 @@ class RigReaders:
 
 
 class GuardCounter:
-    """Counts ``guard.*`` events by (gpu, action); fed by the event bus on the loop,
-    read by scrapes on the exporter's thread."""
+    """Counts ``guard.*`` events of a GPU by (gpu, action); fed by the event bus on the
+    loop, read by scrapes on the exporter's thread. (A guard event of no GPU, a refused
+    setting, is no action on a card and is not counted.)"""
 
     def __init__(self) -> None:
         self._counts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
     def on_event(self, event: Event) -> None:
-        if not event.kind.startswith("guard."):
+        if not event.kind.startswith("guard.") or event.gpu_index is None:
             return
-        gpu = "" if event.gpu_index is None else str(event.gpu_index)
-        key = (gpu, event.kind.removeprefix("guard."))
+        key = (str(event.gpu_index), event.kind.removeprefix("guard."))
         with self._lock:
             self._counts[key] = self._counts.get(key, 0) + 1
 
