@@ -80,7 +80,7 @@ def recovered(host: str, previous_pid: int | None, started_ts: float | None, now
     )  # fmt: skip
 
 
-def test_alert(host: str, now: float) -> Alert:
+def trial_alert(host: str, now: float) -> Alert:
     return Alert(
         "test", "", f"{host}: RigPilot test alert",
         "This is a test from RigPilot: alerts from this rig reach you here.", now, 3,

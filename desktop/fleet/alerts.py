@@ -20,8 +20,14 @@ from typing import Any
 
 from desktop.fleet import run_marker
 from desktop.fleet.alert_delivery import Deliverer, Delivery, Destination
-from desktop.fleet.alert_rules import Alert, FailingWatch, RateLimiter, from_event, recovered
-from desktop.fleet.alert_rules import test_alert as make_test_alert
+from desktop.fleet.alert_rules import (
+    Alert,
+    FailingWatch,
+    RateLimiter,
+    from_event,
+    recovered,
+    trial_alert,
+)
 from desktop.fleet.secrets import FleetSecrets
 from desktop.ipc.schema import StatusAnswer
 from desktop.model import Event, Severity
@@ -127,5 +133,5 @@ class Alerter:
 
     async def send_test(self) -> list[Delivery]:
         return await asyncio.to_thread(
-            self.deliverer.send_now, make_test_alert(self.host, self.clock())
+            self.deliverer.send_now, trial_alert(self.host, self.clock())
         )
