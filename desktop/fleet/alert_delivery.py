@@ -82,14 +82,14 @@ def body(alert: Alert, destination: Destination, host: str) -> dict[str, object]
 
 
 def post(client: httpx.Client, alert: Alert, destination: Destination, host: str) -> str:
-    """Send once; "" when the server took it, else why not."""
+    """Send once; "" when the server took it, else why not (the destination is said apart)."""
     try:
         response = client.post(destination.url, json=body(alert, destination, host))
     except httpx.HTTPError as exc:
-        return f"could not reach {destination.shown} ({type(exc).__name__}: {exc})"
+        return f"could not reach it ({type(exc).__name__}: {exc})"
     if response.is_success:
         return ""
-    return f"{destination.shown} answered HTTP {response.status_code}"
+    return f"it answered HTTP {response.status_code}"
 
 
 class Deliverer:
@@ -137,7 +137,7 @@ class Deliverer:
                 problem or "sent",
             )  # fmt: skip
             if problem:
-                log.warning("alerts: %s: %s", alert.kind, problem)
+                log.warning("alerts: %s to %s: %s", alert.kind, destination.shown, problem)
             else:
                 log.info("alerts: %s sent to %s", alert.kind, destination.shown)
             with self._lock:

@@ -98,7 +98,7 @@ def test_a_failed_post_says_why() -> None:
     client = httpx.Client(transport=httpx.MockTransport(refuse))
     alert = trial_alert("rig1", T0)
     assert post(client, alert, Destination("webhook", "https://example.org/h"), "r") == (
-        "webhook https://example.org/h answered HTTP 429"
+        "it answered HTTP 429"
     )
 
 
