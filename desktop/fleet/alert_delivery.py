@@ -21,6 +21,7 @@ import httpx
 
 from desktop import __version__
 from desktop.fleet.alert_rules import Alert
+from desktop.ipc.schema_fleet import AlertDelivery as Delivery  # one attempt, as the API shows it
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +42,6 @@ class Destination:
     def shown(self) -> str:
         """What may be shown and logged (never the topic)."""
         return f"ntfy at {self.url}" if self.kind == "ntfy" else f"webhook {self.url}"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One attempt's outcome, kept for ``rigpilot alerts``."""
-
-    ts: float
-    kind: str
-    title: str
-    destination: str
-    ok: bool
-    detail: str
 
 
 def body(alert: Alert, destination: Destination, host: str) -> dict[str, object]:
@@ -133,8 +122,8 @@ class Deliverer:
                 time.sleep(RETRY_AFTER_S)
                 problem = post(self.client, alert, destination, self.host)
             outcome = Delivery(
-                self.clock(), alert.kind, alert.title, destination.shown, not problem,
-                problem or "sent",
+                ts=self.clock(), kind=alert.kind, title=alert.title,
+                destination=destination.shown, ok=not problem, detail=problem or "sent",
             )  # fmt: skip
             if problem:
                 log.warning("alerts: %s to %s: %s", alert.kind, destination.shown, problem)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from desktop.errors import Refused, Unavailable
-from desktop.fleet.alert_delivery import Delivery
 from desktop.fleet.alerts import Alerter
 from desktop.fleet.exporter import KEY, Exporter
 from desktop.fleet.secrets import FleetSecrets
@@ -24,7 +23,6 @@ from desktop.fleet.snapshot import JobCounts, RigReaders, host_name
 from desktop.ipc.schema import StatusAnswer, WorkerProblem
 from desktop.ipc.schema_data import EarningsAnswer
 from desktop.ipc.schema_fleet import (
-    AlertDelivery,
     AlertsAnswer,
     AlertTestAnswer,
     ExporterAnswer,
@@ -146,7 +144,7 @@ class Fleet:
             repeat_after_min=float(self.setting("alerts.repeat_after_min")),
             destinations=[d.shown for d in a.destinations()],
             held_back=a.suppressed,
-            recent=[_delivery(d) for d in a.deliverer.deliveries()],
+            recent=a.deliverer.deliveries(),
         )
 
     async def set_topic(self, request: TopicRequest) -> AlertsAnswer:
@@ -165,10 +163,4 @@ class Fleet:
         if not self.alerter.destinations():
             raise Refused(NO_DESTINATION)
         found = await self.alerter.send_test()
-        return AlertTestAnswer(deliveries=[_delivery(d) for d in found])
-
-
-def _delivery(d: Delivery) -> AlertDelivery:
-    return AlertDelivery(
-        ts=d.ts, kind=d.kind, title=d.title, destination=d.destination, ok=d.ok, detail=d.detail
-    )
+        return AlertTestAnswer(deliveries=found)

@@ -4,21 +4,11 @@ a refusal (no destination) is shown in place, and the fleet settings are in thei
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.integration.test_fleet_alerts import Receiver
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
+from tests.integration.fleet_helpers import Receiver, receiver_fixture  # noqa: F401 (a fixture)
 
 
 def _page(qtbot: Any, worker: Any) -> Any:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import missing_service
 
@@ -81,3 +85,38 @@ def dashboard_exprs() -> list[tuple[str, str]]:
         for target in panel.get("targets", []):
             found.append((panel["title"], target["expr"].replace("$rig", rig["allValue"])))
     return found
+
+
+class Receiver:
+    """A webhook on 127.0.0.1 that keeps what it was sent, with when it arrived."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[float, dict[str, Any]]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                outer.got.append((time.time(), json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def of(self, kind: str) -> list[tuple[float, dict[str, Any]]]:
+        return [(ts, body) for ts, body in self.got if body.get("kind") == kind]
+
+
+@pytest.fixture(name="receiver")
+def receiver_fixture() -> Iterator[Receiver]:
+    """A webhook for one test (import ``receiver_fixture`` to use ``receiver``)."""
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()

@@ -11,56 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from desktop.ipc import endpoints
 from desktop.ipc.schema_data import EventsQuery
 from desktop.model import Event
 from tests.integration.conftest import StartWorker, WorkerProcess
+from tests.integration.fleet_helpers import Receiver, receiver_fixture  # noqa: F401 (a fixture)
 
 SPEED = "30"
 IMAGE = os.environ.get("RIGPILOT_TEST_IMAGE", "rigpilot-test/busybox:latest")
-
-
-class Receiver:
-    """A webhook on 127.0.0.1 that keeps what it was sent, with when it arrived."""
-
-    def __init__(self) -> None:
-        self.got: list[tuple[float, dict[str, Any]]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.got.append((time.time(), json.loads(body)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def of(self, kind: str) -> list[tuple[float, dict[str, Any]]]:
-        return [(ts, body) for ts, body in self.got if body.get("kind") == kind]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
 
 
 def _home(tmp_path: Path, webhook: str) -> Path:
