@@ -9,7 +9,8 @@
 # It installs the Debian packages it needs (as root, or through sudo), makes .venv with the
 # project and its dev extras, starts a private X server with a tray host, a private D-Bus
 # session with an unlocked gnome-keyring, a private dockerd (with a local busybox image:
-# no registry is needed) and an OpenSSH server on 127.0.0.1 for remote rigs, runs ruff, mypy, import-linter and pytest (unit, integration, gui),
+# no registry is needed), an OpenSSH server on 127.0.0.1 for remote rigs and two workers
+# scraped by a private Prometheus, runs ruff, mypy, import-linter and pytest (unit, integration, gui),
 # stops everything it started and exits non-zero on any failure.
 set -euo pipefail
 
@@ -39,7 +40,7 @@ PACKAGES=(
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xfixes0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
   fonts-dejavu-core util-linux binutils desktop-file-utils xz-utils gcc libc6-dev libxss1
-  openssh-client openssh-server
+  openssh-client openssh-server prometheus
 )
 # The Windows stage: Wine 8, NSIS, and binutils for two forwarder DLLs (tests/windows).
 ((windows)) && PACKAGES+=(wine64 nsis binutils-mingw-w64-x86-64)
@@ -108,7 +109,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-step "private services (Xvfb + trayer, D-Bus + gnome-keyring, dockerd, sshd)"
+step "private services (Xvfb + trayer, D-Bus + gnome-keyring, dockerd, sshd, two workers + Prometheus)"
 t0=$SECONDS
 tests/services.sh start "$services"
 # shellcheck disable=SC1091

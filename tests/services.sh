@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Start or stop the private services the tests use: Xvfb with a tray host, a D-Bus session
-# with an unlocked gnome-keyring, a private dockerd with a local busybox test image, and
+# with an unlocked gnome-keyring, a private dockerd with a local busybox test image,
 # Debian's OpenSSH server on 127.0.0.1 at a free port (for remote rigs, `--rig`), with a
-# host key and a client key made for this run (DIR/ssh/config is the client's ssh_config).
+# host key and a client key made for this run (DIR/ssh/config is the client's ssh_config),
+# and a small fleet: two RigPilot workers in two homes (simulated GPUs, the practice network)
+# exporting metrics, one on loopback and one beyond it with a bearer token, scraped by a
+# real Prometheus (Debian's package) that loads resources/prometheus/rigpilot-rules.yml.
 #
 #   tests/services.sh start DIR   # starts them; writes DIR/env.sh to source
 #   tests/services.sh stop DIR    # stops every process it started
@@ -13,6 +16,8 @@ set -euo pipefail
 cmd=${1:?usage: services.sh start|stop DIR}
 dir=${2:?usage: services.sh start|stop DIR}
 TEST_IMAGE=${RIGPILOT_TEST_IMAGE:-rigpilot-test/busybox:latest}
+root=$(cd "$(dirname "$0")/.." && pwd)
+PY=${RIGPILOT_PYTHON:-$root/.venv/bin/python}
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -81,7 +86,58 @@ start_docker() {
 }
 
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+http_ok() {  # http_ok URL: the URL answers 2xx
+  "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$1"
+}
+
+start_worker() {  # start_worker NAME ARGS...: a worker in $dir/NAME, waited for
+  local name=$1; shift
+  RIGPILOT_HOME="$dir/$name" "$PY" -m desktop worker "$@" --foreground >"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid"
+  wait_for 60 "the worker $name" env RIGPILOT_HOME="$dir/$name" "$PY" -m desktop status --json
+}
+
+start_fleet() {
+  local pa pb pp
+  pa=$(free_port); pb=$(free_port); pp=$(free_port)
+  mkdir -p "$dir/rig-a/config" "$dir/rig-b/config"
+  # rig A: metrics on loopback from the start; a low soft limit, so the guard acts at once
+  printf '{"version": 1, "settings": {"metrics.listen": "127.0.0.1:%s", "sampling.interval_s": 1, "thermal.soft_limit_c": 60}}\n' \
+    "$pa" >"$dir/rig-a/config/settings.json"
+  printf '{"version": 1, "settings": {"sampling.interval_s": 1}}\n' >"$dir/rig-b/config/settings.json"
+  start_worker rig-a --demo --simulate warm,hot --sim-speed 30
+  start_worker rig-b --demo --simulate cool --sim-speed 30
+  # rig B listens beyond loopback: first its token (kept in the keyring), then the setting
+  (umask 077; RIGPILOT_HOME="$dir/rig-b" "$PY" -m desktop metrics token >"$dir/rig-b.token")
+  RIGPILOT_HOME="$dir/rig-b" "$PY" -m desktop settings set metrics.listen "0.0.0.0:$pb" >/dev/null
+  cat >"$dir/prometheus.yml" <<PROM
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $root/resources/prometheus/rigpilot-rules.yml
+scrape_configs:
+  - job_name: rigpilot
+    static_configs:
+      - targets: ["127.0.0.1:$pa"]
+  - job_name: rigpilot-remote
+    authorization:
+      credentials_file: $dir/rig-b.token
+    static_configs:
+      - targets: ["127.0.0.1:$pb"]
+PROM
+  prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prometheus-data" \
+    --web.listen-address="127.0.0.1:$pp" >"$dir/prometheus.log" 2>&1 &
+  echo $! >"$dir/prometheus.pid"
+  export RIGPILOT_FLEET_PROMETHEUS="http://127.0.0.1:$pp"
+  export RIGPILOT_FLEET_HOMES="$dir/rig-a:$dir/rig-b"
+  export RIGPILOT_FLEET_TARGETS="127.0.0.1:$pa,127.0.0.1:$pb"
+  export RIGPILOT_FLEET_TOKEN_FILE="$dir/rig-b.token"
+  wait_for 60 "Prometheus" http_ok "$RIGPILOT_FLEET_PROMETHEUS/-/ready"
+  log "two workers (rig-a on 127.0.0.1:$pa, rig-b on 0.0.0.0:$pb with a token) scraped by Prometheus on $RIGPILOT_FLEET_PROMETHEUS"
 }
 
 start_sshd() {
@@ -149,11 +205,11 @@ CFG
 case "$cmd" in
 start)
   mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
-  for tool in Xvfb trayer dbus-daemon gnome-keyring-daemon dockerd docker busybox xdpyinfo ssh ssh-keygen; do
+  for tool in Xvfb trayer dbus-daemon gnome-keyring-daemon dockerd docker busybox xdpyinfo ssh ssh-keygen prometheus "$PY"; do
     command -v "$tool" >/dev/null || { log "missing $tool: run tests/run.sh (it installs it)"; exit 1; }
   done
   [ -x "$(command -v sshd || echo /usr/sbin/sshd)" ] || { log "missing sshd: run tests/run.sh (it installs openssh-server)"; exit 1; }
-  start_x; start_dbus_keyring; start_docker; start_sshd
+  start_x; start_dbus_keyring; start_docker; start_sshd; start_fleet
   cat >"$dir/env.sh" <<ENV
 export DISPLAY='$DISPLAY'
 export DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS'
@@ -162,6 +218,10 @@ export RIGPILOT_TEST_IMAGE='$TEST_IMAGE'
 export RIGPILOT_TEST_SSH_CONFIG='$SSH_CONFIG'
 export RIGPILOT_TEST_SSH_USER='$SSH_USER'
 export RIGPILOT_REQUIRE_SERVICES=1
+export RIGPILOT_FLEET_PROMETHEUS='$RIGPILOT_FLEET_PROMETHEUS'
+export RIGPILOT_FLEET_HOMES='$RIGPILOT_FLEET_HOMES'
+export RIGPILOT_FLEET_TARGETS='$RIGPILOT_FLEET_TARGETS'
+export RIGPILOT_FLEET_TOKEN_FILE='$RIGPILOT_FLEET_TOKEN_FILE'
 ENV
   log "ready: source $dir/env.sh"
   ;;
@@ -171,7 +231,7 @@ stop)
     DOCKER_HOST="unix://$dir/docker.sock" docker ps -aq 2>/dev/null |
       xargs -r env DOCKER_HOST="unix://$dir/docker.sock" docker rm -f >/dev/null 2>&1 || true
   fi
-  for name in sshd dockerd trayer xvfb keyring dbus; do
+  for name in rig-a rig-b prometheus sshd dockerd trayer xvfb keyring dbus; do
     pidfile="$dir/$name.pid"
     [ -s "$pidfile" ] || continue
     pid=$(cat "$pidfile")

@@ -37,6 +37,14 @@ from desktop.ipc.schema_data import (
     TelemetryAnswer,
     TelemetryQuery,
 )
+from desktop.ipc.schema_fleet import (
+    AlertsAnswer,
+    AlertTestAnswer,
+    ExporterAnswer,
+    TokenAnswer,
+    TokenRequest,
+    TopicRequest,
+)
 from desktop.ipc.schema_networks import (
     EnrollRequest,
     NetworkAnswer,
@@ -116,4 +124,20 @@ class Controller(Protocol):
 
     async def shutdown(self) -> ShutdownAnswer:
         """Begin a graceful stop once this answer is on its way."""
+        ...
+
+    async def exporter(self) -> ExporterAnswer: ...
+
+    async def exporter_token(self, request: TokenRequest) -> TokenAnswer:
+        """Unavailable (with how to get one) when there is no safe keyring."""
+        ...
+
+    async def alerts(self) -> AlertsAnswer: ...
+
+    async def set_ntfy_topic(self, request: TopicRequest) -> AlertsAnswer:
+        """Unavailable (with how to get one) when there is no safe keyring."""
+        ...
+
+    async def test_alerts(self) -> AlertTestAnswer:
+        """Refused when no destination is set (the message says how to set one)."""
         ...

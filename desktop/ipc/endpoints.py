@@ -19,6 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from desktop.ipc import schema as s
 from desktop.ipc import schema_data as d
+from desktop.ipc import schema_fleet as f
 from desktop.ipc import schema_networks as n
 
 Q = TypeVar("Q")
@@ -183,9 +184,38 @@ SHUTDOWN: Endpoint[d.NoRequest, d.ShutdownAnswer] = Endpoint(
     "shutdown", "POST", "/shutdown", d.NoRequest, d.ShutdownAnswer,
     "Begin a graceful stop (the answer is sent first).",
 )  # fmt: skip
+EXPORTER: Endpoint[d.NoRequest, f.ExporterAnswer] = Endpoint(
+    "exporter", "GET", "/exporter", d.NoRequest, f.ExporterAnswer,
+    "The Prometheus exporter: where it listens, whether it needs the token, its scrapes "
+    "(docs/fleet.md).",
+    ("unavailable",),
+)  # fmt: skip
+EXPORTER_TOKEN: Endpoint[f.TokenRequest, f.TokenAnswer] = Endpoint(
+    "exporter_token", "POST", "/exporter/token", f.TokenRequest, f.TokenAnswer,
+    "The exporter's bearer token (kept in the OS keyring), made when there is none or "
+    "replaced with `rotate`.",
+    (*BAD, "unavailable"),
+)  # fmt: skip
+ALERTS: Endpoint[d.NoRequest, f.AlertsAnswer] = Endpoint(
+    "alerts", "GET", "/alerts", d.NoRequest, f.AlertsAnswer,
+    "Where alerts go (ntfy, a webhook) and the last ones sent.",
+    ("unavailable",),
+)  # fmt: skip
+SET_NTFY_TOPIC: Endpoint[f.TopicRequest, f.AlertsAnswer] = Endpoint(
+    "set_ntfy_topic", "POST", "/alerts/ntfy", f.TopicRequest, f.AlertsAnswer,
+    "Keep the ntfy topic in the OS keyring (null forgets it); it is never shown again.",
+    (*BAD, "unavailable"),
+)  # fmt: skip
+TEST_ALERTS: Endpoint[d.NoRequest, f.AlertTestAnswer] = Endpoint(
+    "test_alerts", "POST", "/alerts/test", d.NoRequest, f.AlertTestAnswer,
+    "Send a test alert to every destination now, past the rate limit; answers what each "
+    "said.",
+    ("refused", "unavailable"), read_timeout_s=30.0,
+)  # fmt: skip
 
 ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
     STATUS, GPUS, TELEMETRY, TELEMETRY_LATEST, EVENTS, PAUSE, RESUME, SETTINGS,
     PATCH_SETTINGS, NETWORKS, NETWORK, ENROLL, REMOVE, OPERATION, JOBS, JOB, SUBMIT_JOB,
-    STOP_JOB, EARNINGS, LOGS, SHUTDOWN,
+    STOP_JOB, EARNINGS, LOGS, SHUTDOWN, EXPORTER, EXPORTER_TOKEN, ALERTS, SET_NTFY_TOPIC,
+    TEST_ALERTS,
 )  # fmt: skip

@@ -184,6 +184,12 @@ class JobsStore(Store):
             rows = conn.execute(sql + " ORDER BY created_ts DESC LIMIT ?", (*args, limit))
             return [_record(r) for r in rows]
 
+    def job_counts(self) -> dict[tuple[str, str], int]:
+        """How many jobs each network has in each state (the metrics' jobs by state)."""
+        with self._db.read() as conn:
+            rows = conn.execute("SELECT network, state, COUNT(*) FROM jobs GROUP BY network, state")
+            return {(str(network), str(state)): int(n) for network, state, n in rows}
+
     def running_jobs(self) -> list[JobRecord]:
         """Jobs that should have a live container: STARTING, RUNNING or PAUSED."""
         marks = ", ".join("?" * len(ACTIVE_STATES))

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.settings.addresses import check_text
 from desktop.settings.errors import SettingsError, num, show_value
 
 # Matched whole (fullmatch) and in ASCII: "08:30\n" and "٠٨:٣٠" are not times.
@@ -26,7 +27,7 @@ class Field:
     """One setting: its type, default, bounds and the help sentence shown next to it."""
 
     key: str
-    kind: str  # number | bool | choice | currency | names | images | windows
+    kind: str  # number | bool | choice | currency | names | images | windows | address | url
     default: Any
     help: str
     minimum: float | None = None
@@ -47,6 +48,8 @@ class Field:
             "names": "a list of up to 200 program names, each 1 to 100 characters",
             "images": "a list of up to 100 local Docker image names such as busybox:1.36",
             "windows": 'a list of {"days": [0-6, Monday = 0], "start": "HH:MM", "end": "HH:MM"}',
+            "address": "HOST:PORT such as 127.0.0.1:9835 (a port from 1 to 65535)",
+            "url": "an http:// or https:// address such as https://ntfy.sh",
         }[self.kind]
         return f"{text}, or null {self.null_means}".rstrip() if self.nullable else text
 
@@ -82,6 +85,11 @@ class Field:
             return self._check_names(value)
         if self.kind == "images":
             return self._check_images(value)
+        if self.kind in ("address", "url"):
+            problem = check_text(self.kind, value)
+            if problem:
+                raise self.error(value, problem)
+            return value.strip()
         return [self._check_window(i, w) for i, w in enumerate(self._as_list(value, 100), 1)]
 
     def _as_list(self, value: Any, limit: int) -> list[Any]:
@@ -151,6 +159,8 @@ class Field:
             "names": "list[string]",
             "images": "list[string]",
             "windows": "list[window]",
+            "address": "string",
+            "url": "string",
         }
         return {
             "type": kinds[self.kind],

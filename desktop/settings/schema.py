@@ -60,6 +60,17 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
           choices=("system", "dark", "light")),
     Field("notifications.enabled", "bool", True, "Show desktop notifications for pauses, "
           "errors and earnings."),
+    Field("metrics.listen", "address", None, "Serve Prometheus metrics at this address, such "
+          "as 127.0.0.1:9835; beyond this computer only with a token (`rigpilot metrics "
+          "token`). See docs/fleet.md.", nullable=True, null_means="to serve no metrics"),
+    Field("alerts.webhook_url", "url", None, "Post each alert as JSON to this web address "
+          "(your own webhook).", nullable=True, null_means="for no webhook"),
+    Field("alerts.ntfy_server", "url", "https://ntfy.sh", "The ntfy server that pushes alerts "
+          "to your phone; the topic stays in your keyring (`rigpilot alerts ntfy`)."),
+    Field("alerts.network_failing_min", "number", 10, "Alert when an enrolled network has "
+          "been failing this long.", 1, 1440, "min"),
+    Field("alerts.repeat_after_min", "number", 60, "The same alert (same kind, same GPU or "
+          "network) is sent again only after this long.", 1, 1440, "min"),
 )}
 # fmt: on
 DEFAULTS: dict[str, Any] = {key: f.default for key, f in FIELDS.items()}

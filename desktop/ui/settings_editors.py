@@ -149,14 +149,20 @@ class TextEditor(Editor):
     def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
         self.edit = QLineEdit()
-        self.edit.setMaximumWidth(110)
+        # a currency code is short; an address or a web address is not
+        self.edit.setMaximumWidth(110 if spec.type == "string" and not spec.nullable else 420)
+        if "http" in spec.allowed or "HOST:PORT" in spec.allowed:
+            self.edit.setMinimumWidth(260)
+            self.edit.setMaximumWidth(420)
+            self.edit.setPlaceholderText("off" if spec.nullable else "")
         self.edit.setAccessibleName(key)
         self.edit.textEdited.connect(lambda _t: self.edited.emit())
         self.row.addWidget(self.edit)
         self.row.addStretch(1)
 
     def value(self) -> Any:
-        return self.edit.text().strip()
+        text = self.edit.text().strip()
+        return None if not text and self.spec.nullable else text
 
     def set_value(self, value: Any) -> None:
         self.edit.setText(str(value or ""))

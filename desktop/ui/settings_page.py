@@ -37,6 +37,7 @@ from desktop.ipc.schema import StatusAnswer
 from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched, SettingSpec
 from desktop.model import CheckStatus
 from desktop.ui import tasks
+from desktop.ui.alerts_box import AlertsBox
 from desktop.ui.settings_editors import Editor, make_editor
 from desktop.ui.wizard.base import error_colour, muted_label, status_colour, wrapped
 from desktop.views.text import temp
@@ -74,6 +75,16 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("electricity.price_per_kwh", "electricity.currency", "electricity.system_overhead_w"),
     ),
     ("App", ("sampling.interval_s", "autostart", "ui.theme", "notifications.enabled")),
+    (
+        "Beyond this PC (docs/fleet.md)",
+        (
+            "metrics.listen",
+            "alerts.webhook_url",
+            "alerts.ntfy_server",
+            "alerts.network_failing_min",
+            "alerts.repeat_after_min",
+        ),
+    ),
 )
 LABELS = {
     "thermal.soft_limit_c": "Ease the load at",
@@ -91,6 +102,11 @@ LABELS = {
     "electricity.system_overhead_w": "Rest of the PC",
     "sampling.interval_s": "Read the GPU every",
     "ui.theme": "Theme",
+    "metrics.listen": "Prometheus metrics at",
+    "alerts.webhook_url": "Webhook for alerts",
+    "alerts.ntfy_server": "ntfy server",
+    "alerts.network_failing_min": "Network failing for",
+    "alerts.repeat_after_min": "Same alert again after",
 }
 
 
@@ -128,6 +144,7 @@ class SettingsPage(QWidget):
         self.settings: dict[str, Any] = {}
         self.schema: dict[str, SettingSpec] = {}
         self.editors: dict[str, Editor] = {}
+        self.alerts = AlertsBox(client, run)
         self.saving = False
         title = QLabel("Settings")
         title.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -218,6 +235,8 @@ class SettingsPage(QWidget):
                 label.setMinimumWidth(LABEL_WIDTH)  # one column edge across all sections
                 form.addRow(label, editor)
             self._form_layout.addWidget(box)
+        self._form_layout.addWidget(self.alerts)
+        self.alerts.reload()
         self._form_layout.addStretch(1)
 
     def _fill(self, settings: Mapping[str, Any]) -> None:

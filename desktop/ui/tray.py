@@ -30,7 +30,7 @@ from desktop.views.text import temp, until_tomorrow
 
 
 def tooltip(headline: Headline, snapshot: Snapshot) -> str:
-    """"RigPilot / Earning on … / GPU 74 °C · today $0.25 gross, $0.20 after electricity"."""
+    """ "RigPilot / Earning on … / GPU 74 °C · today $0.25 gross, $0.20 after electricity"."""
     lines = ["RigPilot", headline.text]
     status = snapshot.status
     if status is not None:

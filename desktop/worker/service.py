@@ -23,6 +23,7 @@ import msgspec
 
 from desktop import clock as wall
 from desktop.errors import NotFound, Unavailable
+from desktop.fleet.parts import Fleet
 from desktop.ipc import schema
 from desktop.ipc.schema_data import (
     EarningsAnswer,
@@ -44,6 +45,14 @@ from desktop.ipc.schema_data import (
     ShutdownAnswer,
     TelemetryAnswer,
     TelemetryQuery,
+)
+from desktop.ipc.schema_fleet import (
+    AlertsAnswer,
+    AlertTestAnswer,
+    ExporterAnswer,
+    TokenAnswer,
+    TokenRequest,
+    TopicRequest,
 )
 from desktop.ipc.schema_networks import (
     EnrollRequest,
@@ -92,6 +101,7 @@ class Components:
         control: the control loop (guards + reconciler) that acts on the user's holds.
         user: the user's holds the control loop reads (the service pauses through them).
         problems: what the worker cannot do now (a full disk...), for status.
+        fleet: the Prometheus exporter and the alerts (desktop/fleet), also a lifecycle part.
     """
 
     jobs: JobsPort | None = None
@@ -102,6 +112,7 @@ class Components:
     control: ControlLoop | None = None
     user: UserHolds | None = None
     problems: Callable[[], list[schema.WorkerProblem]] | None = None
+    fleet: Fleet | None = None
     on_sample: list[SampleListener] = field(default_factory=list)
     lifecycle: list[Lifecycle] = field(default_factory=list)
 
@@ -154,10 +165,19 @@ class WorkerService:
         )
         self.networks_api = NetworksApi(lambda: self.parts.networks, self.user, self._forget)
         self.settings_api = (
-            SettingsApi(parts.settings, monitor, parts.control, self._publish_event, clock)
+            SettingsApi(
+                parts.settings,
+                monitor,
+                parts.control,
+                self._publish_event,
+                clock,
+                validators=parts.fleet.exporter.validators() if parts.fleet else [],
+            )
             if parts.settings is not None
             else None
         )
+        if parts.fleet is not None:  # what it exports and alerts on: these very answers
+            parts.fleet.bind(self.status, self.networks if parts.networks else None)
         self._stop = asyncio.Event()
         self._started: list[Lifecycle] = []
         if isinstance(monitor.buffer, SampleFeed):
@@ -242,6 +262,8 @@ class WorkerService:
             settings=parts.settings is not None,
         )
         problems = parts.problems() if parts.problems is not None else []
+        if parts.fleet is not None:
+            problems = [*problems, *parts.fleet.problems()]
         return self.view.build(
             last_event_seq=self.bus.last_seq,
             earnings_today=today,
@@ -343,7 +365,29 @@ class WorkerService:
         lines = await asyncio.to_thread(tail_lines, self.log_path, query.tail)
         return LogsAnswer(lines=lines, file=str(self.log_path))
 
+    # --- beyond this rig: the exporter and the alerts (desktop/fleet) ----------------
+
+    async def exporter(self) -> ExporterAnswer:
+        return await self._fleet().exporter_state()
+
+    async def exporter_token(self, request: TokenRequest) -> TokenAnswer:
+        return await self._fleet().token(request)
+
+    async def alerts(self) -> AlertsAnswer:
+        return await self._fleet().alerts_state()
+
+    async def set_ntfy_topic(self, request: TopicRequest) -> AlertsAnswer:
+        return await self._fleet().set_topic(request)
+
+    async def test_alerts(self) -> AlertTestAnswer:
+        return await self._fleet().test_alerts()
+
     # --- internals ------------------------------------------------------------------
+
+    def _fleet(self) -> Fleet:
+        if self.parts.fleet is None:
+            raise Unavailable("Metrics and alerts are not available in this worker")
+        return self.parts.fleet
 
     def _forget(self, network: str) -> None:
         """A removed network takes its pause with it."""

@@ -17,7 +17,13 @@ from desktop import autostart
 from desktop.errors import InvalidSetting, Unavailable
 from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched
 from desktop.model import Event, Severity
-from desktop.settings import SettingsError, SettingsSaveError, SettingsStore, schema_json
+from desktop.settings import (
+    SettingsError,
+    SettingsSaveError,
+    SettingsStore,
+    Validator,
+    schema_json,
+)
 from desktop.worker.control_loop import ControlLoop
 from desktop.worker.gpus import GpuMonitor
 
@@ -32,9 +38,11 @@ class SettingsApi:
         control: ControlLoop | None,
         publish: Callable[[Event], None],
         clock: Callable[[], float],
+        validators: list[Validator] | None = None,
     ) -> None:
         self.store, self.monitor, self.control = store, monitor, control
         self.publish, self.clock = publish, clock
+        self.validators = list(validators or [])  # other parts' rules (the exporter's)
 
     async def settings(self) -> SettingsAnswer:
         return msgspec.convert(
@@ -48,7 +56,9 @@ class SettingsApi:
 
     async def patch(self, changes: dict[str, Any]) -> SettingsPatched:
         before = self.store.current
-        validators = self.control.extra_validators() if self.control is not None else []
+        validators: list[Validator] = [*self.validators]
+        if self.control is not None:
+            validators += self.control.extra_validators()
         try:
             after = await asyncio.to_thread(self.store.patch, changes, validators)
         except SettingsError as exc:

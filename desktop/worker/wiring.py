@@ -29,6 +29,7 @@ makes the simulated GPU's physics and the practice market run faster.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -36,10 +37,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from desktop import clock as wall
 from desktop import earnings
+from desktop.fleet.parts import Fleet
 from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
 from desktop.ipc import schema
+from desktop.ipc.schema_data import EarningsAnswer
 from desktop.jobs.lease import install_id
 from desktop.jobs.runner import GpuSlot, Runner, RunnerError
 from desktop.jobs.simulated_runner import SimulatedRunner
@@ -65,6 +70,7 @@ from desktop.worker.reconciler import Ranking
 from desktop.worker.service import Components
 from desktop.worker.supervisor import Supervisor
 from desktop.worker.supervisor_build import build_networks
+from desktop.worker.supervisor_money import MAX_DAYS
 from desktop.worker.user_holds import FILE_NAME as USER_HOLDS_FILE
 from desktop.worker.user_holds import UserHolds
 
@@ -282,6 +288,7 @@ def build(
     )
     control.append(loop)
     jobs_loop = JobsLoop(jobs, emit, note)
+    fleet = build_fleet(store, paths, emit, ledger, supervisor)
     # Started in this order, closed in reverse: the networks let go of their jobs, the
     # control loop stops acting, the jobs stop, the power limits come back, the ledger
     # writes its last rows.
@@ -291,6 +298,7 @@ def build(
         jobs_loop,
         ControlLife(loop),
         NetworksLoop(supervisor, ["demo"] if mode == "demo" else []),
+        fleet,  # last: the exporter and the alerts see a running worker
     ]
     parts = Components(
         jobs=JobsAdapter(jobs),
@@ -303,11 +311,46 @@ def build(
         control=loop,
         user=user,
         problems=lambda: ledger_problems(ledger),
+        fleet=fleet,
         on_sample=[pump.put_sample, loop.on_sample],
         lifecycle=lifecycle,
     )
-    bus.sink = loop.watching(pump.put_event)  # gpu.lost / sensor.failure reach the guards
+    bus.sink = _fan_out(
+        loop.watching(pump.put_event),  # gpu.lost / sensor.failure reach the guards
+        fleet.on_event,  # guard actions counted, alerts pushed
+    )
     return Wiring(parts, bus, ledger, jobs, supervisor, pump, user, loop)
+
+
+def build_fleet(
+    store: SettingsStore, paths: Paths, emit: Callable[[Event], None], ledger: Ledger,
+    supervisor: Supervisor,
+) -> Fleet:
+    """The Prometheus exporter and the alerts (desktop/fleet), reading lifetime earnings
+    from the supervisor and jobs by state from the ledger."""
+    async def lifetime() -> EarningsAnswer:
+        return msgspec.convert(await supervisor.earnings(MAX_DAYS), EarningsAnswer)
+
+    async def jobs() -> dict[tuple[str, str], int]:
+        return await asyncio.to_thread(ledger.job_counts)
+
+    return Fleet(
+        lambda key: store.current.get(key), emit, wall.read,
+        data_dir=paths.data_dir, earnings=lifetime, jobs=jobs,
+    )  # fmt: skip
+
+
+def _fan_out(*sinks: Callable[[Event], None]) -> Callable[[Event], None]:
+    """One bus sink that hands each event to several (each failure logged apart)."""
+
+    def sink(event: Event) -> None:
+        for each in sinks:
+            try:
+                each(event)
+            except Exception:  # noqa: BLE001 - one listener must not starve the others
+                log.exception("an event listener failed on %s", event.kind)
+
+    return sink
 
 
 def ledger_problems(ledger: Ledger) -> list[schema.WorkerProblem]:

@@ -287,8 +287,10 @@ class DashboardPage(QWidget):
                 chart.set_series(key, data.ts, data.columns.get(key, empty))
         has_mem = bool(len(data.ts)) and bool(np.isfinite(data.columns["mem"]).any())
         entry = self._link.snapshot.gpu(self.gpu)
-        reported = entry is not None and entry.thermal is not None and (
-            entry.thermal.vram_temperature_reported
+        reported = (
+            entry is not None
+            and entry.thermal is not None
+            and (entry.thermal.vram_temperature_reported)
         )
         notes = [] if has_mem or reported else [VRAM_NOTE]
         if len(data.ts) and data.ts[-1] - time.time() > SIM_AHEAD_S:

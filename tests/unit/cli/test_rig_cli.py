@@ -27,6 +27,10 @@ from desktop.ui.options import OptionsError, parse_options
         ["job", "list", "--rig", "pi@garage"],
         ["events", "--rig=pi@garage"],
         ["worker", "stop", "--rig", "pi@garage"],
+        ["metrics", "--rig", "pi@garage"],
+        ["metrics", "token", "--rig", "pi@garage"],
+        ["--rig", "pi@garage", "alerts", "test"],
+        ["alerts", "ntfy", "--stdin", "--rig", "pi@garage"],
     ],
 )
 def test_every_command_that_talks_to_the_worker_takes_rig(argv: list[str]) -> None:

@@ -40,6 +40,14 @@ from desktop.ipc.schema_data import (
     TelemetryAnswer,
     TelemetryQuery,
 )
+from desktop.ipc.schema_fleet import (
+    AlertsAnswer,
+    AlertTestAnswer,
+    ExporterAnswer,
+    TokenAnswer,
+    TokenRequest,
+    TopicRequest,
+)
 from desktop.ipc.schema_networks import (
     EnrollRequest,
     NetworkAnswer,
@@ -159,6 +167,27 @@ class FakeController:
     async def shutdown(self) -> ShutdownAnswer:
         self._seen("shutdown", None)
         return ShutdownAnswer(stopping=True)
+
+    async def exporter(self) -> ExporterAnswer:
+        return ExporterAnswer(listen=None, serving=None, url=None, token_set=False,
+                              token_required=False, problem=None, scrapes=0, refused=0,
+                              last_scrape_ts=None)  # fmt: skip
+
+    async def exporter_token(self, request: TokenRequest) -> TokenAnswer:
+        self._seen("exporter_token", request)
+        return TokenAnswer(token="t" * 43, new=request.rotate)
+
+    async def alerts(self) -> AlertsAnswer:
+        return AlertsAnswer(ntfy_server="https://ntfy.sh", ntfy_topic_set=False,
+                            webhook_url=None, network_failing_min=10, repeat_after_min=60,
+                            destinations=[], held_back=0, recent=[])  # fmt: skip
+
+    async def set_ntfy_topic(self, request: TopicRequest) -> AlertsAnswer:
+        self._seen("set_ntfy_topic", request)
+        return await self.alerts()
+
+    async def test_alerts(self) -> AlertTestAnswer:
+        raise Refused("No alert destination is set.")
 
 
 def job(job_id: str) -> JobRecord:
