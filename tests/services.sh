@@ -30,20 +30,31 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   done
 }
 
+tray_ready() {  # Qt itself says a system tray is there (what the app and the GUI tests ask)
+  QT_QPA_PLATFORM=xcb "$PY" -c 'import sys
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+app = QApplication([])
+sys.exit(0 if QSystemTrayIcon.isSystemTrayAvailable() else 1)'
+}
+
 start_x() {
-  local display
-  for display in $(seq 90 120); do
-    [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ] || break
-  done
-  Xvfb ":$display" -screen 0 1600x1000x24 -nolisten tcp >"$dir/xvfb.log" 2>&1 &
+  # Xvfb picks a free display itself and writes its number when it is ready (-displayfd):
+  # two runs starting at once on one machine never take the same display.
+  : >"$dir/display"
+  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$dir/display" >"$dir/xvfb.log" 2>&1 &
   echo $! >"$dir/xvfb.pid"
-  export DISPLAY=":$display"
+  wait_for 20 "Xvfb" test -s "$dir/display"
+  export DISPLAY=":$(tr -d '[:space:]' <"$dir/display")"
   wait_for 20 "Xvfb" xdpyinfo
-  trayer --edge top --align right --widthtype request --height 24 --transparent false \
-    >"$dir/trayer.log" 2>&1 &
-  echo $! >"$dir/trayer.pid"
-  wait_for 10 "the tray host" sh -c "xprop -root _NET_SYSTEM_TRAY_S0 >/dev/null 2>&1 || xdpyinfo | grep -q 'number of screens'"
-  sleep 0.5
+  local attempt
+  for attempt in 1 2 3; do
+    trayer --edge top --align right --widthtype request --height 24 --transparent false \
+      >"$dir/trayer.log" 2>&1 &
+    echo $! >"$dir/trayer.pid"
+    if wait_for 15 "the tray host" tray_ready; then break; fi
+    kill "$(cat "$dir/trayer.pid")" 2>/dev/null || true
+    ((attempt < 3)) || { log "trayer did not start: $(cat "$dir/trayer.log")"; return 1; }
+  done
   log "X server on $DISPLAY with trayer"
 }
 

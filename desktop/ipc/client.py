@@ -15,6 +15,7 @@ can act on; the token is read from its file and never logged or put in an error.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, TypeVar
 
 import httpx
@@ -77,7 +78,10 @@ class WorkerClient:
     (a rig behind an SSH tunnel: desktop/ipc/remote.py).
 
     Construction never touches the network; each call connects (reusing a kept-alive
-    connection) and raises ``IpcError`` subclasses on failure.
+    connection) and raises ``IpcError`` subclasses on failure. One client may be shared by
+    threads (the app's pool): the connection is made once under a lock, a failed call drops
+    only the connection it used, and after ``close`` a call is refused instead of opening a
+    connection nobody would close.
     """
 
     def __init__(
@@ -97,6 +101,8 @@ class WorkerClient:
         self._transport = transport
         self._timeout = timeout
         self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._closed = False
 
     @property
     def rig(self) -> str:
@@ -109,16 +115,24 @@ class WorkerClient:
         return cls(get_paths())
 
     def close(self) -> None:
-        """Close the connection, and the route too when this client owns it (a tunnel)."""
+        """Close the connection, and the route too when this client owns it (a tunnel).
+        The client is done: later calls raise ``WorkerUnreachable``."""
+        with self._lock:
+            self._closed = True
         self._drop_connection()
         closer = getattr(self.route, "close", None)
         if self._own_route and callable(closer):
             closer()
 
-    def _drop_connection(self) -> None:
-        if self._http is not None:
-            self._http.close()
+    def _drop_connection(self, used: httpx.Client | None = None) -> None:
+        """Close the connection (only if it is still ``used``, when given: another thread
+        may have made a fresh one since)."""
+        with self._lock:
+            http = self._http
+            if http is None or (used is not None and http is not used):
+                return
             self._http = None
+        http.close()
 
     def __enter__(self) -> WorkerClient:
         return self
@@ -217,21 +231,30 @@ class WorkerClient:
                 timeout=limit,
             )
         except httpx.TimeoutException as exc:
-            self._drop_connection()
+            self._drop_connection(http)
             raise WorkerUnreachable(
                 f"RigPilot's worker did not answer {method} {path} in time; it may be "
                 "stuck or overloaded (see `rigpilot logs`)"
             ) from exc
         except (httpx.ConnectError, OSError) as exc:
-            self._drop_connection()
+            self._drop_connection(http)
             raise self.route.failure(exc, broken=False) from exc
         except httpx.TransportError as exc:
-            self._drop_connection()
+            self._drop_connection(http)
             raise self.route.failure(exc, broken=True) from exc
 
     def _client(self) -> httpx.Client:
-        if self._http is not None:
+        with self._lock:
+            if self._closed:
+                raise WorkerUnreachable(
+                    "this connection to RigPilot's worker was closed (the app is quitting "
+                    "or now shows another rig)"
+                )
+            if self._http is None:
+                self._http = self._open()
             return self._http
+
+    def _open(self) -> httpx.Client:
         if self._transport is not None:  # a test's scripted transport
             where = Connection("http://localhost", self._transport, self._token or "")
         else:
@@ -241,13 +264,12 @@ class WorkerClient:
             PROTOCOL_HEADER: str(PROTOCOL_VERSION),
             "Accept": "application/json",
         }
-        self._http = httpx.Client(
+        return httpx.Client(
             base_url=where.base_url,
             headers=headers,
             transport=where.transport,
             timeout=self._timeout,
         )
-        return self._http
 
 
 def _query_text(value: Any) -> str:

@@ -36,7 +36,7 @@ from desktop.ui.rig_switch import RigSwitch, SelectedRig, rig_starter
 from desktop.ui.rigs import Rigs
 from desktop.ui.single_instance import SingleInstance
 from desktop.ui.tray import Tray
-from desktop.ui.worker_link import WorkerLink
+from desktop.ui.worker_link import WorkerLink, close_quietly
 from desktop.views.rig import describe
 
 log = logging.getLogger(__name__)
@@ -309,20 +309,34 @@ class RigPilotApp(QObject):
             self._finish()
 
     def _stop_local_worker(self) -> None:
-        client = self.rigs.factory("")()
+        factory = self.rigs.factory("")
+
+        def shut_down() -> object:
+            client = factory()
+            try:
+                return client.call(endpoints.SHUTDOWN)
+            finally:
+                close_quietly(client)
+
         tasks.run_in_background(
-            lambda: client.call(endpoints.SHUTDOWN),
+            shut_down,
             lambda _r: self._finish(),
             lambda _e: self._finish(),
         )
 
     def _finish(self) -> None:
+        self.close()
+        self.exit_app()
+
+    def close(self) -> None:
+        """Close the window and every connection (worker API, rigs' tunnels); the worker
+        itself is not touched."""
         self.link.stop()
         self.rigs.close()
+        self.rig_switch.close()
         self.tray.hide()
         self.window.allow_close = True
         self.window.close()
-        self.exit_app()
 
 
 def _exit_event_loop() -> None:

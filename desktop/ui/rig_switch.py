@@ -21,7 +21,7 @@ from desktop.ipc.rig_address import RigAddressError, parse_rig
 from desktop.ipc.schema import Answer, StatusAnswer
 from desktop.ui.rig_list import AddRigDialog, RigList
 from desktop.ui.rigs import Rigs
-from desktop.ui.worker_link import WorkerLink
+from desktop.ui.worker_link import WorkerLink, close_quietly
 
 Q = TypeVar("Q")
 A = TypeVar("A", bound=Answer)
@@ -87,7 +87,8 @@ class RigSwitch(QObject):
         self.rigs.selected = address
         factory = self.rigs.factory(address)
         if self.pages_client is not None:
-            self.pages_client.client = factory()
+            previous, self.pages_client.client = self.pages_client.client, factory()
+            close_quietly(previous)
         if self.wizard_action is not None:
             self.wizard_action.setEnabled(not address)
             self.wizard_action.setToolTip(WIZARD_REMOTE_TIP if address else "")
@@ -96,6 +97,11 @@ class RigSwitch(QObject):
         self.list.select(address)
         self.changed.emit(address)
         self.rigs.poll()  # the rig left behind goes back to the list's own poll
+
+    def close(self) -> None:
+        """Close the pages' connection (the app quits; the link and the rigs close theirs)."""
+        if self.pages_client is not None:
+            close_quietly(self.pages_client.client)
 
     def add(self, text: str) -> str:
         """Add a rig and show it; ``RigAddressError`` when ``text`` is not an address."""

@@ -28,6 +28,7 @@ from desktop.ipc.rig_address import RigAddressError, parse_rig
 from desktop.ipc.schema import StatusAnswer
 from desktop.paths import Paths
 from desktop.ui import tasks
+from desktop.ui.worker_link import close_quietly
 from desktop.views.fleet import RigRow, rig_row
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class Rigs(QObject):
         self.addresses.remove(address)
         self._save()
         route = self._routes.pop(address, None)
-        self._pollers.pop(address, None)
+        close_quietly(self._pollers.pop(address, None))
         self._status.pop(address, None)
         self._errors.pop(address, None)
         if route is not None:
@@ -157,8 +158,11 @@ class Rigs(QObject):
         self._prefs.sync()
 
     def close(self) -> None:
-        """Close every tunnel (the app quits)."""
+        """Close every connection and tunnel (the app quits)."""
         self._timer.stop()
+        for poller in self._pollers.values():
+            close_quietly(poller)
+        self._pollers.clear()
         for route in self._routes.values():
             with contextlib.suppress(Exception):
                 route.close()

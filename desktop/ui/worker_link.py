@@ -89,6 +89,7 @@ class WorkerLink(QObject):
         super().__init__(parent)
         self._factory = client_factory
         self._client: ApiClient | None = None
+        self._poll_client: ApiClient | None = None  # the long poll's own connection
         self.snapshot = Snapshot()
         self.networks: list[NetworkRecord] = []
         self.connected = False
@@ -133,9 +134,13 @@ class WorkerLink(QObject):
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop polling; the long poll thread ends at its next answer (it is a daemon)."""
+        """Stop polling and close the connections (a rig's may hold an SSH tunnel); the
+        long poll thread ends at its next answer (it is a daemon)."""
         self._stop.set()
         self._timer.stop()
+        close_quietly(self._client)
+        close_quietly(self._poll_client)
+        self._client = self._poll_client = None
 
     def switch(self, client_factory: ClientFactory) -> None:
         """Talk to another worker from now on (another rig); forget the previous one's data.
@@ -293,7 +298,17 @@ class WorkerLink(QObject):
         return generation == self._generation and not self._stop.is_set()
 
     def _events_loop(self, generation: int) -> None:
+        held: list[ApiClient] = []  # this thread's client (another generation has its own)
+        try:
+            self._poll_events(generation, held)
+        finally:
+            for client in held:
+                close_quietly(client)
+
+    def _poll_events(self, generation: int, held: list[ApiClient]) -> None:
         client = self._factory()
+        held.append(client)
+        self._poll_client = client
         since = 0
         first = True
         backoff = 1.0
@@ -309,10 +324,15 @@ class WorkerLink(QObject):
                     self._carrier.failed.emit(generation, _describe(exc))
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+                if not self._current(generation):
+                    break
                 try:
-                    client = self._factory()
-                except Exception:
-                    pass
+                    fresh = self._factory()
+                except Exception:  # noqa: BLE001 - keep the old one and retry calmly
+                    continue
+                close_quietly(client)
+                held[:] = [fresh]
+                client = self._poll_client = fresh
                 continue
             backoff = 1.0
             if answer.last_seq < since:  # the worker restarted and its numbering with it
@@ -355,3 +375,13 @@ def _describe(exc: Exception) -> str:
 
 def noop(_value: Any) -> None:
     """An ``on_error`` that ignores the failure (the view keeps what it shows)."""
+
+
+def close_quietly(client: object) -> None:
+    """Close a client if it can be closed (a test's fake may not); never raises."""
+    closer = getattr(client, "close", None)
+    if callable(closer):
+        try:
+            closer()
+        except Exception:  # noqa: BLE001 - closing is best effort on the way out
+            log.debug("closing a worker client failed", exc_info=True)

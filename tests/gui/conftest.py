@@ -159,10 +159,7 @@ def open_app(qtbot: Any, tray_host: None, rigpilot_home: Path) -> Iterator[Calla
 
     yield open_
     for rig in apps:
-        rig.link.stop()
-        rig.tray.hide()
-        rig.window.allow_close = True
-        rig.window.close()
+        rig.close()
         for widget in list(_balloons()):
             widget.close()
     tasks.wait_all(5000)
