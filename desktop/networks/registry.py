@@ -20,6 +20,7 @@ from desktop.networks.spec import AdapterContext, NetworkSpec
 MODULES = (
     "desktop.networks.demo",
     "desktop.networks.nosana",
+    "desktop.networks.ionet",
 )
 EXTRA_ENV = "RIGPILOT_EXTRA_NETWORKS"
 
