@@ -37,6 +37,12 @@ from desktop.worker.work_state import LOCAL, LOUD_HOLDS, WORK_OFF, GpuWork, NetS
 log = logging.getLogger(__name__)
 
 _AGENT_RANK = {"run": 0, "pause": 1, "stop": 2}
+# A network with an idle-GPU rule (io.net) blocks a GPU that others use while it waits for
+# work: a game or another program on the GPU stops its agent at once; a graceful stop
+# would leave it up, watching the other program's use, until its job ended.
+_IDLE_RULE_NOTE = (
+    " This network penalises a GPU that other programs use, so it was stopped at once."
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class Reconciler:
         self.arbiter = Arbiter()
         self.work = {index: GpuWork() for index in guards}
         self._agents_applied: dict[str, str] = {}  # network → run, pause or stop
+        self._idle_rule: set[str] = set()  # networks that block a GPU others use (io.net)
         self._cpu_frozen = False
 
     # --- acting -----------------------------------------------------------------------
@@ -99,6 +106,9 @@ class Reconciler:
                 return
             w = self.work[gpu]
             w.running, w.networks = running, set(pens) - {LOCAL}
+            rules = {n: p.max_idle_gpu_util_pct for n, p in pens.items()}
+            self._idle_rule = {n for n, pct in rules.items() if pct is not None}
+            g.looks.watch.busy_at(min((p for p in rules.values() if p is not None), default=None))
             ops = self._plan(g, w, pens, now)
             ops += self._rig_ops()
         self.run(ops)
@@ -414,9 +424,11 @@ class Reconciler:
             for network, state in w.nets.items():
                 if network == LOCAL or state.kind not in ("stop", "kill"):
                     continue
-                level = "stop" if state.kind == "kill" else "pause"
+                level, reason = "stop" if state.kind == "kill" else "pause", state.reason
+                if level == "pause" and state.source == "activity" and network in self._idle_rule:
+                    level, reason = "stop", reason + _IDLE_RULE_NOTE
                 if _AGENT_RANK[level] > _AGENT_RANK[want.get(network, ("run", ""))[0]]:
-                    want[network] = (level, state.reason)
+                    want[network] = (level, reason)
         whole = None
         for hold in self.user.all():
             if hold.scope == "network" and hold.network is not None:
