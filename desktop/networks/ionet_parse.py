@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from desktop.model import Money
+from desktop.networks.base import NetworkError
 from desktop.networks.records import NetworkJob, Reputation
 
 UNIT = "IO"
@@ -20,7 +21,7 @@ PASSED_WORDS = frozenset({"succeeded", "success", "passed", "verified"})
 FAILED_WORDS = frozenset({"failed", "failure", "verification failed", "not verified"})
 
 
-class BadAnswer(ValueError):
+class BadAnswer(NetworkError, ValueError):
     """An answer that does not have the documented shape; the message says what is wrong."""
 
 

@@ -21,6 +21,8 @@ MODULES = (
     "desktop.networks.demo",
     "desktop.networks.nosana",
     "desktop.networks.ionet",
+    "desktop.networks.golem",
+    "desktop.networks.golem_gpu",
 )
 EXTRA_ENV = "RIGPILOT_EXTRA_NETWORKS"
 
