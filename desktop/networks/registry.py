@@ -20,6 +20,9 @@ from desktop.networks.spec import AdapterContext, NetworkSpec
 MODULES = (
     "desktop.networks.demo",
     "desktop.networks.nosana",
+    "desktop.networks.clore",
+    "desktop.networks.vast",
+    "desktop.networks.akash",
 )
 EXTRA_ENV = "RIGPILOT_EXTRA_NETWORKS"
 
