@@ -9,8 +9,8 @@
 # It installs the Debian packages it needs (as root, or through sudo), makes .venv with the
 # project and its dev extras, starts a private X server with a tray host, a private D-Bus
 # session with an unlocked gnome-keyring and a private dockerd (with a local busybox image:
-# no registry is needed), runs ruff, mypy, import-linter and pytest (unit, integration, gui),
-# stops everything it started and exits non-zero on any failure.
+# no registry is needed), runs ruff, mypy, import-linter and pytest (unit, contract,
+# integration, gui), stops everything it started and exits non-zero on any failure.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -94,6 +94,7 @@ run "ruff" .venv/bin/ruff check desktop tests
 run "mypy" .venv/bin/mypy
 run "import-linter" .venv/bin/lint-imports --no-cache
 run "pytest unit" .venv/bin/pytest -q tests/unit
+run "pytest contract (every network adapter)" .venv/bin/pytest -q tests/contract
 run "packages (PyInstaller bundle, tarball, .deb)" installers/build_linux.sh
 export RIGPILOT_BUILD_BUNDLE=1
 run "pytest integration" .venv/bin/pytest -q tests/integration

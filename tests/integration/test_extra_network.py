@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from desktop.networks import registry
 from desktop.secrets import SecretStore
 from tests.integration.conftest import StartWorker
 
@@ -36,7 +37,8 @@ def test_a_third_network_is_listed_enrolled_and_started_by_a_real_worker(
     assert listed.returncode == 0, listed.stderr
     assert "third" in listed.stdout and "Third network" in listed.stdout
     networks = {n["network"]: n for n in worker.client.networks()["networks"]}
-    assert list(networks) == ["demo", "nosana", "third"]
+    builtin = [spec.id for spec in registry.load_specs({})]
+    assert list(networks) == [*builtin, "third"]
     assert networks["third"]["description"].startswith("A stand-in marketplace")
 
     enrolled = worker.cli("enroll", "third", "--from-env", "--json")
