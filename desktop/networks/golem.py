@@ -12,7 +12,8 @@ gpu-golem-live node.
 
 Capabilities: Enrollable, Controllable, Pausable, EarningsReporter, ReputationReporter.
 Overrides read by ``SPEC``'s factory: ``RIGPILOT_GOLEM_YAGNA_API`` (yagna's API URL, also
-given to yagna as ``YAGNA_API_URL``), ``RIGPILOT_GOLEM_STATS`` (the stats API's URL).
+given to yagna as ``YAGNA_API_URL``), ``RIGPILOT_GOLEM_STATS`` (the stats API's URL),
+``RIGPILOT_GOLEM_TIMEOUT_S`` (both APIs' read timeout; 3 s).
 """
 
 from __future__ import annotations
@@ -31,11 +32,10 @@ from urllib.parse import urlsplit
 from desktop.model import CheckResult, Money, NetworkPenalties, NodeState
 from desktop.networks import golem_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError
-from desktop.networks.golem_api import STATS_URL, YAGNA_URL, StatsApi, YagnaApi
+from desktop.networks.golem_api import LOCAL_TIMEOUT_S, STATS_URL, YAGNA_URL, StatsApi, YagnaApi
 from desktop.networks.golem_node import DEFAULT_BIN, PAYMENT_NETWORKS, Binaries, GolemNode
 from desktop.networks.golem_requirements import GPU_ROUTE, GolemHost, check_requirements
 from desktop.networks.golem_status import activity_state
-from desktop.networks.json_api import ApiRefused
 from desktop.networks.records import (
     ActionRequired,
     CredentialField,
@@ -46,6 +46,7 @@ from desktop.networks.records import (
     Reputation,
     StatusSnapshot,
 )
+from desktop.networks.remote_api import ApiRefused, env_float
 from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
 
 log = logging.getLogger(__name__)
@@ -355,9 +356,10 @@ class GolemAdapter:
 
 def _build(ctx: AdapterContext) -> GolemAdapter:
     api_url = ctx.env.get("RIGPILOT_GOLEM_YAGNA_API", YAGNA_URL)
+    timeout = env_float(ctx.env, "RIGPILOT_GOLEM_TIMEOUT_S", LOCAL_TIMEOUT_S, 0.1, 60.0)
     return GolemAdapter(
-        yagna=YagnaApi(api_url),
-        stats=StatsApi(ctx.env.get("RIGPILOT_GOLEM_STATS", STATS_URL)),
+        yagna=YagnaApi(api_url, timeout_s=timeout),
+        stats=StatsApi(ctx.env.get("RIGPILOT_GOLEM_STATS", STATS_URL), timeout_s=timeout),
         state_dir=(ctx.data_dir / "golem") if ctx.data_dir else None,
         env=ctx.env,
     )

@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import httpx
-
 from desktop.networks.backoff import Backoff
-from desktop.networks.json_api import JsonApi
+from desktop.networks.remote_api import JsonApi
 
 YAGNA_URL = "http://127.0.0.1:7465"
 STATS_URL = "https://api.stats.golem.network"
-LOCAL_TIMEOUT = httpx.Timeout(3.0, connect=1.0)
+LOCAL_TIMEOUT_S = 3.0
 
 
 def iso(ts: float) -> str:
@@ -31,7 +29,7 @@ class YagnaApi:
     """The local daemon: who it is, its agreements, activities and invoices."""
 
     def __init__(self, base_url: str = YAGNA_URL, **kwargs: Any) -> None:
-        kwargs.setdefault("timeout", LOCAL_TIMEOUT)
+        kwargs.setdefault("timeout_s", LOCAL_TIMEOUT_S)
         kwargs.setdefault("backoff", Backoff(base=1.0, cap=30.0))
         self.http = JsonApi("golem", "yagna API", base_url, **kwargs)
 
@@ -45,7 +43,7 @@ class YagnaApi:
     def agreements(self, after: float | None = None) -> Any:
         """``GET /market-api/v1/agreements[?afterDate=]``: ``[{id, validTo, timestamp}]``."""
         return self.http.get(
-            "/market-api/v1/agreements", {"afterDate": iso(after)} if after is not None else None
+            "/market-api/v1/agreements", {"afterDate": iso(after) if after is not None else None}
         )
 
     def activities(self, agreement_id: str) -> Any:
@@ -61,7 +59,7 @@ class YagnaApi:
         amount, status, timestamp, ...}]``."""
         return self.http.get(
             "/payment-api/v1/invoices",
-            {"afterTimestamp": iso(after)} if after is not None else None,
+            {"afterTimestamp": iso(after) if after is not None else None},
         )
 
     def close(self) -> None:
@@ -71,9 +69,9 @@ class YagnaApi:
 class StatsApi:
     """Golem's public stats: a node's uptime, reputation and earnings (no credential)."""
 
-    def __init__(self, base_url: str = STATS_URL, **kwargs: Any) -> None:
+    def __init__(self, base_url: str = STATS_URL, network: str = "golem", **kwargs: Any) -> None:
         kwargs.setdefault("backoff", Backoff(base=5.0, cap=900.0))
-        self.http = JsonApi("golem", "stats API", base_url, **kwargs)
+        self.http = JsonApi(network, "stats API", base_url, **kwargs)
 
     def node(self, node_id: str) -> Any:
         """``GET /v2/provider/node/{id}``: ``[{node_id, online, computing_now, uptime,

@@ -9,7 +9,8 @@ not, computing or not, uptime, reputation and the GLM it received, all from
 
 Capabilities: Enrollable (the node id), MonitorOnly, EarningsReporter (totals only: the
 public stats have no per-job records, so nothing is written to the ledger), and
-ReputationReporter. Override: ``RIGPILOT_GOLEM_STATS`` (the stats API's URL).
+ReputationReporter. Overrides: ``RIGPILOT_GOLEM_STATS`` (the stats API's URL),
+``RIGPILOT_GOLEM_TIMEOUT_S`` (its read timeout).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from desktop.networks import golem_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError
 from desktop.networks.golem_api import STATS_URL, StatsApi
 from desktop.networks.golem_requirements import GPU_ROUTE
-from desktop.networks.json_api import ApiRefused
 from desktop.networks.records import (
     ActionRequired,
     CredentialField,
@@ -34,6 +34,7 @@ from desktop.networks.records import (
     StatusSnapshot,
     requirement,
 )
+from desktop.networks.remote_api import ApiRefused, env_float
 from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
 
 READ_EVERY_S = 60.0
@@ -54,7 +55,7 @@ class GolemGpuMonitor:
     def __init__(
         self, stats: StatsApi | None = None, clock_now: Callable[[], float] | None = None
     ) -> None:
-        self.stats = stats or StatsApi()
+        self.stats = stats or StatsApi(network=self.id)
         self.clock = clock_now or wall_now
         self.node_id: str | None = None
         self._seen: tuple[float, Any] | None = None  # when, and the node's stats record
@@ -170,7 +171,10 @@ class GolemGpuMonitor:
 
 
 def _build(ctx: AdapterContext) -> GolemGpuMonitor:
-    return GolemGpuMonitor(StatsApi(ctx.env.get("RIGPILOT_GOLEM_STATS", STATS_URL)))
+    timeout = env_float(ctx.env, "RIGPILOT_GOLEM_TIMEOUT_S", 5.0, 0.1, 60.0)
+    return GolemGpuMonitor(
+        StatsApi(ctx.env.get("RIGPILOT_GOLEM_STATS", STATS_URL), "golem-gpu", timeout_s=timeout)
+    )
 
 
 SPEC = NetworkSpec(

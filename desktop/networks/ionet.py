@@ -20,8 +20,8 @@ more until the user enrolls it again.
 Capabilities: Enrollable, Controllable, EarningsReporter, ReputationReporter, and
 ``agent_pids`` (the worker's processes are io.net's, not "another program").
 Overrides read by ``SPEC``'s factory: ``RIGPILOT_IONET_EXPLORER`` (the Explorer's base
-URL), ``RIGPILOT_IONET_LABEL`` (``key=value``: only containers with that label are
-io.net's; tests share one engine).
+URL), ``RIGPILOT_IONET_TIMEOUT_S`` (its read timeout), ``RIGPILOT_IONET_LABEL``
+(``key=value``: only containers with that label are io.net's; tests share one engine).
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from desktop.networks.ionet_explorer import ExplorerReader
 from desktop.networks.ionet_launch import LaunchCommand, LaunchRun, binary_problem
 from desktop.networks.ionet_requirements import check_requirements, strictest_threshold
 from desktop.networks.ionet_token import HOW_TO_GET, VALID_DAYS, KnownTokens, day_of, jwt_expiry
-from desktop.networks.json_api import ApiRefused, ApiUnavailable, CredentialRejected
 from desktop.networks.records import (
     ActionRequired,
     CredentialField,
@@ -52,6 +51,7 @@ from desktop.networks.records import (
     Reputation,
     StatusSnapshot,
 )
+from desktop.networks.remote_api import ApiRefused, ApiUnavailable, CredentialRefused, env_float
 from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ class IonetAdapter:
             )
         try:
             self.explorer.api.check(device_id, token)
-        except CredentialRejected as exc:
+        except CredentialRefused as exc:
             raise EnrollmentError(
                 f"io.net's Explorer refused this token ({exc}): copy a fresh one. {HOW_TO_GET}",
                 "explorer_token",
@@ -415,7 +415,10 @@ def _label(text: str) -> dict[str, str]:
 
 def _build(ctx: AdapterContext) -> IonetAdapter:
     return IonetAdapter(
-        explorer=ExplorerApi(ctx.env.get("RIGPILOT_IONET_EXPLORER", EXPLORER_URL)),
+        explorer=ExplorerApi(
+            ctx.env.get("RIGPILOT_IONET_EXPLORER", EXPLORER_URL),
+            timeout_s=env_float(ctx.env, "RIGPILOT_IONET_TIMEOUT_S", 5.0, 0.1, 60.0),
+        ),
         containers=IoContainers(label_filter=_label(ctx.env.get("RIGPILOT_IONET_LABEL", ""))),
         env=ctx.env,
         data_dir=ctx.data_dir,

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from desktop.networks.backoff import Backoff
-from desktop.networks.json_api import JsonApi
+from desktop.networks.remote_api import JsonApi
 
 EXPLORER_URL = "https://api.io.solutions"
 TOKEN_HEADER = "Token"
 # Enrollment checks a new token while the user's request waits (its client gives up after
 # 5 s): a slower Explorer is "could not check", and the token is used all the same.
-CHECK_TIMEOUT = httpx.Timeout(2.5, connect=1.0)
+CHECK_TIMEOUT_S = 2.5
 
 
 class ExplorerApi:
@@ -30,6 +28,7 @@ class ExplorerApi:
 
     def __init__(self, base_url: str = EXPLORER_URL, **kwargs: Any) -> None:
         kwargs.setdefault("backoff", Backoff(base=2.0, cap=600.0))
+        self.base_url = base_url
         self.http = JsonApi("ionet", "Explorer API", base_url, **kwargs)
 
     def use_token(self, token: str | None) -> None:
@@ -41,12 +40,19 @@ class ExplorerApi:
         return self.http.get(f"/v1/io-explorer/devices/{device_id}/summary")
 
     def check(self, device_id: str, token: str) -> Any:
-        """The summary read with ``token`` (not yet the one in use), within 2.5 s."""
-        return self.http.get(
-            f"/v1/io-explorer/devices/{device_id}/summary",
+        """The summary read with ``token`` (not yet the one in use), within 2.5 s, by a
+        client of its own (the one in use keeps its backoff and its refusals)."""
+        probe = JsonApi(
+            "ionet",
+            "Explorer API",
+            self.base_url,
             headers={TOKEN_HEADER: token},
-            timeout=CHECK_TIMEOUT,
+            timeout_s=CHECK_TIMEOUT_S,
         )
+        try:
+            return probe.get(f"/v1/io-explorer/devices/{device_id}/summary")
+        finally:
+            probe.close()
 
     def details(self, device_id: str) -> Any:
         """``GET /v1/io-explorer/devices/{id}/details``: ``{data: {jobs: [...], ...}}``."""

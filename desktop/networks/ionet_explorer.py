@@ -29,8 +29,8 @@ from desktop.networks import ionet_parse as parse
 from desktop.networks.base import NetworkError
 from desktop.networks.ionet_api import ExplorerApi
 from desktop.networks.ionet_token import ExplorerToken
-from desktop.networks.json_api import CredentialRejected
 from desktop.networks.records import EarningsSummary, NetworkJob, Reputation
+from desktop.networks.remote_api import CredentialRefused
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class ExplorerReader:
         """One Explorer call; a refused token is marked so (never sent again)."""
         try:
             return fn()
-        except CredentialRejected:
+        except CredentialRefused:
             if self.token is not None:
                 self.token.rejected = True
                 self.api.use_token(None)

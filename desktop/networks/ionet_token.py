@@ -79,31 +79,28 @@ class ExplorerToken:
         if self.rejected:
             return (
                 "io.net's Explorer refused your Explorer token, so earnings and reputation "
-                "are not read: paste a new one."
+                f"are not read: paste a new one ({RENEW})."
             )
         if now >= self.expires_at:
             return (
                 f"Your io.net Explorer token expired on {day_of(self.expires_at)}, so earnings "
-                "and reputation are not read: paste a new one."
+                f"and reputation are not read: paste a new one ({RENEW})."
             )
         days = (self.expires_at - now) / 86400.0
         if days <= WARN_DAYS:
             return (
                 f"Your io.net Explorer token expires on {day_of(self.expires_at)} (in "
-                f"{max(1, round(days))} days): paste a new one before then."
+                f"{max(1, round(days))} days): paste a new one before then ({RENEW})."
             )
         return ""
 
     def action(self, now: float) -> ActionRequired | None:
-        """The user's step when the token has ended or was refused (None otherwise)."""
-        if self.usable(now):
+        """The user's step from a week before the token ends (None until then). io.net's
+        worker keeps running: only the Explorer's figures need the token."""
+        notice = self.notice(now)
+        if not notice:
             return None
-        return ActionRequired(
-            message=self.notice(now)
-            + " Enroll io.net again with the new token in 'explorer_token' (the io.net "
-            "worker keeps running meanwhile). " + HOW_TO_GET,
-            url=EXPLORER_PAGE,
-        )
+        return ActionRequired(message=f"{notice} {HOW_TO_GET}", url=EXPLORER_PAGE)
 
 
 class KnownTokens:

@@ -105,6 +105,14 @@ class JsonApi:
     def close(self) -> None:
         self._client.close()
 
+    def set_header(self, name: str, value: str | None) -> None:
+        """Send ``name: value`` from now on (None: stop sending it): a token or app key
+        that is known only once the agent runs or the user gives a new one."""
+        if value is None:
+            self._client.headers.pop(name, None)
+        else:
+            self._client.headers[name] = value
+
     # --- failures -----------------------------------------------------------------------
 
     def fail(self, reason: str) -> ApiUnavailable:
