@@ -139,7 +139,8 @@ class ExplorerReader:
 
     def _rewards(self, since: float | None, now: float) -> list[NetworkJob]:
         last = _day(now) - dt.timedelta(days=SETTLE_DAYS + 1)
-        first = _day(since) if since is not None else last - dt.timedelta(days=6)
+        # whole days only: the first one that starts at or after ``since``
+        first = _day(since + DAY_S - 1) if since is not None else last - dt.timedelta(days=6)
         out, day = [], first
         while day <= last:
             if day not in self._days_done:

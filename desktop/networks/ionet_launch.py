@@ -51,7 +51,7 @@ class LaunchCommand:
 
     def shown(self) -> str:
         """The command as a person may see it: the token masked."""
-        return " ".join(self.argv()).replace(self.token, "<token>") if self.token else ""
+        return " ".join("--token=<token>" if a.startswith("--token=") else a for a in self.argv())
 
 
 def binary_problem(path: Path) -> str:
