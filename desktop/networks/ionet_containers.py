@@ -146,6 +146,9 @@ class IoContainers:
             except docker.errors.NotFound:
                 continue  # gone meanwhile
             except docker.errors.APIError as exc:
+                if exc.status_code == 409:  # another stop is removing it already
+                    log.info("ionet: %s is being removed already", found.name)
+                    continue
                 message = f"Docker could not stop {found.name}: {exc.explanation}"
                 raise NetworkError(message) from None
             names.append(found.name)

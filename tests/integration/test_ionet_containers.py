@@ -1,16 +1,9 @@
-"""io.net on the real Docker engine: a stand-in launch binary, stand-in images, a bystander.
-
-No registry and no io.net binary here: ``tests/stand_ins/io_net_launch_binary_linux`` is a
-script that behaves as io.net documents its binary (the flags, two containers from
-``ionetcontainers/io-worker-vc`` and ``ionetcontainers/io-worker-monitor`` with Docker's
-random names, exit once they run), and the busybox test image is tagged under those
-names. Every check is made from outside: ``docker inspect`` and the process table.
-Each test labels its containers, so parallel runs on the one engine never meet.
-"""
+"""io.net on the real Docker engine: a stand-in launch binary, stand-in images, a bystander
+(tests/integration/ionet_rig.py says what stands in for what). Every check is made from
+outside, with ``docker inspect``."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 import uuid
@@ -24,13 +17,15 @@ from desktop.model import NodeState
 from desktop.networks.base import NetworkError
 from desktop.networks.ionet import IonetAdapter
 from desktop.networks.ionet_api import ExplorerApi
-from desktop.networks.ionet_containers import IoContainers
+from tests.integration.ionet_rig import (
+    LOOP,
+    io_containers,
+    make_adapter,
+    remove_run,
+    tag_stand_in_images,
+)
 
 pytestmark = pytest.mark.docker
-
-FAKE_BINARY = Path(__file__).resolve().parents[1] / "stand_ins" / "io_net_launch_binary_linux"
-IMAGES = ("ionetcontainers/io-worker-vc", "ionetcontainers/io-worker-monitor")
-LOOP = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 
 
 @pytest.fixture
@@ -40,56 +35,16 @@ def docker_client(docker_host: str, test_image: str) -> Iterator[Any]:
     if shutil.which("docker") is None:
         pytest.skip("the stand-in launch binary needs the docker command")
     client = docker.from_env(timeout=60)
-    image = client.images.get(test_image)
-    for repo in IMAGES:
-        image.tag(repo, "latest")
+    tag_stand_in_images(client, test_image)
     yield client
     client.close()
 
 
 @pytest.fixture
 def run_label(docker_client: Any) -> Iterator[str]:
-    import docker.errors
-
     run = uuid.uuid4().hex[:8]
     yield run
-    for found in docker_client.api.containers(
-        all=True, filters={"label": f"io.rigpilot.test={run}"}
-    ):
-        try:
-            docker_client.api.remove_container(found["Id"], force=True)
-        except docker.errors.NotFound:
-            pass
-
-
-def make_adapter(tmp_path: Path, run: str, **env: str) -> IonetAdapter:
-    label = f"io.rigpilot.test={run}"
-    binary = tmp_path / "io_net_launch_binary_linux"
-    shutil.copy(FAKE_BINARY, binary)
-    binary.chmod(0o755)
-    child_env = {
-        **os.environ,
-        "FAKE_IONET_LABEL": label,
-        "FAKE_IONET_ARGS": str(tmp_path / "args.txt"),
-        **env,
-    }
-    adapter = IonetAdapter(
-        explorer=ExplorerApi("http://127.0.0.1:9"),  # no Explorer token: never asked
-        containers=IoContainers(label_filter={"io.rigpilot.test": run}),
-        env=child_env,
-        data_dir=tmp_path,
-        launch_timeout_s=60.0,
-    )
-    action = adapter.enroll(
-        {
-            "launch_binary": str(binary),
-            "device_id": "599ef4af-7fe6-44b5-aba3-25899bde2ab6",
-            "device_name": "rig pilot test",
-            "token": "refresh-token-abc",
-        }
-    )
-    assert action is None
-    return adapter
+    remove_run(docker_client, run)
 
 
 def bystander(client: Any, run: str) -> Any:
@@ -101,12 +56,6 @@ def bystander(client: Any, run: str) -> Any:
         labels={"io.rigpilot.test": run},
         detach=True,
     )
-
-
-def io_containers(client: Any, run: str) -> list[dict[str, Any]]:
-    found = client.containers.list(all=True, filters={"label": f"io.rigpilot.test={run}"})
-    inspected = [client.api.inspect_container(c.id) for c in found]
-    return [c for c in inspected if c["Config"]["Image"].startswith("ionetcontainers/")]
 
 
 def test_start_and_stop_touch_only_ionets_containers_and_the_bystander_runs_on(
