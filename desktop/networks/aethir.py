@@ -17,7 +17,7 @@ LISTING = Listing(
     ),
     instead=(
         "If you run data-center GPUs, register them in Aethir's Cloud Host portal yourself; "
-        "a gaming GPU earns more on a network RigPilot runs, such as Nosana or io.net."
+        "a gaming GPU can work on a network RigPilot runs, such as Nosana or io.net."
     ),
     source=(
         "docs.aethir.com: cloud-host-portal-guide, operational-requirements-aethir-earth, "

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from desktop.checks.link_needs import LinkNeeds
 from desktop.model import CheckResult, Money, NetworkPenalties, NodeState
 from desktop.networks import vast_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError, NotEnrolled
@@ -343,6 +344,16 @@ def _build(ctx: AdapterContext) -> VastAdapter:
     return VastAdapter(api, memo)
 
 
+LINK_NEEDS = LinkNeeds(
+    "vast",
+    "Vast.ai",
+    100.0,
+    100.0,
+    inbound="an open port range forwarded to this machine (3 ports per GPU at least, 100 "
+    "recommended)",
+    source="docs.vast.ai, host verification stages: 100 Mb/s each way to be verified, "
+    "10 Mb/s to be listed",
+)
 SPEC = NetworkSpec(
     VastAdapter.id,
     VastAdapter.display_name,

@@ -19,6 +19,8 @@ from desktop.settings.errors import SettingsError, num, show_value
 _TIME = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 # A Docker image reference as typed: [host[:port]/]name[:tag][@sha256:digest].
 _IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}")
+# A web address: http(s), a host, no spaces or control characters, a sane length.
+_URL = re.compile(r"https?://[A-Za-z0-9._~:@\[\]-]+(/[!-~]*)?")
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Field:
     """One setting: its type, default, bounds and the help sentence shown next to it."""
 
     key: str
-    kind: str  # number | bool | choice | currency | names | images | windows
+    kind: str  # number | bool | choice | currency | names | images | windows | url
     default: Any
     help: str
     minimum: float | None = None
@@ -47,6 +49,7 @@ class Field:
             "names": "a list of up to 200 program names, each 1 to 100 characters",
             "images": "a list of up to 100 local Docker image names such as busybox:1.36",
             "windows": 'a list of {"days": [0-6, Monday = 0], "start": "HH:MM", "end": "HH:MM"}',
+            "url": "an http:// or https:// address such as https://speed.cloudflare.com",
         }[self.kind]
         return f"{text}, or null {self.null_means}".rstrip() if self.nullable else text
 
@@ -78,6 +81,11 @@ class Field:
             if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
                 raise self.error(value)
             return value.strip().upper()
+        if self.kind == "url":
+            text = value.strip() if isinstance(value, str) else None
+            if text is None or len(text) > 300 or not _URL.fullmatch(text):
+                raise self.error(value)
+            return text.rstrip("/")
         if self.kind == "names":
             return self._check_names(value)
         if self.kind == "images":
@@ -151,6 +159,7 @@ class Field:
             "names": "list[string]",
             "images": "list[string]",
             "windows": "list[window]",
+            "url": "string",
         }
         return {
             "type": kinds[self.kind],

@@ -55,6 +55,9 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
           choices=("system", "dark", "light")),
     Field("notifications.enabled", "bool", True, "Show desktop notifications for pauses, "
           "errors and earnings."),
+    Field("network.speed_test_url", "url", "https://speed.cloudflare.com", "The server "
+          "`rigpilot doctor` measures the internet speed against (Cloudflare's speed-test "
+          "paths: /__down, /__up, /cdn-cgi/trace)."),
 )}
 # fmt: on
 DEFAULTS: dict[str, Any] = {key: f.default for key, f in FIELDS.items()}
