@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from desktop.checks.link_needs import LinkNeeds
 from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks.base import EnrollmentError, NetworkError
 from desktop.networks.ionet_api import EXPLORER_URL, ExplorerApi
@@ -425,6 +426,14 @@ def _build(ctx: AdapterContext) -> IonetAdapter:
     )
 
 
+LINK_NEEDS = LinkNeeds(  # networks.md §2: the airdrop minimum (500/250 and < 30 ms advised)
+    "ionet",
+    "io.net",
+    100.0,
+    75.0,
+    source="docs.io.net, device-onboarding: 100 Mb/s down and 75 up at least; 500/250 and a "
+    "ping under 30 ms recommended",
+)
 SPEC = NetworkSpec(
     IonetAdapter.id,
     IonetAdapter.display_name,
