@@ -168,12 +168,13 @@ def test_every_network_module_brings_its_own_minimum(
     (tmp_path / "iolike_network.py").write_text(
         textwrap.dedent("""
             from desktop.checks.link_needs import LinkNeeds
-            LINK_NEEDS = LinkNeeds("ionet", "io.net", 100.0, 75.0, source="device-onboarding")
+            LINK_NEEDS = LinkNeeds("iolike", "IO-like", 90.0, 60.0, source="its own page")
         """)
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     found = {n.network: n for n in link_needs({registry.EXTRA_ENV: "iolike_network"})}
     assert (found["nosana"].down_mbps, found["nosana"].up_mbps) == (100.0, 50.0)
-    assert (found["ionet"].down_mbps, found["ionet"].up_mbps) == (100.0, 75.0)
+    assert (found["ionet"].down_mbps, found["ionet"].up_mbps) == (100.0, 75.0)  # built in
+    assert (found["iolike"].down_mbps, found["iolike"].up_mbps) == (90.0, 60.0)
     assert found["vast"].inbound and "clore" not in found and "salad" not in found
-    assert list(found)[-1] == "ionet"  # after the built-in ones, in the registry's order
+    assert list(found)[-1] == "iolike"  # after the built-in ones, in the registry's order
