@@ -240,9 +240,9 @@ class GolemAdapter:
     def pause(self) -> None:
         """Suspend: stop ya-provider (after its running activity, at most 2 min) while
         yagna runs on."""
+        self._wait_for_activities(JOB_WAIT_S)  # outside the lock: a stop must not wait
         with self._lock:
             node = self._enrolled()
-            self._wait_for_activities(JOB_WAIT_S)
             node.provider.stop()
             self.suspended = True
 
@@ -252,12 +252,12 @@ class GolemAdapter:
     def stop(self, graceful: bool = True, timeout_s: float = 120.0) -> None:
         """ya-provider, then yagna; graceful: after the running activity (at most
         ``timeout_s``) with Golem's 30 s for each; else within ``timeout_s`` (0: at once)."""
+        if graceful and self.node is not None:
+            self._wait_for_activities(timeout_s)
         with self._lock:
             node = self.node
             if node is None:
                 return
-            if graceful:
-                self._wait_for_activities(timeout_s)
             wait = 30.0 if graceful else max(0.5, min(10.0, timeout_s))
             node.provider.stop(wait)
             node.yagna.stop(wait)

@@ -70,11 +70,10 @@ class IonetAdapter:
     id = "ionet"
     display_name = "io.net"
     description = (
-        "GPU cloud paying $IO block rewards to staked, idle GPUs. RigPilot runs io.net's "
-        "launch binary you download (with your device id and token) and stops only "
-        "io.net's containers; other programs may use at most 20 % of the GPU (5 % on an "
-        "RTX 4090 or 5090), so io.net is stopped whenever you game. Account, device, "
-        "staking and the Explorer token come from io.net's website."
+        "GPU cloud paying $IO block rewards to staked, idle GPUs; other programs may use at "
+        "most 20 % of the GPU (5 % on an RTX 4090 or 5090), so RigPilot stops io.net whenever "
+        "you game. RigPilot runs the launch binary you download and stops only io.net's "
+        "containers; the account, device, staking and Explorer token come from io.net's site."
     )
 
     def __init__(
