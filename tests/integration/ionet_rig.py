@@ -164,6 +164,9 @@ class World:
     def ionet_running(self) -> bool:
         return any(c["State"]["Running"] for c in io_containers(self.client, self.run))
 
+    def io_count(self) -> int:
+        return len(io_containers(self.client, self.run))
+
     def until(self, check: Callable[[], bool], timeout_s: float) -> float:
         """Seconds until ``check()`` (AssertionError after ``timeout_s``)."""
         begin = time.monotonic()

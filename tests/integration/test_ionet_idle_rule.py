@@ -101,3 +101,18 @@ def test_a_program_using_the_gpu_at_once_is_met_within_the_budget(world: World) 
         assert "blender (pid 31337) is using the GPU" in stop.message
     finally:
         use.end()
+
+
+def test_the_users_pause_stops_only_ionets_containers_and_resume_starts_them(
+    world: World,
+) -> None:
+    """Not the idle rule: a pause through the supervisor (io.net cannot pause: a graceful
+    stop, docker stop with its grace) and a resume (the launch binary again)."""
+    world.supervisor.pause_agent("ionet", "You paused io.net.")
+    stopped = world.until(lambda: not world.ionet_running(), 40.0)
+    world.until(lambda: world.io_count() == 0, 10.0)  # removed too, as io.net's stop does
+    world.supervisor.resume_agent("ionet", "You resumed io.net.")
+    started = world.until(world.ionet_running, 60.0)
+    print(f"\npaused in {stopped:.2f} s, running again {started:.2f} s after the resume")
+    kinds = [e.kind for e in world.events]
+    assert kinds.index("network.paused") < kinds.index("network.resumed")
