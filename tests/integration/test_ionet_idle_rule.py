@@ -114,5 +114,6 @@ def test_the_users_pause_stops_only_ionets_containers_and_resume_starts_them(
     world.supervisor.resume_agent("ionet", "You resumed io.net.")
     started = world.until(world.ionet_running, 60.0)
     print(f"\npaused in {stopped:.2f} s, running again {started:.2f} s after the resume")
+    world.until(lambda: any(e.kind == "network.resumed" for e in world.events), 10.0)
     kinds = [e.kind for e in world.events]
     assert kinds.index("network.paused") < kinds.index("network.resumed")
