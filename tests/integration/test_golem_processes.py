@@ -209,7 +209,11 @@ def test_a_yagna_it_did_not_start_is_left_alone(
         assert users.poll() is None  # still running: RigPilot never touched it
     finally:
         users.terminate()
-        users.wait(10)
+        try:
+            users.wait(10)
+        except subprocess.TimeoutExpired:  # never leave it behind
+            users.kill()
+            users.wait(10)
 
 
 def test_the_binaries_must_be_golems_own_install(tmp_path: Path) -> None:
