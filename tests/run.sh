@@ -10,7 +10,7 @@
 # project and its dev extras, starts a private X server with a tray host, a private D-Bus
 # session with an unlocked gnome-keyring, a private dockerd (with a local busybox image:
 # no registry is needed), an OpenSSH server on 127.0.0.1 for remote rigs and two workers
-# scraped by a private Prometheus, runs ruff, mypy, import-linter and pytest (unit, integration, gui),
+# scraped by a private Prometheus, runs ruff, mypy, import-linter and pytest (unit, contract, integration, gui),
 # stops everything it started and exits non-zero on any failure.
 set -euo pipefail
 
@@ -160,6 +160,7 @@ run "pytest unit" "${PYTEST[@]}" -n 2 -m "not alone" tests/unit
 # Files run whole on one xdist worker (--dist loadfile): tests of one file share fixtures
 # and names. Tests of different files share one dockerd and one keyring safely: each test
 # labels its containers with its own install id and uses its own keyring service name.
+run "pytest contract (every network adapter)" "${PYTEST[@]}" -n 2 tests/contract
 run "pytest integration" "${PYTEST[@]}" -n 2 --dist loadfile -m "not alone" \
   --ignore tests/integration/test_packaging.py tests/integration
 collect "pytest gui"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -26,6 +26,8 @@ from desktop.checks.docker_facts import (
     parse_docker_version,
 )
 from desktop.checks.engine import EngineClient, EngineError
+from desktop.checks.link_needs import LinkNeeds
+from desktop.checks.link_probe import DEFAULT_URL, LinkMeasure, LinkProbe
 from desktop.checks.probes import CommandResult, read_file, run_command
 from desktop.hardware.gpu import GpuBackend, GpuError
 from desktop.hardware.host import HostFacts, free_disk_bytes, read_host_facts
@@ -36,6 +38,7 @@ from desktop.model import CheckResult, GpuInfo
 NVML_TIMEOUT_S = 8.0
 
 BackendFactory = Callable[[], GpuBackend]
+ProbeFactory = Callable[[str], LinkProbe]
 
 
 def open_nvml_backend() -> GpuBackend:
@@ -74,6 +77,11 @@ class DoctorContext:
         smoke: bool = True,
         smoke_image: str = "ubuntu:24.04",
         nvml_timeout_s: float = NVML_TIMEOUT_S,
+        network: bool = False,
+        speed_url: str = DEFAULT_URL,
+        link_needs: Sequence[LinkNeeds] = (),
+        ports: Sequence[int] = (),
+        link_probe: ProbeFactory = LinkProbe,
     ) -> None:
         self.env: Mapping[str, str] = dict(os.environ) if env is None else env
         self.backend_factory = backend_factory
@@ -83,6 +91,9 @@ class DoctorContext:
         self.smoke = smoke
         self.smoke_image = smoke_image
         self.nvml_timeout_s = nvml_timeout_s
+        self.network, self.speed_url = network, speed_url
+        self.link_needs, self.ports = tuple(link_needs), tuple(ports)
+        self._link_probe = link_probe
         self.results: dict[str, CheckResult] = {}
         self._host_reader = host_reader
         self._engine = engine
@@ -187,6 +198,15 @@ class DoctorContext:
 
         result: DockerInfo = self._cached("info", load)
         return result
+
+    # --- The internet connection ---------------------------------------------------
+
+    def link(self) -> LinkMeasure:
+        """The connection measured once (a few seconds) against ``speed_url``."""
+        measure: LinkMeasure = self._cached(
+            "link", lambda: self._link_probe(self.speed_url).measure()
+        )
+        return measure
 
     # --- Host ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.checks import cuda, docker, driver, smoke, system, toolkit
+from desktop.checks import cuda, docker, driver, network, smoke, system, toolkit
 from desktop.checks.base import clean, raw_excerpt
 from desktop.checks.context import DoctorContext
 from desktop.model import CheckResult, CheckStatus
@@ -65,6 +65,15 @@ CHECKS: tuple[Check, ...] = (
     Check("system.virt", "CPU virtualization", system.check_virtualization),
 )
 
+# Measured only when asked (``rigpilot doctor`` does; ``--no-network`` does not): they cost
+# a few seconds of transfers against the measuring endpoint (desktop/checks/network.py).
+NETWORK_CHECKS: tuple[Check, ...] = (
+    Check("network.speed", network.SPEED_TITLE, network.check_speed),
+    Check("network.needs", "Each network's minimum", network.check_needs),
+    Check("network.nat", "Reachable from outside", network.check_nat),
+    Check("network.port", "Ports", network.check_ports),
+)
+
 _BLOCKING = (CheckStatus.FAIL, CheckStatus.SKIP)
 _SEVERITY = {CheckStatus.PASS: 0, CheckStatus.SKIP: 1, CheckStatus.WARN: 2, CheckStatus.FAIL: 3}
 
@@ -92,8 +101,14 @@ def _overall(results: Sequence[CheckResult]) -> CheckStatus:
     return max((r.status for r in results), key=_SEVERITY.__getitem__)
 
 
-def run_checks(ctx: DoctorContext, checks: Sequence[Check] = CHECKS) -> list[CheckResult]:
+def plan(ctx: DoctorContext) -> tuple[Check, ...]:
+    """The checks to run: the machine's, then the connection's when measuring is on."""
+    return CHECKS + (NETWORK_CHECKS if ctx.network else ())
+
+
+def run_checks(ctx: DoctorContext, checks: Sequence[Check] | None = None) -> list[CheckResult]:
     """Every check's results, in plan order. Never raises for a failing check."""
+    checks = plan(ctx) if checks is None else checks
     results: list[CheckResult] = []
     status_of: dict[str, tuple[CheckStatus, str]] = {}
     ctx.start()

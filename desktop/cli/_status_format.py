@@ -124,11 +124,12 @@ def status_text(status: StatusAnswer, now: float) -> str:
         if status.gpu_error.fix:
             lines.append(f"  Fix: {status.gpu_error.fix}")
     lines += ["", f"Paused: {holds_text(status.user_holds, now)}"]
-    if status.networks:
+    enrolled = [n for n in status.networks if n.enrolled or n.operation is not None]
+    if enrolled:
         summary = ", ".join(
             f"{n.display_name or n.network}: "
             + network_words(n.state, n.enrolled, n.held, n.operation, now).text
-            for n in status.networks
+            for n in enrolled
         )
         lines.append(f"Networks: {summary}")
     elif status.components.networks:

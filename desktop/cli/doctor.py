@@ -5,21 +5,32 @@ The table is for people: status word *and* symbol (so it reads without colour an
 screen reader), the fix indented under every failure and warning. ``--json`` is for
 scripts and bug reports; its shape is stable and documented in docs/doctor.md. The exit
 code is 0 when nothing failed, 1 otherwise, so ``rigpilot doctor && …`` works in scripts.
+
+The connection is measured too (``--no-network`` skips it), against the server of the
+setting ``network.speed_test_url`` (read from the settings file, never written; or
+``--speed-url``), and judged against every registered network's minimum: the CLI reads
+them from the network modules (desktop/networks/link.py), as the checks may not.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
+from desktop.checks.link_probe import DEFAULT_URL
 from desktop.checks.runner import is_ok, report_json, run_doctor
 from desktop.model import CheckResult, CheckStatus
+from desktop.paths import get_paths
+
+log = logging.getLogger(__name__)
+SPEED_SETTING = "network.speed_test_url"
 
 ORDER = 10
 DEFAULT_SMOKE_IMAGE = "ubuntu:24.04"
@@ -63,7 +74,67 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="IMAGE",
         help=f"image for the GPU container test (default: {DEFAULT_SMOKE_IMAGE})",
     )
+    parser.add_argument(
+        "--no-network",
+        action="store_true",
+        help="skip measuring the internet connection (speed, NAT, ports)",
+    )
+    parser.add_argument(
+        "--speed-url",
+        metavar="URL",
+        help=f"speed-test server to measure against (default: the {SPEED_SETTING} setting)",
+    )
+    parser.add_argument(
+        "--port",
+        action="append",
+        type=_port,
+        default=[],
+        metavar="N",
+        help="also test whether TCP port N is reachable from the internet (repeatable)",
+    )
     parser.set_defaults(handler=run)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a number from 1 to 65535)")
+    return int(text)
+
+
+def speed_url(given: str | None) -> str:
+    """``--speed-url``, else the setting from the settings file (read only), else the
+    default; a bad value is refused with the field's own sentence."""
+    from desktop.settings.errors import SettingsError
+    from desktop.settings.schema import FIELDS
+    from desktop.settings.store import from_json
+
+    field = FIELDS[SPEED_SETTING]
+    if given is not None:
+        try:
+            return str(field.check(given))
+        except SettingsError as exc:
+            raise SystemExit(f"rigpilot doctor: --speed-url: {exc.message}") from None
+    try:
+        path = get_paths().settings_file
+        settings, _ = from_json(json.loads(path.read_text(encoding="utf-8")))
+        return str(settings[SPEED_SETTING])
+    except (OSError, ValueError) as exc:
+        log.debug("settings not read for the doctor: %s", exc)
+        return DEFAULT_URL
+
+
+def network_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What the doctor's network checks need: the endpoint, every network's minimum, ports."""
+    if args.no_network:
+        return {}
+    from desktop.networks.link import link_needs  # the CLI may read the network layer
+
+    return {
+        "network": True,
+        "speed_url": speed_url(args.speed_url),
+        "link_needs": link_needs(),
+        "ports": args.port,
+    }
 
 
 def _supports_unicode(stream: TextIO) -> bool:
@@ -136,7 +207,9 @@ def render_table(
 
 def run(args: argparse.Namespace) -> int:
     """The ``doctor`` handler: run the checks, print, exit 0 when nothing failed."""
-    results = run_doctor(smoke=not args.no_smoke, smoke_image=args.smoke_image)
+    results = run_doctor(
+        smoke=not args.no_smoke, smoke_image=args.smoke_image, **network_options(args)
+    )
     out = sys.stdout
     if args.json:
         json.dump(report_json(results), out, indent=2, default=str)

@@ -30,6 +30,7 @@ from desktop.ipc.schema_networks import (
     NetworkRef,
     OperationRef,
 )
+from desktop.views.listing import not_joinable
 from desktop.views.states import network_words
 
 ORDER = 31
@@ -81,7 +82,12 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    fields = known[network].credential_fields
+    record = known[network]
+    reason = not_joinable(record.capabilities, record.requirements)
+    if reason is not None:  # a listed-only network: no enrollment to try
+        print(f"rigpilot: {reason.sentence(record.display_name)}", file=sys.stderr)
+        return 2
+    fields = record.credential_fields
     try:
         supplied = piped_secret(network, fields, args.secret_stdin, sys.stdin)
         creds = collect_credentials(

@@ -2,7 +2,10 @@
 
 Both are typed clients of the worker's API (desktop.ipc.client); a network's state and the
 money are written by ``desktop.views``, in the very words of the app's Networks page.
-Every command has ``--json``. Enrolling is ``desktop/cli/enroll.py``.
+``rigpilot networks`` lists the networks RigPilot can join or watch; ``--all`` adds the
+ones it only lists (desktop/networks/listed.py), each with why RigPilot cannot join this
+computer to it, what to do instead and the source. Every command has ``--json``.
+Enrolling is ``desktop/cli/enroll.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from desktop.ipc.schema_networks import (
     NetworksAnswer,
 )
 from desktop.views import money
+from desktop.views.listing import LISTED_WORDS, listed_only, not_joinable
 from desktop.views.states import network_words
 from desktop.views.text import DASH
 
@@ -36,6 +40,11 @@ MAX_DAYS = 365
 
 def register(subparsers: Any) -> None:
     networks = subparsers.add_parser("networks", help="list the networks, their state and earnings")
+    networks.add_argument(
+        "--all",
+        action="store_true",
+        help="also list the networks RigPilot cannot join this computer to, and why",
+    )
     networks.add_argument("--json", action="store_true", help="print the API's JSON answer")
     add_rig_option(networks)
     networks.set_defaults(handler=cmd_networks)
@@ -98,9 +107,31 @@ def _today(network: NetworkRecord, decimals: int) -> str:
 # --- networks ---------------------------------------------------------------------
 
 
-def networks_text(answer: NetworksAnswer, width: int | None = None) -> str:
-    """The ``rigpilot networks`` table, then each network's next step in full."""
-    networks = answer.networks
+def networks_text(
+    answer: NetworksAnswer, width: int | None = None, *, show_all: bool = False
+) -> str:
+    """The ``rigpilot networks`` table, then each network's next step in full; with
+    ``show_all``, the listed-only networks too, each with why and what to do instead."""
+    shown = [n for n in answer.networks if show_all or not listed_only(n.capabilities)]
+    hidden = [n for n in answer.networks if n not in shown]
+    text = _table_text(shown, width)
+    if hidden:
+        names = ", ".join(n.display_name or n.network for n in hidden)
+        note = (
+            f"Listed, not joinable through RigPilot: {names} "
+            "(`rigpilot networks --all` says why and what to do instead)."
+        )
+        text += "\n\n" + wrap(note, width, hang="")
+    return text
+
+
+def _state_text(n: NetworkRecord, now: float) -> str:
+    if listed_only(n.capabilities):
+        return LISTED_WORDS.text
+    return network_words(n.state, n.enrolled, n.held, n.operation, now).text
+
+
+def _table_text(networks: list[NetworkRecord], width: int | None) -> str:
     if not networks:
         return "This worker knows no network."
     now = clock.now()
@@ -111,7 +142,7 @@ def networks_text(answer: NetworksAnswer, width: int | None = None) -> str:
         [
             n.network,
             n.display_name,
-            network_words(n.state, n.enrolled, n.held, n.operation, now).text,
+            _state_text(n, now),
             _today(n, decimals),
             _reputation(n),
             _uptime(n),
@@ -120,10 +151,20 @@ def networks_text(answer: NetworksAnswer, width: int | None = None) -> str:
     ]
     headers = ["NETWORK", "NAME", "STATE", "TODAY GROSS / NET", "REPUTATION", "UPTIME"]
     lines = [table(headers, rows, width=width, shrink=[1], right={4, 5})]
-    steps = [(n.network, n.next_step) for n in networks if n.next_step]
+    joinable = [n for n in networks if not listed_only(n.capabilities)]
+    steps = [(n.network, n.next_step) for n in joinable if n.next_step]
     if steps:
         lines += ["", "Next steps:"]
         lines += [wrap(f"{name}: {step}", width, indent="  ") for name, step in steps]
+    reasons = [(n, not_joinable(n.capabilities, n.requirements)) for n in networks]
+    listed = [(n, why) for n, why in reasons if why is not None]
+    if listed:
+        lines += ["", "Not joinable through RigPilot (what each needs, why not, instead):"]
+        for n, why in listed:
+            source = f"Source: {why.source}" + (f"; {why.url}" if why.url else "")
+            lines.append(wrap(f"{n.network}: {n.description}", width, indent="  "))
+            for text in (f"Why not: {why.why}", f"Instead: {why.instead}", source):
+                lines.append(wrap(text, width, indent="    ", hang="  "))
     return "\n".join(lines)
 
 
@@ -134,7 +175,7 @@ def cmd_networks(args: argparse.Namespace) -> int:
     if args.json:
         print_json(answer)
         return 0
-    print(networks_text(answer))
+    print(networks_text(answer, show_all=args.all))
     return 0
 
 

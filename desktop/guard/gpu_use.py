@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 __all__ = ["PROCESS_LIST_EVERY_S", "GpuUseWatch", "ProcessLooks", "UseWatchPolicy"]
@@ -56,7 +56,7 @@ class GpuUseWatch:
     """One GPU's hints of a newcomer; ``observe`` says when to look early (see module doc)."""
 
     def __init__(self, policy: UseWatchPolicy | None = None) -> None:
-        self.policy = policy or UseWatchPolicy()
+        self.policy = self.base = policy or UseWatchPolicy()
         self.reason = ""  # why the last early look was asked (for logs and tests)
         self._baseline: float | None = None
         self._low_since: float | None = None
@@ -82,6 +82,18 @@ class GpuUseWatch:
         else:
             self.reason = f"the GPU is {util_pct:.0f} % busy while none of our jobs runs"
         return True
+
+    def busy_at(self, util_pct: float | None) -> None:
+        """Count the GPU as busy from ``util_pct`` (None: the policy's own level), for a
+        network that others may use only that much (io.net: 20 %, 5 % on a 4090): a
+        program below 30 % but above its rule is then looked for early, not at the next
+        routine list. "Calm" is then below half of it, so a level in between is not both."""
+        base = self.base
+        if util_pct is None or util_pct >= base.busy_util_pct:
+            self.policy = base
+            return
+        calm = min(base.calm_util_pct, util_pct / 2)
+        self.policy = replace(base, busy_util_pct=util_pct, calm_util_pct=calm)
 
     def looked(self, vram_used_mib: float | None, now: float) -> None:
         """A process list was just fetched (routine or early): what is in use is explained."""

@@ -171,6 +171,17 @@ class ReputationReporter(Protocol):
 
 
 @runtime_checkable
+class OwnProcesses(Protocol):
+    """The network's agent runs its own processes on the GPU, outside RigPilot's job
+    containers (io.net's worker, started by io.net's launch binary)."""
+
+    def agent_pids(self) -> set[int]:
+        """Their host pids now, so that the activity guard does not take the network's
+        own work for another program (no slow call: the control loop asks)."""
+        ...
+
+
+@runtime_checkable
 class MonitorOnly(Protocol):
     """RigPilot only watches this network (a rented-out rig, a provider it does not run):
     nothing to start, pause or stop from here."""

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from desktop.checks.link_needs import LinkNeeds
 from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks import nosana_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError
@@ -284,6 +285,9 @@ def _build(ctx: AdapterContext) -> NosanaAdapter:
     )
 
 
+LINK_NEEDS = LinkNeeds(  # networks.md §1, Requirements: the doctor measures against it
+    "nosana", "Nosana", 100.0, 50.0, source="docs.nosana.com, grid requirements"
+)
 SPEC = NetworkSpec(
     NosanaAdapter.id,
     NosanaAdapter.display_name,

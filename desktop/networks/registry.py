@@ -20,6 +20,19 @@ from desktop.networks.spec import AdapterContext, NetworkSpec
 MODULES = (
     "desktop.networks.demo",
     "desktop.networks.nosana",
+    "desktop.networks.ionet",
+    "desktop.networks.golem",
+    "desktop.networks.golem_gpu",
+    "desktop.networks.clore",
+    "desktop.networks.vast",
+    "desktop.networks.akash",
+    # Listed only (desktop/networks/listed.py): what each needs and why RigPilot cannot join it.
+    "desktop.networks.render",
+    "desktop.networks.aethir",
+    "desktop.networks.fluence",
+    "desktop.networks.bittensor",
+    "desktop.networks.gensyn",
+    "desktop.networks.salad",
 )
 EXTRA_ENV = "RIGPILOT_EXTRA_NETWORKS"
 

@@ -46,6 +46,19 @@ class Standing:
     action: ActionRequired | None = None
 
 
+def status_action(snapshot: StatusSnapshot) -> ActionRequired | None:
+    """A step an adapter asks of the user while its agent keeps running (io.net's Explorer
+    token about to end), carried in ``extra["action_required"]``: an enrollment's pending
+    step (``Standing.action``) would hold the agent back, this one must not."""
+    raw = snapshot.extra.get("action_required")
+    if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
+        return None
+    text = {
+        k: raw.get(k) if isinstance(raw.get(k), str) else None for k in ("url", "command", "code")
+    }
+    return ActionRequired(raw["message"], text["url"], text["command"], text["code"])
+
+
 def next_step(
     network: str, standing: Standing, snapshot: StatusSnapshot, checks: list[CheckResult]
 ) -> str:
@@ -53,8 +66,9 @@ def next_step(
     failing = [c.fix for c in checks if c.status is CheckStatus.FAIL and c.fix]
     if not standing.enrolled:
         return failing[0] if failing else f"Enroll it: rigpilot enroll {network}"
-    if standing.action is not None:
-        return standing.action.message
+    action = standing.action or status_action(snapshot)
+    if action is not None:
+        return action.message
     if standing.paused:
         why = standing.pause_reason.rstrip(".")
         if why:
@@ -94,6 +108,7 @@ def network_summary(
 ) -> dict[str, Any]:
     """NetworkStatus + description, capabilities, credential fields, requirements,
     penalties, the user's step, earnings, reputation and uptime."""
+    action = standing.action or (status_action(snapshot) if standing.enrolled else None)
     status = NetworkStatus(
         network=adapter.id,
         display_name=adapter.display_name,
@@ -112,7 +127,7 @@ def network_summary(
         "credential_fields": [f.to_json() for f in adapter.credential_schema()],
         "requirements": [c.to_json() for c in checks],
         "penalties": adapter.penalties().to_json(),
-        "action_required": None if standing.action is None else standing.action.to_json(),
+        "action_required": None if action is None else action.to_json(),
         "earnings_today": money.get("earnings_today") or ZERO_MONEY,
         "earnings_total": money.get("earnings_total") or ZERO_MONEY,
         "reputation": None if reputation is None else reputation.to_json(),

@@ -20,6 +20,8 @@ from desktop.settings.errors import SettingsError, num, show_value
 _TIME = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 # A Docker image reference as typed: [host[:port]/]name[:tag][@sha256:digest].
 _IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}")
+# A web address: http(s), a host, no spaces or control characters, a sane length.
+_URL = re.compile(r"https?://[A-Za-z0-9._~:@\[\]-]+(/[!-~]*)?")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ class Field:
             if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
                 raise self.error(value)
             return value.strip().upper()
+        if self.kind == "url":
+            text = value.strip() if isinstance(value, str) else None
+            if text is None or len(text) > 300 or not _URL.fullmatch(text):
+                raise self.error(value)
+            return text.rstrip("/")
         if self.kind == "names":
             return self._check_names(value)
         if self.kind == "images":

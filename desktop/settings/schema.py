@@ -71,6 +71,9 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
           "been failing this long.", 1, 1440, "min"),
     Field("alerts.repeat_after_min", "number", 60, "The same alert (same kind, same GPU or "
           "network) is sent again only after this long.", 1, 1440, "min"),
+    Field("network.speed_test_url", "url", "https://speed.cloudflare.com", "The server "
+          "`rigpilot doctor` measures the internet speed against (Cloudflare's speed-test "
+          "paths: /__down, /__up, /cdn-cgi/trace)."),
 )}
 # fmt: on
 DEFAULTS: dict[str, Any] = {key: f.default for key, f in FIELDS.items()}

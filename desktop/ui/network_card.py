@@ -3,7 +3,10 @@ user's next step, and its buttons (Enroll / Pause / Resume / Remove).
 
 Why apart from the page: the card is the part that says things; its state word comes from
 the status's ``NetworkBrief`` when the app has one (the fresher: the user's hold shows at
-once) and from the full record otherwise, always in ``desktop.views``' words.
+once) and from the full record otherwise, always in ``desktop.views``' words. A network
+RigPilot only lists (desktop/networks/listed.py) has no button at all: its card says what
+joining takes, why RigPilot cannot join this computer to it, what to do instead, and where
+that comes from.
 
 Signals:
     action_requested(str, str): (network id, action) when a button is pressed.
@@ -19,11 +22,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from desktop import clock
 from desktop.ipc.schema import MoneyFigures, NetworkBrief, PauseScope
 from desktop.ipc.schema_networks import NetworkRecord
-from desktop.model import CheckStatus
+from desktop.model import CheckStatus, NodeState
 from desktop.ui.wizard.base import discard, error_colour, muted_label, status_colour, wrapped
 from desktop.ui.wizard.checks_page import CommandLine
-from desktop.ui.wizard.choose_page import BLURBS
 from desktop.views import money
+from desktop.views.listing import LISTED_WORDS, listed_only, not_joinable
 from desktop.views.states import Tone, Words, network_words
 from desktop.views.text import DASH, percent
 from desktop.wizard.checks_step import commands_in
@@ -38,6 +41,8 @@ TONE_STATUS = {
 
 def state_words(record: NetworkRecord, brief: NetworkBrief | None) -> Words:
     """The card's state: the status's brief when there is one (it is the fresher)."""
+    if listed_only(record.capabilities):
+        return LISTED_WORDS
     now = clock.now()
     if brief is not None:
         return network_words(brief.state, brief.enrolled, brief.held, brief.operation, now)
@@ -97,7 +102,7 @@ class NetworkCard(QFrame):
             self.buttons[action] = button
             top.addWidget(button)
         layout.addLayout(top)
-        self.blurb = muted_label(BLURBS.get(self.network_id, ""))
+        self.blurb = muted_label(network.description)
         self.blurb.setVisible(bool(self.blurb.text()))
         layout.addWidget(self.blurb)
         self.figures = QLabel()
@@ -112,6 +117,9 @@ class NetworkCard(QFrame):
         layout.addWidget(self.next_step)
         self.commands = QVBoxLayout()
         layout.addLayout(self.commands)
+        self.note = wrapped(selectable=True)  # what the network said last, when it says more
+        self.note.hide()
+        layout.addWidget(self.note)
         self.message = wrapped(selectable=True)
         self.message.hide()
         layout.addWidget(self.message)
@@ -135,6 +143,13 @@ class NetworkCard(QFrame):
     def update_data(self, network: NetworkRecord) -> None:
         self.data = network
         self._show_state()
+        self.blurb.setText(network.description)
+        self.blurb.setVisible(bool(network.description))
+        reason = not_joinable(network.capabilities, network.requirements)
+        self.figures.setVisible(reason is None)
+        if reason is not None:
+            self._show_not_joinable(network, reason.why, reason.instead, reason.source, reason.url)
+            return
         unmet = [r for r in network.requirements if r.status is CheckStatus.FAIL]
         self.buttons["enroll"].setEnabled(not unmet)
         self.buttons["enroll"].setToolTip(
@@ -147,6 +162,34 @@ class NetworkCard(QFrame):
         )
         self._show_requirements(network)
         self._show_next_step(network)
+        said = network.message.strip()  # e.g. "a rental already running goes on until it ends"
+        paused = network.held is not None or network.state is NodeState.PAUSED
+        shown = said and said != network.next_step and network.enrolled and paused
+        self.note.setText(said if shown else "")
+        self.note.setVisible(bool(shown))
+
+    def _show_not_joinable(
+        self, network: NetworkRecord, why: str, instead: str, source: str, url: str
+    ) -> None:
+        """A listed-only network: why not, what to do instead, and the source."""
+        self.requirements.setText(
+            f"<b>Why RigPilot cannot join this computer to it:</b> {html.escape(why)}"
+        )
+        self.requirements.setVisible(True)
+        lines = [f"<b>Instead:</b> {html.escape(instead)}"] if instead else []
+        if source:
+            lines.append(f"Source: {html.escape(source)}")
+        if url:
+            link = html.escape(url, quote=True)
+            lines.append(f'<a href="{link}">{link}</a>')
+        self.next_step.setText("<br>".join(lines))
+        self.next_step.setVisible(bool(lines))
+        self.note.hide()
+        while self.commands.count():
+            item = self.commands.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                discard(widget)
 
     def update_brief(self, brief: NetworkBrief | None) -> None:
         """The status's view of this network (the user's hold, the agent's state)."""
@@ -164,6 +207,11 @@ class NetworkCard(QFrame):
         self.state.setToolTip(words.detail)
         enrolled = brief.enrolled if brief is not None else network.enrolled
         held = brief.held if brief is not None else network.held
+        if listed_only(network.capabilities):  # no button can do anything for it
+            for button in self.buttons.values():
+                button.setVisible(False)
+            self.setAccessibleName(f"{name}: {words.text}")
+            return
         self.buttons["enroll"].setVisible(not enrolled)
         self.buttons["pause"].setVisible(enrolled and held is None)
         self.buttons["resume"].setVisible(enrolled and held is not None)

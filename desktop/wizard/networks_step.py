@@ -4,7 +4,9 @@ A network is locked when the worker reports one of its requirements unmet, or wh
 check that requirement stands on failed in the run the user just saw (the doctor may be
 newer than the worker's facts: "Docker missing" must lock Docker networks at once, and a
 Re-check that turns Docker green must unlock them). Networks that need nothing the doctor
-checks (the practice network) are never locked by a failing check.
+checks (the practice network) are never locked by a failing check. A network RigPilot
+only lists (desktop/networks/listed.py) can never be ticked: its row says why RigPilot
+cannot join this computer to it and what to do instead.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ def short_reasons(state: WizardState, option: NetworkOption, width: int = 120) -
 
 def why_not(state: WizardState, option: NetworkOption) -> str:
     """One paragraph with every reason and its fix ("" when the network can be chosen)."""
+    if option.not_joinable is not None:
+        return option.not_joinable.sentence(option.display_name)
     found = reasons(state, option)
     if not found:
         return ""
@@ -101,7 +105,12 @@ def with_networks_error(state: WizardState, message: str) -> WizardState:
 
 def _choosable(state: WizardState, network_id: str) -> bool:
     option = state.network(network_id)
-    return option is not None and not option.enrolled and not reasons(state, option)
+    return (
+        option is not None
+        and option.not_joinable is None
+        and not option.enrolled
+        and not reasons(state, option)
+    )
 
 
 def _enrolled_here(state: WizardState, network_id: str) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from desktop.ipc.schema_data import SettingSpec
 from desktop.ipc.schema_networks import CredentialField, NetworkRecord
 from desktop.model import CheckResult, CheckStatus
+from desktop.views.listing import NotJoinable, not_joinable
 
 
 class Step(enum.StrEnum):
@@ -49,6 +50,8 @@ class NetworkOption:
     next_step: str = ""
     requirements: tuple[CheckResult, ...] = ()
     credential_fields: tuple[CredentialSpec, ...] = ()
+    description: str = ""
+    not_joinable: NotJoinable | None = None  # a network RigPilot only lists, and why
 
     @classmethod
     def of(cls, record: NetworkRecord) -> NetworkOption:
@@ -60,6 +63,8 @@ class NetworkOption:
             next_step=record.next_step,
             requirements=tuple(record.requirements),
             credential_fields=tuple(record.credential_fields),
+            description=record.description,
+            not_joinable=not_joinable(record.capabilities, record.requirements),
         )
 
     def unmet(self) -> list[CheckResult]:

@@ -93,6 +93,10 @@ class AgentControl(Protocol):
 
     def stop_agent_now(self, network: str, reason: str) -> None: ...
 
+    def agent_pids(self) -> set[int]:
+        """Host pids of the networks' own agents' processes (not foreign GPU users)."""
+        ...
+
 
 class NoAgents:
     """``AgentControl`` of a worker without networks: nothing to own, pause or stop."""
@@ -117,6 +121,9 @@ class NoAgents:
 
     def stop_agent_now(self, network: str, reason: str) -> None:
         """No agent runs."""
+
+    def agent_pids(self) -> set[int]:
+        return set()
 
 
 class AgentDriver:

@@ -272,10 +272,10 @@ class ControlLoop:
         """The activity guard's round: the last probes and, when due, the process list."""
         listed, index = None, g.info.index
         if self._values.get("gaming.enabled", True):
-            card, jobs = self.card, self.jobs
+            card, jobs, agents = self.card, self.jobs, self.reconciler.agents
             listed = g.looks.foreign(
                 lambda: _safe(lambda: card.gpu_processes(index), None),
-                lambda: _safe(jobs.our_pids, set()),
+                lambda: _safe(jobs.our_pids, set()) | _safe(agents.agent_pids, set()),
                 now,
             )
         observation = replace(self._seen, gpu_processes=listed)

@@ -121,6 +121,9 @@ class Reconciler:
                 return
             w = self.work[gpu]
             w.running, w.networks = running, set(enrolled)
+            rules = {n: p.max_idle_gpu_util_pct for n, p in enrolled.items()}
+            self.rig.idle_rule = {n for n, pct in rules.items() if pct is not None}
+            g.looks.watch.busy_at(min((p for p in rules.values() if p is not None), default=None))
             # an agent busy with its own work holds its GPU; a job source's "busy" is about
             # its job somewhere, which ``running`` already says per GPU
             claimed = w.owner if w.owner in busy and w.owner not in sources else None

@@ -22,6 +22,10 @@ from desktop.worker.work_state import LOCAL, GpuWork, Op
 log = logging.getLogger(__name__)
 
 _RANK = {"run": 0, "pause": 1, "stop": 2}
+# A network with an idle-GPU rule (io.net) penalises a GPU that other programs use while it
+# waits for work: a game or another program on its GPU stops its agent at once; a graceful
+# stop would leave it up, watching the other program's use, until its job ended.
+IDLE_RULE_NOTE = " This network penalises a GPU that other programs use, so it was stopped at once."
 
 
 class RigSteps:
@@ -43,6 +47,7 @@ class RigSteps:
             work,
         )
         self._applied: dict[str, str] = {}  # network → run, pause or stop (last ordered)
+        self.idle_rule: set[str] = set()  # networks that block a GPU others use (io.net)
         self._cpu_frozen = False
 
     def ops(self, candidates: Callable[[], list[str]]) -> list[Op]:
@@ -52,9 +57,11 @@ class RigSteps:
             for network, state in w.nets.items():
                 if network == LOCAL or state.kind not in ("stop", "kill"):
                     continue
-                level = "stop" if state.kind == "kill" else "pause"
+                level, reason = "stop" if state.kind == "kill" else "pause", state.reason
+                if level == "pause" and state.source == "activity" and network in self.idle_rule:
+                    level, reason = "stop", reason + IDLE_RULE_NOTE
                 if _RANK[level] > _RANK[want.get(network, ("run", ""))[0]]:
-                    want[network] = (level, state.reason)
+                    want[network] = (level, reason)
         whole = None
         for hold in self.user.all():
             if hold.scope == "network" and hold.network is not None:

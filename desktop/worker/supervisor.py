@@ -42,6 +42,7 @@ from desktop.networks.base import (
     MonitorOnly,
     NetworkAdapter,
     NetworkError,
+    OwnProcesses,
 )
 from desktop.networks.nulls import job_source
 from desktop.networks.records import HostFacts
@@ -284,6 +285,18 @@ class Supervisor:
         """An emergency: stop the agent at once, its job too (blocking, short)."""
         if self._controlled(network):
             self.agents.stop_now(network, reason)
+
+    def agent_pids(self) -> set[int]:
+        """Host pids of the enrolled networks' own processes (OwnProcesses): their use of
+        the GPU is theirs, not a game's."""
+        pids: set[int] = set()
+        for entry in self.table:
+            if entry.rt.enrolled and isinstance(entry.adapter, OwnProcesses):
+                try:
+                    pids |= entry.adapter.agent_pids()
+                except Exception:  # noqa: BLE001 - an adapter's bug must not blind the guard
+                    log.exception("supervisor: %s could not list its processes", entry.adapter.id)
+        return pids
 
     def _controlled(self, network: str) -> bool:
         entry = self.table.get(network)

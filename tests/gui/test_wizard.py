@@ -95,6 +95,28 @@ def api_network(client: WorkerClient, network: str) -> NetworkRecord:
     return next(n for n in client.call(endpoints.NETWORKS).networks if n.network == network)
 
 
+LISTED = ("render", "aethir", "fluence", "bittensor", "gensyn", "salad")
+
+
+def every_network_has_a_row_with_its_state_or_reason(qtbot: Any, dialog: Any, page: Any) -> None:
+    """Every registered network is a row; one RigPilot only lists can never be ticked and
+    says why, what to do instead, and the source (a screenshot of those rows too)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    names = {option.id for option in dialog.state.networks}
+    assert set(LISTED) | {"demo", "nosana", "clore", "vast", "akash"} <= names == set(page.rows)
+    for network in LISTED:
+        row = page.rows[network]
+        assert not row.check.isEnabled() and not row.check.isChecked()
+        text = row.needs.text()
+        assert "Why not:" in text and "Instead:" in text and "Source:" in text, network
+    assert page.rows["akash"].check.isEnabled(), "a watched network needs nothing here"
+    scroll = page.findChild(QScrollArea)
+    scroll.ensureWidgetVisible(page.rows["salad"])
+    screenshot(qtbot, dialog, "wizard-3-networks-listed")
+    scroll.ensureWidgetVisible(page.rows["demo"])
+
+
 def test_wizard_completes_with_the_practice_network_which_then_earns(
     qtbot: Any,
     display: str,
@@ -129,6 +151,7 @@ def test_wizard_completes_with_the_practice_network_which_then_earns(
     choose = dialog.page(Step.NETWORKS)
     assert choose.rows["demo"].check.isChecked() and choose.rows["demo"].check.isEnabled()
     screenshot(qtbot, dialog, "wizard-" + PAGE_NAMES[Step.NETWORKS])
+    every_network_has_a_row_with_its_state_or_reason(qtbot, dialog, choose)
 
     press_next(qtbot, dialog, Step.CREDENTIALS)
     creds = dialog.page(Step.CREDENTIALS)

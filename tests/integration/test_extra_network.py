@@ -18,6 +18,7 @@ import pytest
 from desktop.ipc import endpoints
 from desktop.ipc.schema_data import EventsQuery
 from desktop.ipc.schema_networks import NetworkRef
+from desktop.networks import registry
 from desktop.secrets import SecretStore
 from tests.integration.conftest import StartWorker
 
@@ -39,7 +40,8 @@ def test_a_third_network_is_listed_enrolled_and_started_by_a_real_worker(
     assert listed.returncode == 0, listed.stderr
     assert "third" in listed.stdout and "Third network" in listed.stdout
     networks = {n.network: n for n in worker.client.call(endpoints.NETWORKS).networks}
-    assert list(networks) == ["demo", "nosana", "third"]
+    builtin = [spec.id for spec in registry.load_specs({})]
+    assert list(networks) == [*builtin, "third"]
     assert networks["third"].description.startswith("A stand-in marketplace")
 
     enrolled = worker.cli("enroll", "third", "--from-env", "--json")

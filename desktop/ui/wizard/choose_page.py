@@ -23,13 +23,6 @@ from desktop.ui.wizard.base import (
 from desktop.wizard import networks_step
 from desktop.wizard.state import NetworkOption, Step, WizardState
 
-BLURBS = {
-    "demo": "A practice marketplace inside RigPilot: jobs arrive, run on your GPU (or a "
-    "simulated one) and pay practice dollars. See the whole loop in minutes, with no account.",
-    "nosana": "Solana-based AI inference network. Needs Linux, Docker, the NVIDIA Container "
-    "Toolkit and an RTX 3060 or better; new nodes wait for approval.",
-}
-
 
 class NetworkRow(QFrame):
     """A network: a checkbox with its name, what it is, what it needs, or why it is locked."""
@@ -44,9 +37,8 @@ class NetworkRow(QFrame):
         self.check = QCheckBox(option.display_name)
         self.check.setStyleSheet("font-weight: 600;")
         layout.addWidget(self.check)
-        blurb = BLURBS.get(option.id, "")
-        if blurb:
-            layout.addWidget(muted_label(blurb))
+        if option.description:
+            layout.addWidget(muted_label(option.description))
         self.needs = wrapped()
         layout.addWidget(self.needs)
         self.why = wrapped(selectable=True)
@@ -55,6 +47,9 @@ class NetworkRow(QFrame):
 
     def show_option(self, state: WizardState) -> None:
         option = self.option
+        if option.not_joinable is not None:
+            self._show_not_joinable(option)
+            return
         why = networks_step.why_not(state, option)
         done = state.enrollment(option.id)
         enrolled = option.enrolled or (done is not None and done.ok)
@@ -84,6 +79,26 @@ class NetworkRow(QFrame):
             self.why.setToolTip(why)
             self.why.setStyleSheet(f"color: {error_colour(self)};")
         self.why.setVisible(bool(why) or enrolled)
+
+    def _show_not_joinable(self, option: NetworkOption) -> None:
+        """A network RigPilot only lists: no tick, and why, instead, and the source."""
+        reason = option.not_joinable
+        assert reason is not None
+        self.check.blockSignals(True)
+        self.check.setChecked(False)
+        self.check.setEnabled(False)
+        self.check.blockSignals(False)
+        self.check.setText(f"{option.display_name}: can't join through RigPilot")
+        self.check.setStyleSheet(  # a title, not a box that could never be ticked
+            "QCheckBox { font-weight: 600; } QCheckBox::indicator { width: 0px; height: 0px; }"
+        )
+        self.needs.setText(
+            f"<b>Why not:</b> {html.escape(reason.why)}<br><b>Instead:</b> "
+            f"{html.escape(reason.instead)}<br>Source: {html.escape(reason.source)}"
+        )
+        self.needs.setVisible(True)
+        self.why.setVisible(False)
+        self.setToolTip(reason.sentence(option.display_name))
 
 
 class ChoosePage(WizardPage):

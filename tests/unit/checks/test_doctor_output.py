@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,6 +85,7 @@ def test_exit_code_and_json(
     capsys: pytest.CaptureFixture[str],
     results: list[CheckResult],
     code: int,
+    rigpilot_home: Path,  # the doctor reads the speed-test setting from there
 ) -> None:
     seen: dict[str, Any] = {}
 
@@ -96,10 +98,20 @@ def test_exit_code_and_json(
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is (code == 0)
     assert [c["id"] for c in report["checks"]] == [r.id for r in results]
+    assert {k: seen.pop(k) for k in ("smoke", "smoke_image")} == {
+        "smoke": False,
+        "smoke_image": "ubuntu:24.04",
+    }
+    assert seen["network"] is True and seen["ports"] == []  # the connection is measured
+    assert "nosana" in [n.network for n in seen["link_needs"]]
+    seen.clear()
+    assert cli_main(["doctor", "--json", "--no-smoke", "--no-network"]) == code
     assert seen == {"smoke": False, "smoke_image": "ubuntu:24.04"}
 
 
-def test_human_output_on_a_pipe_has_no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_human_output_on_a_pipe_has_no_colour(
+    monkeypatch: pytest.MonkeyPatch, rigpilot_home: Path
+) -> None:
     monkeypatch.setattr(cli_doctor, "run_doctor", lambda **options: RESULTS)
     buffer = io.StringIO()
     monkeypatch.setattr("sys.stdout", buffer)

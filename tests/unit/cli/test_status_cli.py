@@ -38,7 +38,8 @@ def test_status_prints_the_apps_headline_and_one_line_per_gpu() -> None:
     assert "71 °C" in row and "215/320 W" in row and "97 %" in row and "55 %" in row
     assert row.rstrip().endswith("Working")
     assert "Paused: no" in text
-    assert "Networks: Practice network: Working, Nosana: Not enrolled" in text
+    assert "Networks: Practice network: Working\n" in text  # the enrolled ones only
+    assert "Nosana" not in text
     assert "Earned today: $0.2460 gross, $0.1993 after electricity" in text
 
 

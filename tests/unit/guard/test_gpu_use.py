@@ -95,3 +95,21 @@ def test_our_own_work_keeping_the_gpu_busy_is_no_hint() -> None:
 def test_unknown_readings_ask_nothing() -> None:
     watch = GpuUseWatch(UseWatchPolicy(min_gap_s=0.0))
     assert run(watch, steady(60, None, None, False)) == []
+
+
+def test_a_network_rule_below_the_busy_level_looks_at_its_own_level() -> None:
+    """io.net on a 4090 allows others 5 %: a program at 12 % is looked for at once;
+    without the rule 12 % is below the 30 % busy level and never asks."""
+    trace = steady(20, 900.0, 1.0, False) + steady(20, 900.0, 12.0, False, start=20)
+    plain = GpuUseWatch()
+    plain.looked(900.0, T0)
+    assert run(plain, trace) == []
+    strict = GpuUseWatch()
+    strict.busy_at(5.0)
+    strict.looked(900.0, T0)
+    assert run(strict, trace) == [20.0]
+    assert strict.policy.calm_util_pct == 2.5  # calm is below half the rule, not 10 %
+    strict.busy_at(None)  # the network left: the usual levels again
+    assert strict.policy == UseWatchPolicy()
+    strict.busy_at(45.0)  # a rule above the busy level changes nothing
+    assert strict.policy == UseWatchPolicy()

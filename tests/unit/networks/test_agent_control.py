@@ -165,3 +165,28 @@ def test_a_watched_network_is_never_driven(clock: Any, ledger: Any, memory_keyri
     assert sup.operations.unfinished() == [] and not [e for e in events if "operation" in e.kind]
     (record,) = asyncio.run(sup.list_networks())
     assert record["capabilities"]["monitor_only"] and record["state"] == "busy"
+
+
+class WithProcesses(Scripted):
+    """An agent whose processes run outside RigPilot's job containers (io.net's worker)."""
+
+    def __init__(self, clock: Any, network_id: str, pids: set[int]) -> None:
+        super().__init__(clock, network_id)
+        self.pids = pids
+
+    def agent_pids(self) -> set[int]:
+        if not self.pids:
+            raise RuntimeError("docker went away")
+        return set(self.pids)
+
+
+def test_agent_pids_are_the_enrolled_networks_own_processes(
+    clock: Any, ledger: Any, memory_keyring: Any
+) -> None:
+    ionet = WithProcesses(clock, "first", {4242, 4243})
+    other = WithProcesses(clock, "second", {99})
+    broken = WithProcesses(clock, "third", set())
+    sup, _ = supervisor(clock, ledger, memory_keyring, ionet, other, broken)
+    assert sup.agent_pids() == set()  # nothing enrolled: no process is a network's
+    enrolled(sup, "first", "third")
+    assert sup.agent_pids() == {4242, 4243}  # "second" is not enrolled; "third" failed

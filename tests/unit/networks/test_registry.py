@@ -23,7 +23,8 @@ def test_every_known_network_builds_from_its_spec_with_its_own_overrides(tmp_pat
         "RIGPILOT_DEMO_SPEED": "60",
     }
     specs = registry.load_specs(env)
-    assert [s.id for s in specs] == ["demo", "nosana"]  # the ranking order
+    ids = [s.id for s in specs]
+    assert ids[:2] == ["demo", "nosana"] and len(ids) == len(registry.MODULES)  # ranking order
     adapters = registry.build_all(AdapterContext(env=env), specs)
     for spec in specs:
         adapter = adapters[spec.id]
@@ -39,11 +40,7 @@ def test_every_known_network_builds_from_its_spec_with_its_own_overrides(tmp_pat
 
 def test_extra_modules_come_after_the_built_in_ones_once() -> None:
     env = {registry.EXTRA_ENV: " tests.unit.networks.third_network, desktop.networks.demo,"}
-    assert registry.module_names(env) == [
-        "desktop.networks.demo",
-        "desktop.networks.nosana",
-        "tests.unit.networks.third_network",
-    ]
+    assert registry.module_names(env) == [*registry.MODULES, "tests.unit.networks.third_network"]
 
 
 @pytest.mark.parametrize(

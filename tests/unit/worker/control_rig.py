@@ -47,7 +47,9 @@ class FakeHands:
     refuse_power: bool = False
     processes: list[GpuProcess] = field(default_factory=list)
     ours: set[int] = field(default_factory=set)
+    agent_owned: set[int] = field(default_factory=set)  # pids of the networks' own agents
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    stop_reasons: list[str] = field(default_factory=list)
     lists: int = 0  # process lists fetched
     frozen: bool = False
 
@@ -111,6 +113,10 @@ class FakeHands:
 
     def stop_agent_now(self, network: str, reason: str) -> None:
         self.calls.append(("stop_network_now", network))
+        self.stop_reasons.append(reason)
+
+    def agent_pids(self) -> set[int]:
+        return self.agent_owned
 
     def kinds(self) -> list[str]:
         return [c[0] for c in self.calls]

@@ -1,0 +1,4 @@
+"""Contract case: gensyn, listed only (desktop/networks/gensyn.py): no adapter actions."""
+
+NETWORK = "gensyn"
+KIND = "listed"
