@@ -75,8 +75,19 @@ def serve(
     return asyncio.run(main())
 
 
+_opened: list[socket.socket] = []  # closed after each test (the fixture below)
+
+
+@pytest.fixture(autouse=True)
+def _close_test_sockets() -> Any:
+    yield
+    while _opened:
+        _opened.pop().close()
+
+
 def connect(paths: Paths) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX)
+    _opened.append(sock)
     sock.connect(str(paths.socket_file))
     sock.setblocking(False)
     return sock
