@@ -42,8 +42,11 @@ def page(
     if os.environ.get("RIGPILOT_TEST_IMAGE"):
         monkeypatch.setenv("RIGPILOT_DEMO_IMAGE", os.environ["RIGPILOT_TEST_IMAGE"])
     worker = start_worker("--demo", "--sim-speed", "100")
-    # Demo mode enrolls the practice network by itself; start from "not enrolled".
+    # Demo mode enrolls the practice network by itself; start from "not enrolled" (once its
+    # own enrollment is done, or that would enroll it again after the removal).
+    qtbot.waitUntil(lambda: api_network(worker, "demo").enrolled, timeout=15_000)
     worker.client.call(endpoints.REMOVE, NetworkRef(network="demo"))
+    qtbot.waitUntil(lambda: not api_network(worker, "demo").enrolled, timeout=15_000)
     networks_page = NetworksPage(worker.client)
     networks_page.worker = worker
     qtbot.addWidget(networks_page)
