@@ -8,9 +8,11 @@ SettingsError whose message names the field and the allowed range.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from desktop.settings.errors import SettingsError, num, show_value
@@ -19,6 +21,27 @@ from desktop.settings.errors import SettingsError, num, show_value
 _TIME = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 # A Docker image reference as typed: [host[:port]/]name[:tag][@sha256:digest].
 _IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%\-]*)?")
+_RATE = re.compile(r"([A-Za-z][A-Za-z0-9]{0,9})\s*=\s*([0-9]+(\.[0-9]+)?)")
+
+
+def parse_rates(text: str) -> dict[str, Decimal]:
+    """"NOS=0.45, USD=0.92" → {"NOS": Decimal("0.45"), ...}; ValueError naming the bad part."""
+    rates: dict[str, Decimal] = {}
+    for part in (p.strip() for p in re.split(r"[,;]", text)):
+        if not part:
+            continue
+        match = _RATE.fullmatch(part)
+        if match is None:
+            raise ValueError(f"{part!r} is not UNIT=NUMBER")
+        rate = Decimal(match.group(2))
+        if rate <= 0:
+            raise ValueError(f"the rate of {match.group(1).upper()} must be above 0")
+        rates[match.group(1).upper()] = rate
+    if len(rates) > 50:
+        raise ValueError(f"got {len(rates)} units")
+    return rates
 
 
 @dataclass(frozen=True)
@@ -26,7 +49,7 @@ class Field:
     """One setting: its type, default, bounds and the help sentence shown next to it."""
 
     key: str
-    kind: str  # number | bool | choice | currency | names | images | windows
+    kind: str  # number | bool | choice | currency | names | images | windows | rates | date | url
     default: Any
     help: str
     minimum: float | None = None
@@ -47,6 +70,9 @@ class Field:
             "names": "a list of up to 200 program names, each 1 to 100 characters",
             "images": "a list of up to 100 local Docker image names such as busybox:1.36",
             "windows": 'a list of {"days": [0-6, Monday = 0], "start": "HH:MM", "end": "HH:MM"}',
+            "rates": 'rates in your currency such as "NOS=0.45, USD=0.92" (up to 50 units)',
+            "date": "a date YYYY-MM-DD",
+            "url": "an http:// or https:// address",
         }[self.kind]
         return f"{text}, or null {self.null_means}".rstrip() if self.nullable else text
 
@@ -82,6 +108,8 @@ class Field:
             return self._check_names(value)
         if self.kind == "images":
             return self._check_images(value)
+        if self.kind in ("rates", "date", "url"):
+            return self._check_text(value)
         return [self._check_window(i, w) for i, w in enumerate(self._as_list(value, 100), 1)]
 
     def _as_list(self, value: Any, limit: int) -> list[Any]:
@@ -114,6 +142,28 @@ class Field:
             if image not in images:
                 images.append(image)
         return images
+
+    def _check_text(self, value: Any) -> str:
+        """Rates, a date or an address, as text (canonical form: trimmed, rates sorted)."""
+        if not isinstance(value, str) or len(value) > 2000:
+            raise self.error(value)
+        text = value.strip()
+        if self.kind == "date":
+            try:
+                if not _DATE.fullmatch(text):
+                    raise ValueError(text)
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                raise self.error(value) from None
+        if self.kind == "url":
+            if not _URL.fullmatch(text):
+                raise self.error(value)
+            return text.rstrip("/")
+        try:
+            rates = parse_rates(text)
+        except ValueError as exc:
+            raise self.error(value, str(exc)) from None
+        return ", ".join(f"{unit}={rate}" for unit, rate in sorted(rates.items()))
 
     def _check_window(self, index: int, window: Any) -> dict[str, Any]:
         def bad(detail: str) -> SettingsError:
@@ -151,6 +201,9 @@ class Field:
             "names": "list[string]",
             "images": "list[string]",
             "windows": "list[window]",
+            "rates": "string",
+            "date": "string",
+            "url": "string",
         }
         return {
             "type": kinds[self.kind],

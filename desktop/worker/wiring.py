@@ -35,9 +35,9 @@ import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from desktop import clock as wall
-from desktop import earnings
 from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
 from desktop.ipc import schema
 from desktop.jobs.lease import install_id
@@ -46,6 +46,7 @@ from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
 from desktop.ledger.health import LedgerHealth
 from desktop.model import Event, GpuSample, JobRecord, Severity
+from desktop.money import valuation as earnings
 from desktop.networks.demo_terms import DEFAULT_IMAGE
 from desktop.networks.records import HostFacts
 from desktop.networks.spec import AdapterContext
@@ -59,13 +60,16 @@ from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.jobs_service import JobService, allowed_images_from_env
 from desktop.worker.loops import ControlLife, EarningsView, JobsLoop, NetworksLoop, PowerRestore
+from desktop.worker.money_api import MoneyApi
 from desktop.worker.ports import Lifecycle
 from desktop.worker.power import can_set_power_limits
+from desktop.worker.price_feed import PriceFeed
 from desktop.worker.service import Components
 from desktop.worker.supervisor import Supervisor
 from desktop.worker.supervisor_build import build_networks
 from desktop.worker.user_holds import FILE_NAME as USER_HOLDS_FILE
 from desktop.worker.user_holds import UserHolds
+from desktop.worker.wear_keeper import WearKeeper
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +258,13 @@ def build(
     def energy(sample: GpuSample) -> None:
         supervisor.record_energy(sample.uuid, sample.energy_j, sample.power_w)
 
+    def setting(key: str) -> Any:
+        return store.current.get(key)
+
+    wear = WearKeeper(ledger, lambda: monitor.infos, setting, wall.read)
+    prices = PriceFeed(ledger, setting, wall.read)
+    money = MoneyApi(supervisor.money, ledger, setting, lambda: monitor.infos, wear, wall.read)
+
     pump = LedgerPump(
         ledger,
         wall.read,
@@ -281,6 +292,8 @@ def build(
     # writes its last rows.
     lifecycle: list[Lifecycle] = [
         pump,
+        wear,
+        prices,
         PowerRestore(loop),
         jobs_loop,
         ControlLife(loop),
@@ -290,13 +303,14 @@ def build(
         jobs=JobsAdapter(jobs),
         networks=supervisor,
         earnings=EarningsView(supervisor),
+        money=money,
         telemetry_source=LedgerTelemetry(
             ledger, lambda: [i.index for i in monitor.infos], lambda: monitor.buffer
         ),
         settings=store,
         control=loop,
         problems=lambda: ledger_problems(ledger),
-        on_sample=[pump.put_sample, loop.on_sample],
+        on_sample=[pump.put_sample, loop.on_sample, wear.on_sample],
         lifecycle=lifecycle,
     )
     bus.sink = loop.watching(pump.put_event)  # gpu.lost / sensor.failure reach the guards
