@@ -14,8 +14,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from desktop.cli._calls import call_worker
 from desktop.cli._table import table, wrap
-from desktop.cli.networks import call_worker
 from desktop.cli.status import print_json
 from desktop.ipc import endpoints
 from desktop.ipc.schema_money import (

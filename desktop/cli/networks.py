@@ -8,17 +8,14 @@ Every command has ``--json``. Enrolling is ``desktop/cli/enroll.py``.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from desktop import clock
-from desktop.cli._args import ascii_int
+from desktop.cli._calls import call_worker, days_arg
 from desktop.cli._table import table, wrap
+from desktop.cli.money import cmd_csv, cmd_history
 from desktop.cli.status import print_json
 from desktop.ipc import endpoints
-from desktop.ipc.client import WorkerClient
-from desktop.ipc.protocol import IpcError
 from desktop.ipc.schema import MoneyFigures
 from desktop.ipc.schema_data import EarningsAnswer, EarningsQuery
 from desktop.ipc.schema_networks import (
@@ -30,7 +27,6 @@ from desktop.views.states import network_words
 from desktop.views.text import DASH
 
 ORDER = 30
-MAX_DAYS = 3660
 
 
 def register(subparsers: Any) -> None:
@@ -39,40 +35,18 @@ def register(subparsers: Any) -> None:
     networks.add_argument(
         "--history", action="store_true", help="uptime, utilisation and reputation per day"
     )
-    networks.add_argument("--days", type=_days, default=30, help="with --history (default 30)")
+    networks.add_argument("--days", type=days_arg, default=30, help="with --history (default 30)")
     networks.set_defaults(handler=cmd_networks)
 
     earnings = subparsers.add_parser(
         "earnings", help="gross and net (after electricity) earnings per day and network"
     )
-    earnings.add_argument("--days", type=_days, default=7, help="days to show (default 7)")
+    earnings.add_argument("--days", type=days_arg, default=7, help="days to show (default 7)")
     earnings.add_argument("--json", action="store_true", help="print the API's JSON answer")
     earnings.add_argument(
         "--csv", action="store_true", help="every earning and day's electricity as CSV"
     )
     earnings.set_defaults(handler=cmd_earnings)
-
-
-def _days(text: str) -> int:
-    value = ascii_int(text)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days")
-    if not 1 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"--days must be between 1 and {MAX_DAYS}, not {value}")
-    return value
-
-
-T = TypeVar("T")
-
-
-def call_worker(action: Callable[[WorkerClient], T]) -> T | None:
-    """Run one API exchange; print the worker's or the connection's message on failure."""
-    try:
-        with WorkerClient.from_env() as client:
-            return action(client)
-    except IpcError as exc:
-        print(f"rigpilot: {exc.message}", file=sys.stderr)
-        return None
 
 
 def _reputation(network: NetworkRecord) -> str:
@@ -126,8 +100,6 @@ def networks_text(answer: NetworksAnswer, width: int | None = None) -> str:
 
 def cmd_networks(args: argparse.Namespace) -> int:
     if args.history:
-        from desktop.cli.money import cmd_history
-
         return cmd_history(args)
     answer = call_worker(lambda c: c.call(endpoints.NETWORKS))
     if answer is None:
@@ -204,8 +176,6 @@ def earnings_text(answer: EarningsAnswer, width: int | None = None) -> str:
 
 def cmd_earnings(args: argparse.Namespace) -> int:
     if args.csv:
-        from desktop.cli.money import cmd_csv
-
         return cmd_csv(args)
     query = EarningsQuery(days=args.days)
     answer = call_worker(lambda c: c.call(endpoints.EARNINGS, query))

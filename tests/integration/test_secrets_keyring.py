@@ -23,11 +23,11 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from desktop.earnings import Tariff
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.spec import HostLimits
 from desktop.ledger.ledger import Ledger
 from desktop.model import Event, JobRecord, JobState, NodeState
+from desktop.money.valuation import Tariff
 from desktop.networks.demo import SPEC as DEMO_SPEC
 from desktop.networks.demo import DemoNetwork
 from desktop.networks.demo_offers import OfferTerms
