@@ -56,6 +56,8 @@ class MoneyApi:
         spans: list[history.Span] = []
         for network in sorted(networks):
             seen = self.ledger.network_history(network, since)
+            if not seen:
+                continue
             for span, nxt in zip(seen, [*seen[1:], None], strict=True):
                 end = span.until_ts
                 follow = now if nxt is None else nxt.ts
@@ -88,9 +90,12 @@ class MoneyApi:
             "rates": report["rates"],
         }
 
+    def history_now(self, query: m.HistoryQuery) -> m.HistoryAnswer:
+        """``GET /history`` (blocking)."""
+        return msgspec.convert(self._history(query.days), m.HistoryAnswer)
+
     async def history(self, query: m.HistoryQuery) -> m.HistoryAnswer:
-        body = await asyncio.to_thread(self._history, query.days)
-        return msgspec.convert(body, m.HistoryAnswer)
+        return await asyncio.to_thread(self.history_now, query)
 
     # --- ROI ------------------------------------------------------------------------
 
@@ -154,9 +159,12 @@ class MoneyApi:
             "unpriced": report["totals"]["unpriced"],
         }
 
+    def roi_now(self, query: m.RoiQuery) -> m.RoiAnswer:
+        """``GET /roi`` (blocking)."""
+        return msgspec.convert(self._roi(query), m.RoiAnswer, strict=False)
+
     async def roi(self, query: m.RoiQuery) -> m.RoiAnswer:
-        body = await asyncio.to_thread(self._roi, query)
-        return msgspec.convert(body, m.RoiAnswer, strict=False)
+        return await asyncio.to_thread(self.roi_now, query)
 
     # --- estimates ------------------------------------------------------------------
 
@@ -273,9 +281,12 @@ class MoneyApi:
             "totals": report["totals"],
         }
 
+    def rows_now(self, query: m.EarningRowsQuery) -> m.EarningRowsAnswer:
+        """``GET /earnings/rows`` (blocking)."""
+        return msgspec.convert(self._rows(query.days), m.EarningRowsAnswer, strict=False)
+
     async def earning_rows(self, query: m.EarningRowsQuery) -> m.EarningRowsAnswer:
-        body = await asyncio.to_thread(self._rows, query.days)
-        return msgspec.convert(body, m.EarningRowsAnswer, strict=False)
+        return await asyncio.to_thread(self.rows_now, query)
 
 
 def roi_window_all(money: NetworkMoney) -> int:
