@@ -55,13 +55,26 @@ def build(path: Path) -> Ledger:
             ]
         )
         for hour in (10, 14):
-            ledger.record_earning(f"nosana:{d}:{hour}", "nosana", "job",
-                                  Money(Decimal(5), "NOS"), at(d, hour), f"n{d}-{hour}")  # fmt: skip
-        ledger.record_earning(f"clore:{d}", "clore", "job",
-                              Money(Decimal("1.2"), "USD", Decimal("1.2")), at(d, 12), f"c{d}")  # fmt: skip
+            ledger.record_earning(
+                f"nosana:{d}:{hour}",
+                "nosana",
+                "job",
+                Money(Decimal(5), "NOS"),
+                at(d, hour),
+                f"n{d}-{hour}",
+            )
+        ledger.record_earning(
+            f"clore:{d}",
+            "clore",
+            "job",
+            Money(Decimal("1.2"), "USD", Decimal("1.2")),
+            at(d, 12),
+            f"c{d}",
+        )
         ledger.record_earning(f"ionet:{d}", "ionet", "job", Money(Decimal(2), "IO"), at(d, 13))
-        ledger.record_earning(f"demo:{d}", "demo", "job",
-                              Money(Decimal("2.5"), "DEMO", Decimal("0.25")), at(d, 15))  # fmt: skip
+        ledger.record_earning(
+            f"demo:{d}", "demo", "job", Money(Decimal("2.5"), "DEMO", Decimal("0.25")), at(d, 15)
+        )
         for network, watts in (("nosana", 200.0), ("clore", 200.0), ("demo", 100.0)):
             period = ledger.start_energy_period("GPU-1", network, at(d, 8))
             ledger.end_energy_period(period, at(d, 18), None, watts)
