@@ -27,12 +27,13 @@ FIRST_DAY = dt.date(2026, 3, 2)
 PRICE = Decimal("0.30")
 
 
-def at(day: int, hour: float) -> float:
-    midnight = dt.datetime.combine(FIRST_DAY + dt.timedelta(days=day), dt.time())
+def at(day: int, hour: float, first: dt.date = FIRST_DAY) -> float:
+    midnight = dt.datetime.combine(first + dt.timedelta(days=day), dt.time())
     return midnight.timestamp() + hour * 3600
 
 
 NOW = at(DAYS - 1, 23)
+at_first = at
 
 
 def nos_usd(day: int) -> Decimal:
@@ -45,8 +46,13 @@ def by_hand_day(day: int) -> tuple[Decimal, Decimal]:
     return gross, Decimal(4) * PRICE
 
 
-def build(path: Path) -> Ledger:
+def build(path: Path, first: dt.date = FIRST_DAY) -> Ledger:
+    """The ledger at ``path``; ``first`` moves every day (screenshots use recent days)."""
     ledger = Ledger.open(path)
+
+    def at(day: int, hour: float) -> float:
+        return at_first(day, hour, first)
+
     for d in range(DAYS):
         ledger.record_rates(
             [

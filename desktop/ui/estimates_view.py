@@ -57,7 +57,7 @@ class EstimatesView(QWidget):
         self.table.setMaximumHeight(150)
         self.sources = QLabel()
         self.sources.setWordWrap(True)
-        self.sources.setStyleSheet("color: palette(mid); font-size: 8pt;")
+        self.sources.setObjectName("muted")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -69,9 +69,9 @@ class EstimatesView(QWidget):
     def show_answer(self, answer: EstimatesAnswer) -> None:
         self.answer = answer
         self.head.setText(
-            f"{answer.model or answer.gpu_name}, {answer.utilisation_pct}% of the day busy "
-            f"(setting estimates.utilisation_pct), {answer.power_w} W, electricity "
-            f"{answer.price_per_kwh} {answer.currency}/kWh."
+            f"{answer.model or answer.gpu_name}, busy {answer.utilisation_pct.normalize():f} % "
+            f"of the day (setting estimates.utilisation_pct), {answer.power_w.normalize():f} W, "
+            f"electricity {answer.price_per_kwh.normalize():f} {answer.currency} per kWh."
         )
         self.table.setRowCount(len(answer.networks))
         for row, e in enumerate(answer.networks):

@@ -41,7 +41,7 @@ def amount(value: Amount, currency: str = "USD", decimals: int | None = None) ->
     text = f"{number:,.{places}f}"
     sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
     if currency == PRACTICE:
-        return f"{sign}{PRACTICE}{digits}"
+        return f"practice {sign}${digits}"
     if currency.upper() != "USD":
         return f"{text} {currency.upper()}"
     return f"{sign}${digits}"
