@@ -148,6 +148,8 @@ class Field:
         if not isinstance(value, str) or len(value) > 2000:
             raise self.error(value)
         text = value.strip()
+        if not text and self.nullable:  # a form's empty box: "not given"
+            return None
         if self.kind == "date":
             try:
                 if not _DATE.fullmatch(text):

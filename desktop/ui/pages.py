@@ -67,7 +67,7 @@ def install_pages(
     settings = SettingsPage(api)
     money = MoneyPage(api)
     tabs.addTab(networks, "&Networks")
-    tabs.addTab(money, "&Money")
+    tabs.addTab(money, "Mone&y")
     tabs.addTab(settings, "Se&ttings")
     action = QAction("Setup wizard…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+S"))

@@ -156,7 +156,8 @@ class TextEditor(Editor):
         self.row.addStretch(1)
 
     def value(self) -> Any:
-        return self.edit.text().strip()
+        text = self.edit.text().strip()
+        return None if not text and self.spec.nullable else text  # an empty box: not given
 
     def set_value(self, value: Any) -> None:
         self.edit.setText(str(value or ""))

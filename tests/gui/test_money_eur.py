@@ -81,7 +81,7 @@ def test_the_app_shows_eur_everywhere_and_agrees(
     qtbot.waitUntil(lambda: money.today_line(totals) in rig.tray.icon.toolTip(), timeout=5000)
     assert page.earn_chart._unit == "EUR" and NET in page.earn_chart.note.text()
     tabs = rig.window.tabs
-    money_page = next(tabs.widget(i) for i in range(tabs.count()) if tabs.tabText(i) == "&Money")
+    money_page = next(tabs.widget(i) for i in range(tabs.count()) if tabs.tabText(i) == "Mone&y")
     tabs.setCurrentWidget(money_page)
     qtbot.waitUntil(lambda: money_page.history is not None, timeout=10_000)
     text = money_page.summary.text()

@@ -40,7 +40,7 @@ def test_money_screenshots(
     window = rig.window
     window.resize(1280, 1000)
     tabs = window.tabs
-    page = next(tabs.widget(i) for i in range(tabs.count()) if tabs.tabText(i) == "&Money")
+    page = next(tabs.widget(i) for i in range(tabs.count()) if tabs.tabText(i) == "Mone&y")
     tabs.setCurrentWidget(page)
     qtbot.waitUntil(lambda: page.history is not None and page.roi is not None, timeout=15_000)
     qtbot.waitUntil(lambda: page.estimates.answer is not None, timeout=15_000)
