@@ -143,7 +143,7 @@ class Field:
                 images.append(image)
         return images
 
-    def _check_text(self, value: Any) -> str:
+    def _check_text(self, value: Any) -> str | None:
         """Rates, a date or an address, as text (canonical form: trimmed, rates sorted)."""
         if not isinstance(value, str) or len(value) > 2000:
             raise self.error(value)

@@ -42,8 +42,10 @@ def cells(e: NetworkEstimate, currency: str) -> list[str]:
 
 
 class EstimatesView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, compact: bool = False) -> None:
+        """``compact``: the sources go to each row's tooltip (the wizard has little room)."""
         super().__init__(parent)
+        self.compact = compact
         self.title = QLabel("What this card could earn (estimates before enrolling)")
         self.title.setStyleSheet("font-weight: 600;")
         self.head = QLabel()
@@ -54,7 +56,7 @@ class EstimatesView(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMaximumHeight(150)
+        self.table.setMaximumHeight(110 if compact else 150)
         self.sources = QLabel()
         self.sources.setWordWrap(True)
         self.sources.setObjectName("muted")
@@ -79,6 +81,9 @@ class EstimatesView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"{e.source}. {e.note}".strip())
                 self.table.setItem(row, col, item)
+        if self.compact:
+            self.sources.setText("Point at a row for where its figures come from and when.")
+            return
         self.sources.setText(
             "<br>".join(
                 f"<b>{e.display_name}</b> ({e.price_kind}, {e.recorded}): {e.source}."

@@ -166,5 +166,6 @@ class EarningsView:
         now, tariff = self.clock(), self.supervisor.money.tariff()
         cached = self._today
         if cached is None or now - cached[0] > self.ttl_s or cached[1] != tariff:
-            self._today = (now, tariff, await self.supervisor.today())
-        return self._today[2]
+            cached = (now, tariff, await self.supervisor.today())
+            self._today = cached
+        return cached[2]

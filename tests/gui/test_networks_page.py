@@ -219,7 +219,8 @@ def test_next_steps_and_states_from_the_api_shape(qtbot: Any, display: str) -> N
     )
     assert [c.command for c in card.findChildren(CommandLine)] == ["nosana node join"]
     assert "$1.50 (after power $1.20)" in card.figures.text()
-    assert "$12.25 (after power $10.00)" in card.figures.text() and "97 % uptime, verified" in card.figures.text()
+    assert "$12.25 (after power $10.00)" in card.figures.text()
+    assert "97 % uptime, verified" in card.figures.text()
     assert "An RTX 3060 or newer." in card.requirements.text()
     assert card.buttons["pause"].isVisibleTo(card) and card.buttons["remove"].isVisibleTo(card)
     assert not card.buttons["enroll"].isVisibleTo(card)

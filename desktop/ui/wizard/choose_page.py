@@ -113,7 +113,7 @@ class ChoosePage(WizardPage):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._list)
         self.body.addWidget(scroll, 1)
-        self.estimates = EstimatesView()
+        self.estimates = EstimatesView(compact=True)
         self.body.addWidget(self.estimates)
         self.body.addWidget(self.problem)
 
