@@ -166,7 +166,7 @@ def roi_text(answer: RoiAnswer, width: int | None = None) -> str:
         f"({money.amount(answer.gross_so_far, cur, places)} gross, "
         f"{money.amount(answer.electricity_so_far, cur, places)} electricity)"
         + (f" since {answer.purchase_date}" if answer.purchase_date else ""),
-        f"Recent rate ({answer.window_days} days): "
+        f"Recent rate ({answer.window_days} day{'s' if answer.window_days != 1 else ''}): "
         f"{money.amount(answer.gross_per_day, cur, places)} gross and "
         f"{money.amount(answer.electricity_per_day, cur, places)} electricity per day",
     ]
@@ -232,7 +232,12 @@ def estimate_text(answer: EstimatesAnswer, width: int | None = None) -> str:
             notes.append(f"{e.display_name}: {e.note}")
             continue
         if e.gross_low is None:
-            gross = f"${e.usd_per_hour_low}–{e.usd_per_hour_high}/h"
+            same = e.usd_per_hour_low == e.usd_per_hour_high
+            gross = (
+                f"${e.usd_per_hour_low}/h"
+                if same
+                else (f"${e.usd_per_hour_low}–{e.usd_per_hour_high}/h")
+            )
             net = DASH
         else:
             gross = f"{money.amount(e.gross_low, cur, 2)}–{money.amount(e.gross_high, cur, 2)}"

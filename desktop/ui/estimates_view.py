@@ -27,7 +27,9 @@ def cells(e: NetworkEstimate, currency: str) -> list[str]:
     if not e.has_data:
         return [e.display_name, "no data for this card", DASH, DASH, e.recorded]
     if e.gross_low is None or e.net_low is None:
-        gross = f"${e.usd_per_hour_low}–{e.usd_per_hour_high} per hour"
+        same = e.usd_per_hour_low == e.usd_per_hour_high
+        prices = f"{e.usd_per_hour_low}" if same else f"{e.usd_per_hour_low}–{e.usd_per_hour_high}"
+        gross = f"${prices} per hour (no USD rate yet)"
         return [e.display_name, gross, money.amount(e.electricity, currency, 2), DASH, e.recorded]
     low, high = money.amount(e.gross_low, currency, 2), money.amount(e.gross_high, currency, 2)
     net_low, net_high = (money.amount(e.net_low, currency, 2),
