@@ -153,23 +153,29 @@ def brief(
     return NetworkBrief(**values)
 
 
-def money(gross: str = "0.2460", net: str | None = "0.1993") -> MoneyFigures:
+def money(
+    gross: str = "0.2460", net: str = "0.1993", currency: str = "USD"
+) -> MoneyFigures:
     return MoneyFigures(
-        gross_usd=Decimal(gross),
+        currency=currency,
+        gross=Decimal(gross),
+        gross_now=Decimal(gross),
         energy_kwh=Decimal("0.232101"),
-        electricity_cost=Decimal("0.046672"),
-        net_usd=None if net is None else Decimal(net),
+        electricity=Decimal(gross) - Decimal(net),
+        net=Decimal(net),
     )
 
 
-def totals(gross: str = "0.2460", net: str | None = "0.1993") -> EarningsTotals:
-    figures = money(gross, net)
+def totals(gross: str = "0.2460", net: str = "0.1993", currency: str = "USD") -> EarningsTotals:
+    figures = money(gross, net, currency)
     return EarningsTotals(
-        gross_usd=figures.gross_usd,
+        currency=figures.currency,
+        gross=figures.gross,
+        gross_now=figures.gross_now,
         energy_kwh=figures.energy_kwh,
-        electricity_cost=figures.electricity_cost,
-        net_usd=figures.net_usd,
-        networks={"demo": figures},
+        electricity=figures.electricity,
+        net=figures.net,
+        networks={"nosana": figures},
     )
 
 

@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 
 REQUIRED = os.environ.get("RIGPILOT_REQUIRE_SERVICES") == "1"
+# The price feed of every worker a test starts asks loopback's discard port (refused at
+# once) unless the test points money.price_api_url at its own local price API: tests send
+# nothing beyond this machine.
+os.environ.setdefault("RIGPILOT_PRICE_API_URL", "http://127.0.0.1:9")
 
 
 def missing_service(what: str) -> None:

@@ -46,7 +46,7 @@ def remount(folder, mode):
 '''
 
 
-def run_on_small_disk(scenario: str, tmp: Path, size_kb: int = 256, timeout: float = 120) -> Any:
+def run_on_small_disk(scenario: str, tmp: Path, size_kb: int = 512, timeout: float = 120) -> Any:
     """Run ``scenario`` on a fresh ``size_kb`` tmpfs; its last stdout line, decoded as JSON."""
     if sys.platform != "linux" or shutil.which("unshare") is None:
         pytest.skip("a private tmpfs needs Linux and unshare (util-linux)")

@@ -103,7 +103,8 @@ def _port(text: str) -> int:
 
 def speed_url(given: str | None) -> str:
     """``--speed-url``, else the setting from the settings file (read only), else the
-    default; a bad value is refused with the field's own sentence."""
+    default; a bad value is refused with the field's own sentence. Without its trailing
+    "/": the probe appends its own paths."""
     from desktop.settings.errors import SettingsError
     from desktop.settings.schema import FIELDS
     from desktop.settings.store import from_json
@@ -111,13 +112,13 @@ def speed_url(given: str | None) -> str:
     field = FIELDS[SPEED_SETTING]
     if given is not None:
         try:
-            return str(field.check(given))
+            return str(field.check(given)).rstrip("/")
         except SettingsError as exc:
             raise SystemExit(f"rigpilot doctor: --speed-url: {exc.message}") from None
     try:
         path = get_paths().settings_file
         settings, _ = from_json(json.loads(path.read_text(encoding="utf-8")))
-        return str(settings[SPEED_SETTING])
+        return str(settings[SPEED_SETTING]).rstrip("/")
     except (OSError, ValueError) as exc:
         log.debug("settings not read for the doctor: %s", exc)
         return DEFAULT_URL

@@ -16,9 +16,9 @@ from typing import Any
 
 from desktop import clock
 from desktop.cli._args import network_id
+from desktop.cli._calls import call_worker
 from desktop.cli._credentials import collect_credentials, piped_secret
 from desktop.cli._rig import add_rig_option
-from desktop.cli.networks import call_worker
 from desktop.cli.status import print_json
 from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient

@@ -11,18 +11,15 @@ Enrolling is ``desktop/cli/enroll.py``.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from desktop import clock
-from desktop.cli._args import ascii_int
-from desktop.cli._rig import add_rig_option, worker_client
+from desktop.cli._calls import call_worker, days_arg
+from desktop.cli._rig import add_rig_option
 from desktop.cli._table import table, wrap
+from desktop.cli.money import cmd_csv, cmd_history
 from desktop.cli.status import print_json
 from desktop.ipc import endpoints
-from desktop.ipc.client import WorkerClient
-from desktop.ipc.protocol import IpcError
 from desktop.ipc.schema import MoneyFigures
 from desktop.ipc.schema_data import EarningsAnswer, EarningsQuery
 from desktop.ipc.schema_networks import (
@@ -35,7 +32,6 @@ from desktop.views.states import network_words
 from desktop.views.text import DASH
 
 ORDER = 30
-MAX_DAYS = 365
 
 
 def register(subparsers: Any) -> None:
@@ -47,37 +43,22 @@ def register(subparsers: Any) -> None:
     )
     networks.add_argument("--json", action="store_true", help="print the API's JSON answer")
     add_rig_option(networks)
+    networks.add_argument(
+        "--history", action="store_true", help="uptime, utilisation and reputation per day"
+    )
+    networks.add_argument("--days", type=days_arg, default=30, help="with --history (default 30)")
     networks.set_defaults(handler=cmd_networks)
 
     earnings = subparsers.add_parser(
         "earnings", help="gross and net (after electricity) earnings per day and network"
     )
-    earnings.add_argument("--days", type=_days, default=7, help="days to show (1-365, default 7)")
+    earnings.add_argument("--days", type=days_arg, default=7, help="days to show (default 7)")
     earnings.add_argument("--json", action="store_true", help="print the API's JSON answer")
     add_rig_option(earnings)
+    earnings.add_argument(
+        "--csv", action="store_true", help="every earning and day's electricity as CSV"
+    )
     earnings.set_defaults(handler=cmd_earnings)
-
-
-def _days(text: str) -> int:
-    value = ascii_int(text)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days")
-    if not 1 <= value <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(f"--days must be between 1 and {MAX_DAYS}, not {value}")
-    return value
-
-
-T = TypeVar("T")
-
-
-def call_worker(args: argparse.Namespace, action: Callable[[WorkerClient], T]) -> T | None:
-    """Run one API exchange; print the worker's or the connection's message on failure."""
-    try:
-        with worker_client(args) as client:
-            return action(client)
-    except IpcError as exc:
-        print(f"rigpilot: {exc.message}", file=sys.stderr)
-        return None
 
 
 def _reputation(network: NetworkRecord) -> str:
@@ -94,14 +75,10 @@ def _uptime(network: NetworkRecord) -> str:
     return DASH if uptime is None else f"{uptime:.0f}%"
 
 
-def _today(network: NetworkRecord, decimals: int) -> str:
+def _today(network: NetworkRecord) -> str:
     if not network.enrolled:
         return DASH
-    today = network.earnings_today
-    gross = money.amount(today.gross_usd, decimals=decimals)
-    if today.net_usd is None:
-        return gross
-    return f"{gross} / {money.amount(today.net_usd, decimals=decimals)}"
+    return money.gross_slash_net(network.earnings_today)
 
 
 # --- networks ---------------------------------------------------------------------
@@ -135,15 +112,12 @@ def _table_text(networks: list[NetworkRecord], width: int | None) -> str:
     if not networks:
         return "This worker knows no network."
     now = clock.now()
-    decimals = money.decimals_for(
-        [a for n in networks for a in (n.earnings_today.gross_usd, n.earnings_today.net_usd)]
-    )
     rows = [
         [
             n.network,
             n.display_name,
             _state_text(n, now),
-            _today(n, decimals),
+            _today(n),
             _reputation(n),
             _uptime(n),
         ]
@@ -169,6 +143,8 @@ def _table_text(networks: list[NetworkRecord], width: int | None) -> str:
 
 
 def cmd_networks(args: argparse.Namespace) -> int:
+    if args.history:
+        return cmd_history(args)
     answer = call_worker(args, lambda c: c.call(endpoints.NETWORKS))
     if answer is None:
         return 1
@@ -183,50 +159,68 @@ def cmd_networks(args: argparse.Namespace) -> int:
 
 
 def earnings_text(answer: EarningsAnswer, width: int | None = None) -> str:
-    """The ``rigpilot earnings`` table: per day and network, then the total."""
+    """The ``rigpilot earnings`` table: per day and network, then the totals, all in the
+    user's currency (practice money in practice dollars, apart from the real total)."""
     tariff, days, totals = answer.tariff, answer.days, answer.totals
     currency = tariff.currency or "USD"
+    figures: list[MoneyFigures] = [*days, totals]
     decimals = money.decimals_for(
-        [a for d in [*days, totals] for a in (d.gross_usd, d.electricity_cost, d.net_usd)]
+        [a for f in figures for a in (f.gross, f.electricity, f.net, f.gross_now)]
     )
 
+    def cell(value: object, figures: MoneyFigures) -> str:
+        return money.amount(value, figures.currency, decimals)  # type: ignore[arg-type]
+
     def row(date: str, network: str, paid: str, values: MoneyFigures) -> list[str]:
+        gross = cell(values.gross, values)
+        if values.unpriced:
+            extra = money.unpriced(values.unpriced)
+            gross = extra if not values.gross else f"{gross} + {extra}"
         return [
             date,
             network,
             paid,
-            money.amount(values.gross_usd, decimals=decimals),
+            gross,
+            money.amount(values.gross_now, values.currency, decimals),
             f"{values.energy_kwh:.3f}",
-            money.amount(values.electricity_cost, currency, decimals),
-            money.amount(values.net_usd, decimals=decimals),
+            cell(values.electricity, values),
+            cell(values.net, values),
         ]
 
     rows = [
         row(
             d.date,
             d.network,
-            ", ".join(f"{a} {u}" for u, a in d.unit_amounts.items()),
+            ", ".join(money.native(a, u) for u, a in d.unit_amounts.items()),
             d,
         )
         for d in days
     ]
     rows.append(row("total", "", "", totals))
-    headers = ["DATE", "NETWORK", "PAID", "GROSS", "KWH", "ELECTRICITY", "NET"]
-    lines = [table(headers, rows, width=width, shrink=[2], right={2, 3, 4, 5, 6})]
+    if totals.practice is not None:
+        rows.append(row("practice", "", "", totals.practice))
+    headers = ["DATE", "NETWORK", "PAID", "GROSS", "WORTH NOW", "KWH", "ELECTRICITY", "NET"]
+    lines = [table(headers, rows, width=width, shrink=[2], right={3, 4, 5, 6, 7})]
     if not days:
         lines.append("\nNothing earned in this period yet.")
     text = (
-        f"Electricity: {tariff.price_per_kwh} {currency} per kWh, for the GPU's "
-        f"energy plus {tariff.system_overhead_w} W for the rest of the computer "
-        "while a network runs (`rigpilot settings` changes both)."
+        f"All figures in {currency} (`rigpilot settings set electricity.currency EUR` "
+        f"changes it). Electricity: {tariff.price_per_kwh} {currency} per kWh, for the "
+        f"GPU's energy plus {tariff.system_overhead_w} W for the rest of the computer while "
+        "a network runs. GROSS is the pay valued when it was earned; WORTH NOW, at "
+        "today's rates."
     )
     lines += ["", wrap(text, width, hang="")]
-    if totals.net_usd is None and days:
-        lines.append("Net is left out: the electricity price is not in USD.")
+    for rate in answer.rates:
+        lines.append(wrap("Rate: " + money.rate_line(rate), width, hang="  "))
+    if totals.practice is not None:
+        lines.append("Practice money is play money: it is in no real total.")
     return "\n".join(lines)
 
 
 def cmd_earnings(args: argparse.Namespace) -> int:
+    if args.csv:
+        return cmd_csv(args)
     query = EarningsQuery(days=args.days)
     answer = call_worker(args, lambda c: c.call(endpoints.EARNINGS, query))
     if answer is None:

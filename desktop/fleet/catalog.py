@@ -88,19 +88,20 @@ FAMILIES: tuple[Family, ...] = (
            "Pay in the network's own unit (NOS, PRACTICE...), all the ledger holds.",
            "once the network has paid"),
     Family("rigpilot_network_gross_earnings_total", _C, ("network", "currency"),
-           "Pay valued in money, all the ledger holds."),
+           "Pay valued in your currency when it was earned, all the ledger holds (practice "
+           "money is left out)."),
     Family("rigpilot_network_electricity_cost_total", _C, ("network", "currency"),
            "Electricity the GPU used for this network, at your price."),
     Family("rigpilot_network_net_earnings_total", _C, ("network", "currency"),
-           "Pay less electricity.", "when pay and price are in one currency"),
+           "Pay less electricity, in your currency."),
     Family("rigpilot_network_energy_joules_total", _C, ("network",),
            "Energy the GPU (and the rest of the PC, at your setting) used for this network."),
     Family("rigpilot_gross_earnings_today", _G, ("currency",),
            "Today's pay on this rig (local day)."),
     Family("rigpilot_electricity_cost_today", _G, ("currency",),
            "Today's electricity for work on this rig."),
-    Family("rigpilot_net_earnings_today", _G, ("currency",), "Today's pay less electricity.",
-           "when pay and price are in one currency"),
+    Family("rigpilot_net_earnings_today", _G, ("currency",),
+           "Today's pay less electricity, in your currency."),
 )  # fmt: skip
 BY_NAME: dict[str, Family] = {f.name: f for f in FAMILIES}
 

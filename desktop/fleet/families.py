@@ -20,10 +20,10 @@ from desktop.ipc.schema import GpuStatus, MoneyFigures
 from desktop.ipc.schema_data import EarningsAnswer
 from desktop.ipc.schema_networks import NetworkRecord
 from desktop.model import GpuState, HoldKind, NodeState
+from desktop.money.units import PRACTICE
 
 MIB = 1024 * 1024
 KWH_J = 3_600_000
-USD = "USD"
 
 
 class Builder:
@@ -113,29 +113,27 @@ def _network(b: Builder, n: NetworkRecord) -> None:
 
 
 def _money(b: Builder, snap: RigSnapshot) -> None:
-    """Earnings as the earnings answer gives them: the unit or currency is a label, so a
-    currency other than USD (issue 15) is one more label value, not a new family."""
+    """Earnings as the earnings answer gives them: pay, electricity and net each carry the
+    currency they are in (the user's, issue 15), a label value rather than a new family;
+    practice money is play money and is left out."""
     answer = snap.earnings
     if answer is not None:
-        price_currency = answer.tariff.currency
         for network, figures in sorted(answer.totals.networks.items()):
-            _figures_total(b, network, figures, price_currency)
+            if figures.currency != PRACTICE:
+                _figures_total(b, network, figures)
         for (network, unit), amount in sorted(_native_totals(answer).items()):
             b.add("rigpilot_network_earned_total", (network, unit), amount)
-        price = price_currency
-    else:
-        price = USD
     today = snap.status.earnings_today
-    if today is not None:
-        b.add("rigpilot_gross_earnings_today", (USD,), today.gross_usd)
-        b.add("rigpilot_electricity_cost_today", (price,), today.electricity_cost)
-        b.add("rigpilot_net_earnings_today", (USD,), today.net_usd)
+    if today is not None and today.currency != PRACTICE:
+        b.add("rigpilot_gross_earnings_today", (today.currency,), today.gross)
+        b.add("rigpilot_electricity_cost_today", (today.currency,), today.electricity)
+        b.add("rigpilot_net_earnings_today", (today.currency,), today.net)
 
 
-def _figures_total(b: Builder, network: str, m: MoneyFigures, price_currency: str) -> None:
-    b.add("rigpilot_network_gross_earnings_total", (network, USD), m.gross_usd)
-    b.add("rigpilot_network_electricity_cost_total", (network, price_currency), m.electricity_cost)
-    b.add("rigpilot_network_net_earnings_total", (network, USD), m.net_usd)
+def _figures_total(b: Builder, network: str, m: MoneyFigures) -> None:
+    b.add("rigpilot_network_gross_earnings_total", (network, m.currency), m.gross)
+    b.add("rigpilot_network_electricity_cost_total", (network, m.currency), m.electricity)
+    b.add("rigpilot_network_net_earnings_total", (network, m.currency), m.net)
     b.add("rigpilot_network_energy_joules_total", (network,), m.energy_kwh * KWH_J)
 
 

@@ -45,6 +45,17 @@ from desktop.ipc.schema_fleet import (
     TokenRequest,
     TopicRequest,
 )
+from desktop.ipc.schema_money import (
+    EarningRowsAnswer,
+    EarningRowsQuery,
+    EstimatesAnswer,
+    EstimatesQuery,
+    HistoryAnswer,
+    HistoryQuery,
+    RoiAnswer,
+    RoiQuery,
+    WearAnswer,
+)
 from desktop.ipc.schema_networks import (
     EnrollRequest,
     NetworkAnswer,
@@ -119,6 +130,16 @@ class Controller(Protocol):
     async def stop_job(self, request: JobRef) -> JobAnswer: ...
 
     async def earnings(self, query: EarningsQuery) -> EarningsAnswer: ...
+
+    async def earning_rows(self, query: EarningRowsQuery) -> EarningRowsAnswer: ...
+
+    async def history(self, query: HistoryQuery) -> HistoryAnswer: ...
+
+    async def roi(self, query: RoiQuery) -> RoiAnswer: ...
+
+    async def estimates(self, query: EstimatesQuery) -> EstimatesAnswer: ...
+
+    async def wear(self) -> WearAnswer: ...
 
     async def logs(self, query: LogsQuery) -> LogsAnswer: ...
 

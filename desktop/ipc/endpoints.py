@@ -20,6 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from desktop.ipc import schema as s
 from desktop.ipc import schema_data as d
 from desktop.ipc import schema_fleet as f
+from desktop.ipc import schema_money as m
 from desktop.ipc import schema_networks as n
 
 Q = TypeVar("Q")
@@ -175,6 +176,36 @@ EARNINGS: Endpoint[d.EarningsQuery, d.EarningsAnswer] = Endpoint(
     "Gross pay, electricity and net per local day and network, with totals.",
     (*BAD, "unavailable"), read_timeout_s=15.0,
 )  # fmt: skip
+EARNING_ROWS: Endpoint[m.EarningRowsQuery, m.EarningRowsAnswer] = Endpoint(
+    "earning_rows", "GET", "/earnings/rows", m.EarningRowsQuery, m.EarningRowsAnswer,
+    "Every earning of the period (native amount and unit, the rate kept with it, its worth "
+    "when earned) and every day's electricity: the CSV export; the sums are the totals.",
+    (*BAD, "unavailable"), read_timeout_s=30.0,
+)  # fmt: skip
+HISTORY: Endpoint[m.HistoryQuery, m.HistoryAnswer] = Endpoint(
+    "history", "GET", "/history", m.HistoryQuery, m.HistoryAnswer,
+    "Weeks and months of money per day and network, uptime and earning utilisation per "
+    "day, and each network's reputation over time.",
+    (*BAD, "unavailable"), read_timeout_s=30.0,
+)  # fmt: skip
+ROI: Endpoint[m.RoiQuery, m.RoiAnswer] = Endpoint(
+    "roi", "GET", "/roi", m.RoiQuery, m.RoiAnswer,
+    "Money earned net of electricity against the card's cost: the payback date at the "
+    "recent rate, and with token prices 30 % lower and higher; the query is a \"what if\".",
+    (*BAD, "unavailable"), read_timeout_s=30.0,
+)  # fmt: skip
+ESTIMATES: Endpoint[m.EstimatesQuery, m.EstimatesAnswer] = Endpoint(
+    "estimates", "GET", "/estimates", m.EstimatesQuery, m.EstimatesAnswer,
+    "Before enrolling: gross and net per day this card could earn on each network, as a "
+    "range with its source and date (networks without data say so).",
+    (*BAD, "unavailable"),
+)  # fmt: skip
+WEAR: Endpoint[d.NoRequest, m.WearAnswer] = Endpoint(
+    "wear", "GET", "/wear", d.NoRequest, m.WearAnswer,
+    "Each GPU's wear: hours above the soft limit, heat cycles, peak core and VRAM "
+    "temperature, energy.",
+    ("unavailable",),
+)  # fmt: skip
 LOGS: Endpoint[d.LogsQuery, d.LogsAnswer] = Endpoint(
     "logs", "GET", "/logs", d.LogsQuery, d.LogsAnswer,
     "The end of the worker's log.",
@@ -216,6 +247,6 @@ TEST_ALERTS: Endpoint[d.NoRequest, f.AlertTestAnswer] = Endpoint(
 ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
     STATUS, GPUS, TELEMETRY, TELEMETRY_LATEST, EVENTS, PAUSE, RESUME, SETTINGS,
     PATCH_SETTINGS, NETWORKS, NETWORK, ENROLL, REMOVE, OPERATION, JOBS, JOB, SUBMIT_JOB,
-    STOP_JOB, EARNINGS, LOGS, SHUTDOWN, EXPORTER, EXPORTER_TOKEN, ALERTS, SET_NTFY_TOPIC,
-    TEST_ALERTS,
+    STOP_JOB, EARNINGS, EARNING_ROWS, HISTORY, ROI, ESTIMATES, WEAR, LOGS, SHUTDOWN,
+    EXPORTER, EXPORTER_TOKEN, ALERTS, SET_NTFY_TOPIC, TEST_ALERTS,
 )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The local API's typed contract: one declaration per request and answer (protocol 2).
+"""The local API's typed contract: one declaration per request and answer (protocol 3).
 
 Why msgspec: the server validates every request body and query against these types, the
 client decodes every answer into them, and docs/api.md is generated from them, so the
@@ -21,7 +21,7 @@ import msgspec
 
 from desktop.model import GpuInfo, GpuSample, GpuState, Hold, NodeState
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 MAX_PAUSE_S = 366 * 86400.0
 MAX_REASON_CHARS = 200
 # Matched whole and in ASCII (as desktop/jobs/validate.NETWORK_RE): "\Z", not "$", which
@@ -202,16 +202,35 @@ class WorkerProblem(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class MoneyFigures(msgspec.Struct, kw_only=True, frozen=True):
-    """Gross pay, electricity and net over a period (decimal strings on the wire)."""
+    """Pay, electricity and net over a period, in one currency (decimal strings on the wire).
 
-    gross_usd: Decimal
+    Attributes:
+        currency: the user's currency (setting ``electricity.currency``), or "practice $"
+            for the practice network's play money, which no real total includes.
+        gross: pay valued when it was earned (the rate of that time).
+        gross_now: the same pay at today's rates; None when a unit has no rate today.
+        electricity: (GPU kWh + overhead) × the price, in the currency.
+        net: gross − electricity.
+        unit_amounts: what was paid, in each unit.
+        unpriced: pay no rate could value, in its own unit (never counted as 0).
+    """
+
+    currency: str
+    gross: Decimal
+    gross_now: Decimal | None = None
+    electricity: Decimal
+    net: Decimal
     energy_kwh: Decimal
-    electricity_cost: Decimal
-    net_usd: Decimal | None  # None when the electricity price is not in USD
+    running_hours: Decimal = Decimal(0)
+    unit_amounts: dict[str, Decimal] = {}
+    unpriced: dict[str, Decimal] = {}
 
 
 class EarningsTotals(MoneyFigures, kw_only=True, frozen=True):
+    """Real money summed (practice apart), per network in its own currency, and practice."""
+
     networks: dict[str, MoneyFigures] = {}
+    practice: MoneyFigures | None = None
 
 
 class StatusAnswer(Answer, kw_only=True, frozen=True):

@@ -280,34 +280,45 @@ JobSpecBody = dict[str, Any]
 class EarningsQuery(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """``GET /earnings``: the last ``days`` local days."""
 
-    days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 7
+    days: Annotated[int, msgspec.Meta(ge=1, le=3660)] = 7
 
 
 class EarningsDay(MoneyFigures, kw_only=True, frozen=True):
     """One local day of one network that earned or ran (its money figures, and more).
 
-    ``electricity_cost`` is (GPU energy over the network's running periods + the overhead
-    watts × running hours) × the price, in the price's currency; ``net_usd`` is gross −
-    electricity, or None when the price is not in USD.
-
-    Attributes:
-        unit_amounts: what the network paid in its own units.
-        unpriced: payments with no USD value (left out of gross).
+    ``electricity`` is (GPU energy over the network's running periods + the overhead
+    watts × running hours) × the price, in the user's currency.
     """
 
     date: str
     network: str
-    running_hours: Decimal
-    unit_amounts: dict[str, Decimal] = {}
-    unpriced: int = 0
+    practice: bool = False
 
 
 class Tariff(msgspec.Struct, kw_only=True, frozen=True):
-    """The electricity price in force (settings ``electricity.*``)."""
+    """The electricity price in force (settings ``electricity.*``), in the user's currency."""
 
     price_per_kwh: Decimal
     system_overhead_w: Decimal
     currency: str
+
+
+class RateInfo(msgspec.Struct, kw_only=True, frozen=True):
+    """What one unit is worth in the user's currency now, and how fresh that is.
+
+    Attributes:
+        rate: None when no rate is known (its pay then stays in its own unit).
+        source: api (the price API), manual (the user's rate, which wins), same.
+        stale: the price API's last answer is older than 30 minutes (offline?).
+    """
+
+    unit: str
+    currency: str
+    rate: Decimal | None
+    ts: float | None
+    age_s: float | None
+    source: str | None
+    stale: bool
 
 
 class EarningsAnswer(Answer, kw_only=True, frozen=True):
@@ -316,6 +327,8 @@ class EarningsAnswer(Answer, kw_only=True, frozen=True):
     days: list[EarningsDay]
     totals: EarningsTotals
     tariff: Tariff
+    rates: list[RateInfo] = []
+    since: float = 0.0
 
 
 # --- logs and shutdown ----------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 
 from desktop.ledger.db import Store
 from desktop.ledger.energy import day_start, energy_by_day, local_date
+from desktop.ledger.pay_rollup import PayHour, add_to_hour, read_hours
 from desktop.model import Money, to_json
 
 log = logging.getLogger(__name__)
@@ -135,9 +136,24 @@ class EarningsStore(Store):
                         "earning %s re-sent with different content; kept the first", idem_key
                     )
                 return False
+            add_to_hour(conn, network, money.unit, amount, usd, ts)
             if kind == "job" and job_id is not None:
                 _add_job_pay(conn, job_id, amount, money.unit, usd)
         return True
+
+    def pay_hours(self, since: float, until: float) -> list[PayHour]:
+        """The hourly pay rollup from the hour holding ``since`` to ``until``."""
+        with self._db.read() as conn:
+            return read_hours(conn, since, until)
+
+    def earnings_between(self, since: float, until: float) -> list[Earning]:
+        """Every earning in [since, until], oldest first (the CSV export)."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM earnings WHERE ts >= ? AND ts <= ? ORDER BY ts, id",
+                (since, until),
+            ).fetchall()
+        return [_row_to_earning(r) for r in rows]
 
     def has_earning(self, idem_key: str) -> bool:
         with self._db.read() as conn:

@@ -127,6 +127,13 @@ class EnergyStore(Store):
             ).fetchall()
         return [EnergyPeriod(i, g, n, s, e, j, bool(o)) for i, g, n, s, e, j, o in rows]
 
+    def energy_days(
+        self, since: float, until: float, tz: tzinfo | None = None
+    ) -> dict[tuple[date, str], tuple[float, float]]:
+        """Joules and running seconds per (local date, network) in [since, until]."""
+        with self._db.read() as conn:
+            return energy_by_day(conn, since, until, tz)
+
 
 def energy_by_day(
     conn: sqlite3.Connection, since: float, until: float, tz: tzinfo | None

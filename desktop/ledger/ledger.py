@@ -16,12 +16,16 @@ from desktop.ledger.events import EventsStore
 from desktop.ledger.health import LedgerDamaged, LedgerError, LedgerHealth
 from desktop.ledger.jobs import JobsStore
 from desktop.ledger.migrations import MIGRATIONS
+from desktop.ledger.money import MoneyStore
 from desktop.ledger.networks import NetworksStore
 from desktop.ledger.telemetry import TelemetryStore
 
 
-class Ledger(JobsStore, EarningsStore, EnergyStore, TelemetryStore, EventsStore, NetworksStore):
-    """The worker's durable records: jobs, earnings, energy, telemetry, events, networks.
+class Ledger(
+    JobsStore, EarningsStore, EnergyStore, TelemetryStore, EventsStore, NetworksStore, MoneyStore
+):
+    """The worker's durable records: jobs, earnings, energy, telemetry, events, networks,
+    rates, reputation history and GPU wear.
 
     Every method is blocking (SQLite with fsync on commit) and thread-safe; from the
     worker's event loop call it through ``asyncio.to_thread`` or a dedicated thread.

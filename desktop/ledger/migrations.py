@@ -7,6 +7,9 @@ away). No STRICT tables, so that older system SQLite builds (3.24+) still open t
 
 from __future__ import annotations
 
+import sqlite3
+from decimal import Decimal
+
 from desktop.ledger.db import Migration
 
 _TELEMETRY_ROLLUP_COLUMNS = """
@@ -132,4 +135,63 @@ V1 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1,)
+
+
+def _fill_hourly_pay(conn: sqlite3.Connection) -> None:
+    """The hourly pay rollup of the earnings already recorded (Decimal sums, not SQL's)."""
+    from desktop.ledger.pay_rollup import add_to_hour  # the one place that writes it
+
+    for amount, unit, usd, ts, network in conn.execute(
+        "SELECT amount, unit, usd, ts, network FROM earnings ORDER BY id"
+    ).fetchall():
+        add_to_hour(conn, network, unit, Decimal(amount), None if usd is None else Decimal(usd), ts)
+
+
+V2 = Migration(
+    2,
+    "money: hourly pay rollup, exchange rates, reputation history, GPU wear",
+    (
+        """CREATE TABLE pay_hourly (
+            hour_ts         REAL NOT NULL,   -- start of the UTC hour
+            network         TEXT NOT NULL,
+            unit            TEXT NOT NULL,
+            amount          TEXT NOT NULL,   -- everything paid in this unit
+            usd             TEXT NOT NULL,   -- USD value of the rows that had a rate
+            unpriced_amount TEXT NOT NULL,   -- amount of the rows that had none
+            rows            INTEGER NOT NULL,
+            PRIMARY KEY (hour_ts, network, unit)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE rates (
+            unit    TEXT NOT NULL,
+            quote   TEXT NOT NULL,
+            hour_ts REAL NOT NULL,           -- one row per pair and hour: the newest read
+            rate    TEXT NOT NULL,
+            ts      REAL NOT NULL,           -- when it was read
+            source  TEXT NOT NULL,           -- api | network
+            PRIMARY KEY (unit, quote, hour_ts)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX rates_by_ts ON rates (ts)",
+        """CREATE TABLE reputation_history (
+            network    TEXT NOT NULL,
+            ts         REAL NOT NULL,
+            score      REAL,
+            uptime_pct REAL,
+            PRIMARY KEY (network, ts)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE gpu_wear (
+            gpu_uuid       TEXT PRIMARY KEY NOT NULL,
+            name           TEXT NOT NULL DEFAULT '',
+            since_ts       REAL NOT NULL,
+            updated_ts     REAL NOT NULL,
+            above_soft_s   REAL NOT NULL DEFAULT 0,
+            thermal_cycles INTEGER NOT NULL DEFAULT 0,
+            hot            INTEGER NOT NULL DEFAULT 0,  -- inside a heat cycle now
+            peak_core_c    REAL,
+            peak_mem_c     REAL,
+            energy_j       REAL NOT NULL DEFAULT 0
+        )""",
+        _fill_hourly_pay,
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2)

@@ -1,6 +1,6 @@
 """Energy accounting per (GPU, network): the ledger's running periods, fed by GPU readings.
 
-Why: net earnings need the energy a network's GPU time used (desktop/earnings.py). A
+Why: net earnings need the energy a network's GPU time used (desktop/money/valuation.py). A
 period opens when a network starts running (idle or busy: the node holds the GPU either
 way), is ticked with the GPU's cumulative energy counter, and closes when the network
 stops. Ticks are written at most once per ``tick_every_s`` (the counter makes the delta

@@ -26,7 +26,8 @@ from desktop.networks.base import (
 from desktop.networks.records import ActionRequired, Reputation, StatusSnapshot
 from desktop.networks.spec import NetworkSpec
 
-ZERO_MONEY = {"gross_usd": "0", "net_usd": "0"}
+ZERO_MONEY = {"currency": "USD", "gross": "0", "gross_now": "0", "electricity": "0", "net": "0",
+              "energy_kwh": "0"}  # fmt: skip
 
 
 @dataclass(frozen=True)

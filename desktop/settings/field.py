@@ -8,9 +8,11 @@ SettingsError whose message names the field and the allowed range.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from desktop.settings.addresses import check_text
@@ -20,8 +22,26 @@ from desktop.settings.errors import SettingsError, num, show_value
 _TIME = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 # A Docker image reference as typed: [host[:port]/]name[:tag][@sha256:digest].
 _IMAGE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}")
-# A web address: http(s), a host, no spaces or control characters, a sane length.
-_URL = re.compile(r"https?://[A-Za-z0-9._~:@\[\]-]+(/[!-~]*)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_RATE = re.compile(r"([A-Za-z][A-Za-z0-9]{0,9})\s*=\s*([0-9]+(\.[0-9]+)?)")
+
+
+def parse_rates(text: str) -> dict[str, Decimal]:
+    """"NOS=0.45, USD=0.92" → {"NOS": Decimal("0.45"), ...}; ValueError naming the bad part."""
+    rates: dict[str, Decimal] = {}
+    for part in (p.strip() for p in re.split(r"[,;]", text)):
+        if not part:
+            continue
+        match = _RATE.fullmatch(part)
+        if match is None:
+            raise ValueError(f"{part!r} is not UNIT=NUMBER")
+        rate = Decimal(match.group(2))
+        if rate <= 0:
+            raise ValueError(f"the rate of {match.group(1).upper()} must be above 0")
+        rates[match.group(1).upper()] = rate
+    if len(rates) > 50:
+        raise ValueError(f"got {len(rates)} units")
+    return rates
 
 
 @dataclass(frozen=True)
@@ -30,6 +50,7 @@ class Field:
 
     key: str
     kind: str  # number | bool | choice | currency | names | images | windows | address | url
+    # | rates | date
     default: Any
     help: str
     minimum: float | None = None
@@ -52,6 +73,8 @@ class Field:
             "windows": 'a list of {"days": [0-6, Monday = 0], "start": "HH:MM", "end": "HH:MM"}',
             "address": "HOST:PORT such as 127.0.0.1:9835 (a port from 1 to 65535)",
             "url": "an http:// or https:// address such as https://ntfy.sh",
+            "rates": 'rates in your currency such as "NOS=0.45, USD=0.92" (up to 50 units)',
+            "date": "a date YYYY-MM-DD",
         }[self.kind]
         return f"{text}, or null {self.null_means}".rstrip() if self.nullable else text
 
@@ -83,20 +106,19 @@ class Field:
             if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
                 raise self.error(value)
             return value.strip().upper()
-        if self.kind == "url":
-            text = value.strip() if isinstance(value, str) else None
-            if text is None or len(text) > 300 or not _URL.fullmatch(text):
-                raise self.error(value)
-            return text.rstrip("/")
         if self.kind == "names":
             return self._check_names(value)
         if self.kind == "images":
             return self._check_images(value)
         if self.kind in ("address", "url"):
+            if self.nullable and isinstance(value, str) and not value.strip():
+                return None  # a form's empty box: "not given"
             problem = check_text(self.kind, value)
             if problem:
                 raise self.error(value, problem)
             return value.strip()
+        if self.kind in ("rates", "date"):
+            return self._check_text(value)
         return [self._check_window(i, w) for i, w in enumerate(self._as_list(value, 100), 1)]
 
     def _as_list(self, value: Any, limit: int) -> list[Any]:
@@ -129,6 +151,26 @@ class Field:
             if image not in images:
                 images.append(image)
         return images
+
+    def _check_text(self, value: Any) -> str | None:
+        """Rates or a date, as text (canonical form: trimmed, rates sorted)."""
+        if not isinstance(value, str) or len(value) > 2000:
+            raise self.error(value)
+        text = value.strip()
+        if not text and self.nullable:  # a form's empty box: "not given"
+            return None
+        if self.kind == "date":
+            try:
+                if not _DATE.fullmatch(text):
+                    raise ValueError(text)
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                raise self.error(value) from None
+        try:
+            rates = parse_rates(text)
+        except ValueError as exc:
+            raise self.error(value, str(exc)) from None
+        return ", ".join(f"{unit}={rate}" for unit, rate in sorted(rates.items()))
 
     def _check_window(self, index: int, window: Any) -> dict[str, Any]:
         def bad(detail: str) -> SettingsError:
@@ -167,6 +209,8 @@ class Field:
             "images": "list[string]",
             "windows": "list[window]",
             "address": "string",
+            "rates": "string",
+            "date": "string",
             "url": "string",
         }
         return {

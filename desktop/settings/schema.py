@@ -45,9 +45,27 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
           "before the start runs past midnight."),
     Field("electricity.price_per_kwh", "number", 0.15, "What you pay per kWh, to show earnings "
           "after electricity.", 0, 5, "per kWh"),
-    Field("electricity.currency", "currency", "USD", "Currency of the electricity price."),
+    Field("electricity.currency", "currency", "USD", "Your currency: the electricity price and "
+          "every total (pay, electricity, net, ROI) are in it."),
     Field("electricity.system_overhead_w", "number", 60, "Extra power the rest of the computer "
           "draws while the GPU works.", 0, 1000, "W"),
+    Field("money.price_api_url", "url", "https://api.coingecko.com/api/v3", "The public price "
+          "API (CoinGecko's /simple/price shape) that turns token pay into your currency."),
+    Field("money.price_refresh_min", "number", 5, "How often the worker asks the price API.",
+          2, 1440, "min"),
+    Field("money.manual_rates", "rates", "", "Your own rates, which win over the price API: "
+          "what one unit is worth in your currency."),
+    Field("roi.card_cost", "number", None, "What the card cost you, in your currency, for "
+          "the payback date.", 0, 100000, "", True, "to leave ROI out"),
+    Field("roi.purchase_date", "date", None, "When you bought the card (earnings since then "
+          "count toward its cost).", nullable=True, null_means="to count everything earned"),
+    Field("roi.resale_value", "number", None, "What you could sell the card for now.",
+          0, 100000, "", True, "if unknown"),
+    Field("roi.depreciation_pct_per_year", "number", None, "How much of its price the card "
+          "loses each year (used when no resale value is given).", 0, 100, "%", True,
+          "for none"),
+    Field("estimates.utilisation_pct", "number", 70, "How much of the time a network is "
+          "expected to keep the card busy, for estimates before enrolling.", 1, 100, "%"),
     Field("jobs.allowed_local_images", "images", [], "Local Docker images (not pinned by "
           "digest) that jobs may use; RigPilot never pulls them."),
     Field("networks.order", "names", [], "Your networks, best first: each GPU works for the "

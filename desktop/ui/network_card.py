@@ -65,7 +65,7 @@ def reputation_text(network: NetworkRecord) -> str:
 
 def _earned(value: MoneyFigures) -> str:
     gross, net = money.gross_and_net(value)
-    return f"{gross} (after power {net})" if net is not None else gross
+    return f"{gross} (after power {net})"
 
 
 class NetworkCard(QFrame):

@@ -52,6 +52,7 @@ from desktop.ipc.schema_networks import (
     OperationRef,
 )
 from desktop.ui import tasks
+from desktop.ui.estimates_view import EstimatesView
 from desktop.ui.network_card import NetworkCard
 from desktop.ui.wizard.base import discard, error_colour, muted_label, wrapped
 from desktop.ui.wizard.enroll_dialog import EnrollDialog
@@ -112,6 +113,9 @@ class NetworksPage(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.error)
         layout.addWidget(scroll, 1)
+        self.estimates = EstimatesView()
+        layout.addWidget(self.estimates)
+        self._estimated = False
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -126,12 +130,20 @@ class NetworksPage(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
         super().hideEvent(event)
         self._timer.stop()
+        self._estimated = False
 
     def refresh(self) -> None:
         if self._loading:
             return
         self._loading = True
         call = self.client.call
+        if not self._estimated:  # recorded market data: once a showing is enough
+            self._estimated = True
+            self._run(
+                lambda: call(endpoints.ESTIMATES),
+                self.estimates.show_answer,
+                lambda exc: self.estimates.show_error(str(exc)),
+            )
         self._run(lambda: call(endpoints.NETWORKS), self._on_list, self._on_fail)
 
     def _on_list(self, answer: NetworksAnswer) -> None:

@@ -1,4 +1,4 @@
-"""Plugs the Networks and Settings pages and the setup wizard into the main window.
+"""Plugs the Networks, Money and Settings pages and the setup wizard into the main window.
 
 The main window belongs to the app shell; this module only uses what it exposes (its
 ``tabs`` QTabWidget), so the shell needs one call::
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QToolButton
 
 from desktop.ipc.client import WorkerClient
 from desktop.ipc.endpoints import Caller
+from desktop.ui.money_page import MoneyPage
 from desktop.ui.networks_page import NetworksPage
 from desktop.ui.settings_page import SettingsPage
 from desktop.ui.wizard import open_wizard
@@ -35,6 +36,7 @@ class InstalledPages:
     networks: NetworksPage
     settings: SettingsPage
     wizard_action: QAction
+    money: MoneyPage | None = field(default=None)
     wizard: QDialog | None = field(default=None)
 
     def open_wizard(self) -> QDialog:
@@ -63,13 +65,15 @@ def install_pages(
         raise TypeError("install_pages needs a main window with a `tabs` QTabWidget")
     networks = NetworksPage(api)
     settings = SettingsPage(api)
+    money = MoneyPage(api)
     tabs.addTab(networks, "&Networks")
+    tabs.addTab(money, "Mone&y")
     tabs.addTab(settings, "Se&ttings")
     action = QAction("Setup wizard…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+S"))
     action.setToolTip("Check this computer and set up networks again (Ctrl+Shift+S)")
     window.addAction(action)
-    installed = InstalledPages(window, api, networks, settings, action)
+    installed = InstalledPages(window, api, networks, settings, action, money)
     action.triggered.connect(installed.open_wizard)
     button = QToolButton()
     button.setDefaultAction(action)

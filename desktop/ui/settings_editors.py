@@ -162,7 +162,7 @@ class TextEditor(Editor):
 
     def value(self) -> Any:
         text = self.edit.text().strip()
-        return None if not text and self.spec.nullable else text
+        return None if not text and self.spec.nullable else text  # an empty box: not given
 
     def set_value(self, value: Any) -> None:
         self.edit.setText(str(value or ""))

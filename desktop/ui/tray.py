@@ -30,7 +30,8 @@ from desktop.views.text import temp, until_tomorrow
 
 
 def tooltip(headline: Headline, snapshot: Snapshot) -> str:
-    """ "RigPilot / Earning on … / GPU 74 °C · today $0.25 gross, $0.20 after electricity"."""
+    """ "RigPilot / Earning on … / GPU 74 °C · today 0.25 EUR gross, 0.05 EUR electricity,
+    0.20 EUR net": the same phrase as ``rigpilot status``."""
     lines = ["RigPilot", headline.text]
     status = snapshot.status
     if status is not None:

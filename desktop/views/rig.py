@@ -106,8 +106,10 @@ def _paused(status: StatusAnswer, now: float) -> Headline | None:
             return Headline(RigState.PAUSED, "Paused by your schedule", first.reason)
         return Headline(RigState.PAUSED, hold_words(first, now))
     nets = enrolled(status)
-    if nets and all(n.held is not None for n in nets) and not any(
-        g.state is GpuState.WORKING for g in gpus
+    if (
+        nets
+        and all(n.held is not None for n in nets)
+        and not any(g.state is GpuState.WORKING for g in gpus)
     ):
         return Headline(RigState.PAUSED, "Paused: every network is paused by you")
     return None

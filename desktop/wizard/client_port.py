@@ -16,6 +16,7 @@ from desktop.ipc.endpoints import Caller, Endpoint
 from desktop.ipc.protocol import ApiError, IpcError
 from desktop.ipc.schema import Answer
 from desktop.ipc.schema_data import SettingsAnswer, SettingsChanges, SettingsPatched
+from desktop.ipc.schema_money import EstimatesAnswer
 from desktop.ipc.schema_networks import EnrollRequest, NetworkChange, NetworkRecord
 from desktop.model import CheckResult
 from desktop.wizard import doctor_run
@@ -53,6 +54,9 @@ class ClientPort:
 
     def networks(self) -> list[NetworkRecord]:
         return list(self._call(endpoints.NETWORKS).networks)
+
+    def estimates(self) -> EstimatesAnswer:
+        return self._call(endpoints.ESTIMATES)
 
     def enroll(self, network: str, credentials: dict[str, str]) -> NetworkChange:
         return self._call(endpoints.ENROLL, EnrollRequest(network=network, credentials=credentials))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from desktop.ipc.schema_data import SettingsAnswer, SettingsChanges, SettingsPatched
+from desktop.ipc.schema_money import EstimatesAnswer
 from desktop.ipc.schema_networks import NetworkChange, NetworkRecord
 from desktop.model import CheckResult
 
@@ -42,6 +43,10 @@ class WizardPort(Protocol):
 
     def networks(self) -> list[NetworkRecord]:
         """``GET /networks``: every network in full."""
+        ...
+
+    def estimates(self) -> EstimatesAnswer:
+        """``GET /estimates``: what this card could earn on each network, before enrolling."""
         ...
 
     def enroll(self, network: str, credentials: dict[str, str]) -> NetworkChange:

@@ -155,13 +155,17 @@ class EarningsView:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.supervisor, self.ttl_s, self.clock = supervisor, ttl_s, clock
-        self._today: tuple[float, dict[str, Any] | None] | None = None
+        self._today: tuple[float, Any, dict[str, Any] | None] | None = None
 
     async def earnings(self, days: int) -> dict[str, Any]:
         return await self.supervisor.earnings(days)
 
     async def today(self) -> dict[str, Any] | None:
-        now = self.clock()
-        if self._today is None or now - self._today[0] > self.ttl_s:
-            self._today = (now, await self.supervisor.today())
-        return self._today[1]
+        """Cached a few seconds, but never across a change of the money settings (a new
+        currency shows at once)."""
+        now, tariff = self.clock(), self.supervisor.money.tariff()
+        cached = self._today
+        if cached is None or now - cached[0] > self.ttl_s or cached[1] != tariff:
+            cached = (now, tariff, await self.supervisor.today())
+            self._today = cached
+        return cached[2]

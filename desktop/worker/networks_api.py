@@ -27,7 +27,7 @@ from desktop.model import Hold
 from desktop.worker.ports import NetworksPort
 from desktop.worker.user_holds import UserHolds
 
-MONEY_KEYS = ("gross_usd", "energy_kwh", "electricity_cost", "net_usd")
+MONEY_KEYS = ("gross", "gross_now", "electricity", "net", "energy_kwh")
 
 
 class NetworksApi:
@@ -68,13 +68,13 @@ class NetworksApi:
 
     def record(self, raw: Mapping[str, Any]) -> NetworkRecord:
         """The supervisor's record with the user's hold; money it has no row for yet is
-        zero in all four figures."""
+        zero (the supervisor fills in the currency)."""
         body = {k: v for k, v in raw.items() if k != "paused"}
         held: Hold | None = self.user.covering_network(str(raw["network"]))
         body["held"] = held if raw.get("enrolled") else None
         for key in ("earnings_today", "earnings_total"):
             money = dict(raw.get(key) or {})
-            body[key] = {k: money.get(k, "0") for k in MONEY_KEYS}
+            body[key] = {**{k: "0" for k in MONEY_KEYS}, "currency": "USD", **money}
         return msgspec.convert(body, NetworkRecord)
 
     def change(self, answer: Mapping[str, Any]) -> NetworkChange:

@@ -54,6 +54,17 @@ from desktop.ipc.schema_fleet import (
     TokenRequest,
     TopicRequest,
 )
+from desktop.ipc.schema_money import (
+    EarningRowsAnswer,
+    EarningRowsQuery,
+    EstimatesAnswer,
+    EstimatesQuery,
+    HistoryAnswer,
+    HistoryQuery,
+    RoiAnswer,
+    RoiQuery,
+    WearAnswer,
+)
 from desktop.ipc.schema_networks import (
     EnrollRequest,
     NetworkAnswer,
@@ -70,6 +81,7 @@ from desktop.worker.control_loop import ControlLoop
 from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.holds_api import HoldsApi
+from desktop.worker.money_api import MoneyApi
 from desktop.worker.networks_api import NetworksApi
 from desktop.worker.ports import (
     EarningsPort,
@@ -107,6 +119,7 @@ class Components:
     jobs: JobsPort | None = None
     networks: NetworksPort | None = None
     earnings: EarningsPort | None = None
+    money: MoneyApi | None = None
     telemetry_source: TelemetrySource | None = None
     settings: SettingsStore | None = None
     control: ControlLoop | None = None
@@ -358,6 +371,26 @@ class WorkerService:
         if self.parts.earnings is None:
             raise Unavailable("The earnings ledger is not available in this worker yet")
         return msgspec.convert(await self.parts.earnings.earnings(query.days), EarningsAnswer)
+
+    def _money(self) -> MoneyApi:
+        if self.parts.money is None:
+            raise Unavailable("The earnings ledger is not available in this worker yet")
+        return self.parts.money
+
+    async def earning_rows(self, query: EarningRowsQuery) -> EarningRowsAnswer:
+        return await self._money().earning_rows(query)
+
+    async def history(self, query: HistoryQuery) -> HistoryAnswer:
+        return await self._money().history(query)
+
+    async def roi(self, query: RoiQuery) -> RoiAnswer:
+        return await self._money().roi(query)
+
+    async def estimates(self, query: EstimatesQuery) -> EstimatesAnswer:
+        return await self._money().estimates(query)
+
+    async def wear(self) -> WearAnswer:
+        return await self._money().wear()
 
     async def logs(self, query: LogsQuery) -> LogsAnswer:
         if self.log_path is None:

@@ -31,10 +31,10 @@ from typing import Any
 
 import msgspec
 
-from desktop import earnings as net
 from desktop.ipc.protocol import ApiError
 from desktop.ipc.schema import Operation
 from desktop.model import Event, ExitReason, JobState, Money, NetworkPenalties, NodeState
+from desktop.money import valuation as net
 from desktop.networks.backoff import Backoff
 from desktop.networks.base import (
     EnrollmentError,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from desktop import earnings as net
 from desktop.model import Event
+from desktop.money import valuation as net
 from desktop.networks import registry
 from desktop.networks.records import HostFacts
 from desktop.networks.spec import AdapterContext, wall_now

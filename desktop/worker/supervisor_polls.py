@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TypeVar
 
+from desktop.ledger.health import LedgerError
 from desktop.model import NodeState
 from desktop.networks.nulls import earnings_api, reputation_api
 from desktop.networks.records import StatusSnapshot
@@ -126,6 +127,8 @@ class Polls:
             await self.recheck(network)
         try:
             rt.reputation = await self.call(entry, reputation_api(adapter).reputation)
+            if rt.reputation is not None:
+                await self.keep_reputation(network, rt.reputation.score, rt.reputation.uptime_pct)
         except (CallBusy, CallTimedOut):
             pass
         except Exception as exc:
@@ -133,6 +136,17 @@ class Polls:
         if rt.agent is not AgentState.RUNNING:
             return
         await self.sync(entry)
+
+    async def keep_reputation(
+        self, network: str, score: float | None, uptime_pct: float | None
+    ) -> None:
+        """Reputation over time (charts): kept when it changes, or hourly."""
+        try:
+            await asyncio.to_thread(
+                self.ledger.record_reputation, network, self.now(), score, uptime_pct
+            )
+        except LedgerError as exc:
+            log.info("supervisor: %s reputation not kept: %s", network, exc)
 
     async def sync(self, entry: NetworkEntry) -> int:
         """Record the paid jobs the network reports (idempotent); the rows that were new."""

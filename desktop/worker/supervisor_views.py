@@ -116,7 +116,10 @@ class Views:
                 [] if facts is None else entry.adapter.requirements(facts),
                 rt.reputation,
                 uptime,
-                {"earnings_today": today.get(network), "earnings_total": total.get(network)},
+                {
+                    "earnings_today": today.get(network) or self.money.zero(network),
+                    "earnings_total": total.get(network) or self.money.zero(network),
+                },
             )
             out.append({**record, "operation": self._operation(network)})
         return out

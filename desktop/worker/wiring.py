@@ -36,11 +36,11 @@ import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from desktop import clock as wall
-from desktop import earnings
 from desktop.fleet.parts import Fleet
 from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
 from desktop.ipc import schema
@@ -51,6 +51,7 @@ from desktop.jobs.simulated_runner import SimulatedRunner
 from desktop.ledger import Ledger
 from desktop.ledger.health import LedgerHealth
 from desktop.model import Event, GpuSample, JobRecord, Severity
+from desktop.money import valuation as earnings
 from desktop.networks.demo_terms import DEFAULT_IMAGE
 from desktop.networks.records import HostFacts
 from desktop.networks.spec import AdapterContext
@@ -64,8 +65,10 @@ from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.jobs_service import JobService, allowed_images_from_env
 from desktop.worker.loops import ControlLife, EarningsView, JobsLoop, NetworksLoop, PowerRestore
+from desktop.worker.money_api import MoneyApi
 from desktop.worker.ports import Lifecycle
 from desktop.worker.power import can_set_power_limits
+from desktop.worker.price_feed import PriceFeed
 from desktop.worker.reconciler import Ranking
 from desktop.worker.service import Components
 from desktop.worker.supervisor import Supervisor
@@ -73,6 +76,7 @@ from desktop.worker.supervisor_build import build_networks
 from desktop.worker.supervisor_money import MAX_DAYS
 from desktop.worker.user_holds import FILE_NAME as USER_HOLDS_FILE
 from desktop.worker.user_holds import UserHolds
+from desktop.worker.wear_keeper import WearKeeper
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +266,13 @@ def build(
         owner = control[0].owner_of(sample.gpu_index) if control else None
         supervisor.record_energy(sample.uuid, sample.energy_j, sample.power_w, owner)
 
+    def setting(key: str) -> Any:
+        return store.current.get(key)
+
+    wear = WearKeeper(ledger, lambda: monitor.infos, setting, wall.read)
+    prices = PriceFeed(ledger, setting, wall.read)
+    money = MoneyApi(supervisor.money, ledger, setting, lambda: monitor.infos, wear, wall.read)
+
     pump = LedgerPump(
         ledger,
         wall.read,
@@ -294,6 +305,8 @@ def build(
     # writes its last rows.
     lifecycle: list[Lifecycle] = [
         pump,
+        wear,
+        prices,
         PowerRestore(loop),
         jobs_loop,
         ControlLife(loop),
@@ -304,6 +317,7 @@ def build(
         jobs=JobsAdapter(jobs),
         networks=supervisor,
         earnings=EarningsView(supervisor),
+        money=money,
         telemetry_source=LedgerTelemetry(
             ledger, lambda: [i.index for i in monitor.infos], lambda: monitor.buffer
         ),
@@ -312,7 +326,7 @@ def build(
         user=user,
         problems=lambda: ledger_problems(ledger),
         fleet=fleet,
-        on_sample=[pump.put_sample, loop.on_sample],
+        on_sample=[pump.put_sample, loop.on_sample, wear.on_sample],
         lifecycle=lifecycle,
     )
     bus.sink = _fan_out(

@@ -49,9 +49,7 @@ def test_pause_from_the_tray_menu_reaches_the_worker_within_a_second(
     QTest.keyClick(rig.tray.menu, Qt.Key.Key_P)  # "&Pause all"
     qtbot.waitUntil(lambda: paused_all(worker), timeout=1000)
     assert time.monotonic() - started < 1.0
-    qtbot.waitUntil(
-        lambda: rig.window.strip.text.text().startswith("Paused by you"), timeout=3000
-    )
+    qtbot.waitUntil(lambda: rig.window.strip.text.text().startswith("Paused by you"), timeout=3000)
     assert rig.tray.headline.state == RigState.PAUSED
     assert rig.window.strip.pause_button.text() == "&Resume"
 
@@ -264,7 +262,7 @@ def test_first_start_opens_the_setup_wizard_except_in_demo_mode(
     start_worker("--simulate", "warm")
     demo = open_app(AppOptions(demo=True), first_run=True)
     labels = [demo.window.tabs.tabText(i) for i in range(demo.window.tabs.count())]
-    assert labels == ["&Dashboard", "&Jobs", "&Events", "&Networks", "Se&ttings"]
+    assert labels == ["&Dashboard", "&Jobs", "&Events", "&Networks", "Mone&y", "Se&ttings"]
     qtbot.wait(300)
     assert demo.pages.wizard is None
     demo.window.hide()

@@ -96,9 +96,7 @@ def test_pause_all_reaches_every_view_and_the_header_reads_the_cards_sample(
     watch = FrameWatch(rig)
     try:
         # Work first, so that "none says working" means something.
-        qtbot.waitUntil(
-            lambda: worker.status().gpus[0].state is GpuState.WORKING, timeout=120_000
-        )
+        qtbot.waitUntil(lambda: worker.status().gpus[0].state is GpuState.WORKING, timeout=120_000)
         qtbot.waitUntil(lambda: "Working" in state_texts(rig)["gpu line"], timeout=5000)
         qtbot.waitUntil(lambda: TEMP.search(state_texts(rig)["header"]) is not None)
 

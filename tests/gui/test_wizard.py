@@ -87,7 +87,7 @@ def screenshot(qtbot: Any, widget: Any, name: str) -> Path:
 def earned_usd(client: WorkerClient, network: str) -> Decimal:
     for net in client.call(endpoints.NETWORKS).networks:
         if net.network == network:
-            return net.earnings_total.gross_usd
+            return net.earnings_total.gross
     return Decimal(0)
 
 

@@ -27,7 +27,7 @@ def test_pages_and_wizard_are_installed_in_the_main_window(
     installed = install_pages(rig.window, WorkerClient(worker.client.paths), prefs)
     tabs = rig.window.tabs
     labels = [tabs.tabText(i) for i in range(tabs.count())]
-    assert labels[-2:] == ["&Networks", "Se&ttings"]
+    assert labels[-3:] == ["&Networks", "Mone&y", "Se&ttings"]
     assert tabs.cornerWidget() is not None
 
     # First start: the wizard opens by itself, once.

@@ -45,8 +45,8 @@ def test_earnings_today_from_credits_then_status_snapshots() -> None:
         assert history.add_event(event)
     assert not history.add_event(Event(t, "job.finished", Severity.INFO, "done"))
     one = MoneyFigures(
-        gross_usd=Decimal(1), energy_kwh=Decimal(0), electricity_cost=Decimal("0.2"),
-        net_usd=Decimal("0.8"),
+        currency="USD", gross=Decimal(1), energy_kwh=Decimal(0), electricity=Decimal("0.2"),
+        net=Decimal("0.8"),
     )  # fmt: skip
     totals = EarningsTotals(**msgspec.structs.asdict(one), networks={"demo": one})
     history.add_status(t + 300, totals)
@@ -60,8 +60,8 @@ def test_earnings_today_from_credits_then_status_snapshots() -> None:
 def test_weekly_curves_add_up_the_days() -> None:
     def day(date: str, gross: str, net: str) -> dict[str, Any]:
         return {
-            "date": date, "network": "demo", "gross_usd": gross, "net_usd": net,
-            "energy_kwh": "0", "electricity_cost": "0", "running_hours": "1",
+            "date": date, "network": "nosana", "currency": "USD", "gross": gross, "net": net,
+            "energy_kwh": "0", "electricity": "0", "running_hours": "1",
         }  # fmt: skip
 
     answer = msgspec.convert(
@@ -73,9 +73,9 @@ def test_weekly_curves_add_up_the_days() -> None:
         EarningsAnswer,
     )
     curves = weekly_curves(answer, now=datetime(2026, 1, 2, 12).timestamp())
-    assert list(curves["demo"][1]) == [0.0, 1.0, 1.0, 3.0]
+    assert list(curves["nosana"][1]) == [0.0, 1.0, 1.0, 3.0]
     assert list(curves["net"][1]) == [0.0, 0.5, 0.5, 2.0]
-    assert curves["demo"][0][-1] == datetime(2026, 1, 2, 12).timestamp()
+    assert curves["nosana"][0][-1] == datetime(2026, 1, 2, 12).timestamp()
 
 
 def settings(**values: Any) -> SettingsAnswer:

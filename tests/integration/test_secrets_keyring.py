@@ -24,11 +24,11 @@ import keyring.backends.fail
 import pytest
 
 from desktop import clock as desktop_clock
-from desktop.earnings import Tariff
 from desktop.ipc.protocol import ApiError
 from desktop.jobs.spec import HostLimits
 from desktop.ledger.ledger import Ledger
 from desktop.model import Event, JobRecord, JobState, NodeState
+from desktop.money.valuation import Tariff
 from desktop.networks.demo import SPEC as DEMO_SPEC
 from desktop.networks.demo import DemoNetwork
 from desktop.networks.demo_offers import OfferTerms
@@ -149,9 +149,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         terms=OfferTerms(mean_gap_s=30.0, duration_s=(60.0, 90.0), gpus=0),
         tick_interval_s=0.1,
     )
-    sup = Supervisor(
-        [DEMO_SPEC], {"demo": demo}, ledger, real_keyring, events.append, money=money
-    )
+    sup = Supervisor([DEMO_SPEC], {"demo": demo}, ledger, real_keyring, events.append, money=money)
 
     counter = [1000.0]  # the GPU's cumulative energy counter (J)
 
@@ -196,10 +194,10 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         kwh = Decimal(repr(sum(p.energy_j for p in periods) / 3.6e6)).quantize(Decimal("1e-6"))
         hours = Decimal(repr(sum(p.end_ts - p.start_ts for p in periods))) / 3600
         cost = ((kwh + Decimal(50) * hours / 1000) * Decimal("0.40")).quantize(Decimal("1e-6"))
-        assert Decimal(day["gross_usd"]) == gross.quantize(Decimal("1e-6")) and gross > 0
+        assert Decimal(day["gross"]) == gross.quantize(Decimal("1e-6")) and gross > 0
         assert Decimal(day["energy_kwh"]) == kwh and kwh > 0
-        assert Decimal(day["electricity_cost"]) == cost
-        assert Decimal(day["net_usd"]) == Decimal(day["gross_usd"]) - cost
+        assert Decimal(day["electricity"]) == cost and day["currency"] == "practice $"
+        assert Decimal(day["net"]) == Decimal(day["gross"]) - cost
 
         assert real_keyring.get("demo", "api_key") == canary  # it is in the keyring
         removal = sup.remove("demo")

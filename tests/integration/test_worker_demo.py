@@ -120,7 +120,8 @@ def test_the_practice_network_runs_end_to_end(
     assert pay is not None and pay.unit == "DEMO", "the job list shows the pay credited"
     status = worker.client.status()
     assert [n.state for n in status.networks if n.network == "demo"] != ["not_enrolled"]
-    assert status.earnings_today is not None and status.earnings_today.gross_usd > 0
+    assert status.earnings_today is not None and status.earnings_today.practice is not None
+    assert status.earnings_today.practice.gross > 0 and status.earnings_today.gross == 0
 
     # An interruption costs reputation and the job's pay.
     before = demo_reputation(worker)
@@ -160,8 +161,10 @@ def test_the_practice_network_runs_end_to_end(
     gross, cost, net = hand_net(worker)
     days = len(json.loads(run.stdout)["days"])  # midnight may split the periods: 1e-6 each
     assert gross > 0 and cost > 0, (gross, cost)
-    assert Decimal(totals["gross_usd"]) == gross
-    assert abs(Decimal(totals["electricity_cost"]) - cost) <= Q * days
-    assert abs(Decimal(totals["net_usd"]) - net) <= Q * days
-    assert totals["networks"]["demo"]["net_usd"] == totals["net_usd"]
+    practice = totals["practice"]  # play money: in no real total
+    assert practice["currency"] == "practice $" and Decimal(totals["gross"]) == 0
+    assert Decimal(practice["gross"]) == gross
+    assert abs(Decimal(practice["electricity"]) - cost) <= Q * days
+    assert abs(Decimal(practice["net"]) - net) <= Q * days
+    assert totals["networks"]["demo"]["net"] == practice["net"]
     assert worker.stop() == 0

@@ -37,7 +37,7 @@ def test_no_token_and_wrong_token_are_401(worker: WorkerProcess) -> None:
     assert wrong.status_code == 401 and wrong.json()["code"] == "unauthorized"
     assert right.status_code == 200
     for answer in (missing, wrong, right):
-        assert answer.headers["RigPilot-Protocol"] == "2"
+        assert answer.headers["RigPilot-Protocol"] == "3"
 
 
 def test_a_foreign_host_header_is_403(worker: WorkerProcess) -> None:

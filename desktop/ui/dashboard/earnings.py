@@ -51,6 +51,7 @@ class EarningsHistory:
         )
         self._credits: dict[tuple[str, str, float], tuple[float, str, float]] = {}
         self.pay_by_job: dict[str, float] = {}
+        self.currency = "USD"  # of the snapshots; USD-valued credits are charted in USD only
 
     def clear(self) -> None:
         """Forget everything (another rig); ``pay_by_job`` stays the same dict (the jobs
@@ -74,9 +75,9 @@ class EarningsHistory:
         """Record ``status.earnings_today``: gross per network and net overall."""
         if earnings_today is None:
             return
-        gross = {k: float(v.gross_usd) for k, v in earnings_today.networks.items()}
-        net = earnings_today.net_usd
-        self._snapshots.append((ts, gross, None if net is None else float(net)))
+        self.currency = earnings_today.currency
+        gross = {k: float(v.gross) for k, v in earnings_today.networks.items()}
+        self._snapshots.append((ts, gross, float(earnings_today.net)))
 
     def today_curves(self, start: float, end: float) -> Curves:
         """Running totals of the day over ``[start, end]``: gross per network, and net."""
@@ -84,7 +85,8 @@ class EarningsHistory:
         first_snapshot = self._snapshots[0][0] if self._snapshots else end + 1
         totals: dict[str, float] = {}
         day = None
-        for ts, network, usd in sorted(self._credits.values()):
+        credits = sorted(self._credits.values()) if self.currency == "USD" else []
+        for ts, network, usd in credits:
             if ts >= first_snapshot or ts > end:
                 break
             if day != midnight(ts):
@@ -114,14 +116,15 @@ def weekly_curves(answer: EarningsAnswer, now: float) -> Curves:
     days: dict[str, dict[str, float]] = {}
     nets: dict[str, float] = {}
     for row in answer.days:
-        days.setdefault(row.date, {})[row.network] = float(row.gross_usd)
-        nets[row.date] = nets.get(row.date, 0.0) + float(row.net_usd or 0)
+        days.setdefault(row.date, {})[row.network] = float(row.gross)
+        if not row.practice:
+            nets[row.date] = nets.get(row.date, 0.0) + float(row.net)
     curves: dict[str, list[tuple[float, float]]] = {}
     totals: dict[str, float] = {}
     for day in sorted(days):
         start = datetime.fromisoformat(day).timestamp()
         end = min(now, (datetime.fromisoformat(day) + timedelta(days=1)).timestamp())
-        for key, value in [*days[day].items(), (NET, nets[day])]:
+        for key, value in [*days[day].items(), (NET, nets.get(day, 0.0))]:
             before = totals.get(key, 0.0)
             totals[key] = before + value
             curves.setdefault(key, []).extend([(start, before), (end, totals[key])])

@@ -23,6 +23,7 @@ from desktop.ui.dashboard.earnings import NET, Curves, EarningsHistory, midnight
 from desktop.ui.dashboard.series import RANGES
 from desktop.ui.theme import Theme
 from desktop.ui.worker_link import WorkerLink
+from desktop.views import money
 
 WEEK_REFRESH_S = 60.0
 MIN_TODAY_SPAN_S = 120.0
@@ -45,6 +46,11 @@ class EarningsChart(TimeChart):
 
     def on_status(self, status: StatusAnswer) -> None:
         self.history.add_status(time.time(), status.earnings_today)
+        totals = status.earnings_today
+        if totals is not None:
+            self._unit = totals.currency  # the user's currency, as every money view
+            practice = " (practice money in practice $)" if totals.practice is not None else ""
+            self.set_note(f"net {money.gross_and_net(totals)[1]}{practice}")
 
     def on_events(self, events: list[Event]) -> bool:
         """Feed events; True when one of them was a credit (the chart should redraw)."""

@@ -45,7 +45,8 @@ def fill_cards(
     if status is None:
         return
     gross, net = money.gross_and_net(status.earnings_today)
-    cards.set("today", gross, f"net {net}" if net is not None else "gross, before electricity")
+    spent = money.electricity(status.earnings_today)
+    cards.set("today", gross, f"{spent} electricity · net {net}")
 
     running = status.jobs_running or 0
     state = gpu_words(entry, now) if entry else None

@@ -12,6 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.model import CheckStatus
+from desktop.ui.estimates_view import EstimatesView
 from desktop.ui.wizard.base import (
     WizardPage,
     discard,
@@ -127,6 +128,8 @@ class ChoosePage(WizardPage):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._list)
         self.body.addWidget(scroll, 1)
+        self.estimates = EstimatesView(compact=True)
+        self.body.addWidget(self.estimates)
         self.body.addWidget(self.problem)
 
     def show_state(self, state: WizardState) -> None:

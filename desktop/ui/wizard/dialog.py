@@ -278,6 +278,13 @@ class WizardDialog(QDialog):
                 )
 
         self._run(self.port.networks, done, lambda _exc: None)
+        choose = self.pages[Step.NETWORKS]
+        assert isinstance(choose, ChoosePage)
+        self._run(
+            self.port.estimates,
+            choose.estimates.show_answer,
+            lambda exc: choose.estimates.show_error(str(exc)),
+        )
 
     # --- closing ----------------------------------------------------------------------
 

@@ -91,13 +91,15 @@ class StubClient:
             day = {
                 "date": "2026-03-01",
                 "network": "demo",
-                "gross_usd": "0.42",
+                "currency": "USD",
+                "gross": "0.42",
                 "energy_kwh": "0.2",
                 "running_hours": "1",
-                "electricity_cost": "0.11",
-                "net_usd": "0.31",
+                "electricity": "0.11",
+                "net": "0.31",
             }
-            totals = {k: day[k] for k in ("gross_usd", "energy_kwh", "electricity_cost", "net_usd")}
+            keys = ("currency", "gross", "energy_kwh", "electricity", "net")
+            totals = {k: day[k] for k in keys}
             tariff = {"price_per_kwh": "0.40", "system_overhead_w": "60", "currency": "USD"}
             return msgspec.convert(
                 {"days": [day], "totals": totals, "tariff": tariff}, EarningsAnswer
@@ -112,17 +114,18 @@ class StubClient:
 def test_commands_print_tables_and_enroll_posts(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from desktop.cli import _calls as calls
     from desktop.cli import build_parser, enroll
     from desktop.cli import networks as cli
 
-    monkeypatch.setattr(cli.WorkerClient, "from_env", classmethod(lambda cls: StubClient()))
+    monkeypatch.setattr(calls.WorkerClient, "from_env", classmethod(lambda cls: StubClient()))
     parser = build_parser()
     assert cli.cmd_networks(parser.parse_args(["networks"])) == 0
     out = capsys.readouterr().out
     assert "demo" in out and "$0.4200 / $0.3100" in out and "71/100" in out
     assert cli.cmd_earnings(parser.parse_args(["earnings", "--days", "3"])) == 0
     out = capsys.readouterr().out
-    assert "ELECTRICITY" in out and "$0.3100" in out and "0.40 USD per kWh" in out
+    assert "ELECTRICITY" in out and "$0.3100" in out and "0.40 USD per kWh" in " ".join(out.split())
     monkeypatch.setenv("RIGPILOT_DEMO_API_KEY", "from-env")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert enroll.cmd_enroll(parser.parse_args(["enroll", "demo", "--from-env"])) == 0
@@ -138,6 +141,7 @@ def test_commands_print_tables_and_enroll_posts(
 def test_an_enrollment_in_the_background_is_followed_to_its_end(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from desktop.cli import _calls as calls
     from desktop.cli import build_parser
     from desktop.cli import enroll as cli
     from desktop.ipc.schema import Operation, OperationState
@@ -166,7 +170,7 @@ def test_an_enrollment_in_the_background_is_followed_to_its_end(
                 return NetworkAnswer(network=sample.record())
             return super().call(endpoint, request)
 
-    monkeypatch.setattr(cli.WorkerClient, "from_env", classmethod(lambda cls: Background()))
+    monkeypatch.setattr(calls.WorkerClient, "from_env", classmethod(lambda cls: Background()))
     monkeypatch.setattr(cli, "OPERATION_POLL_S", 0.0)
     monkeypatch.setenv("RIGPILOT_DEMO_API_KEY", "k")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)

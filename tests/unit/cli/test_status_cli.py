@@ -40,7 +40,7 @@ def test_status_prints_the_apps_headline_and_one_line_per_gpu() -> None:
     assert "Paused: no" in text
     assert "Networks: Practice network: Working\n" in text  # the enrolled ones only
     assert "Nosana" not in text
-    assert "Earned today: $0.2460 gross, $0.1993 after electricity" in text
+    assert "Earned today: $0.2460 gross, $0.0467 electricity, $0.1993 net" in text
 
 
 def test_a_paused_rig_says_paused_everywhere_and_working_nowhere() -> None:

@@ -89,32 +89,42 @@ def test_earnings_text_adds_up_and_names_the_currency() -> None:
             {
                 "date": "2026-11-22",
                 "network": "demo",
-                "gross_usd": "0.256810",
+                "currency": "USD",
+                "gross": "0.256810",
+                "gross_now": "0.300000",
                 "energy_kwh": "0.202906",
-                "electricity_cost": "0.041089",
-                "net_usd": "0.215721",
+                "electricity": "0.041089",
+                "net": "0.215721",
                 "running_hours": "1.5",
-                "unit_amounts": {"DEMO": "2.5681"},
+                "unit_amounts": {"NOS": "2.5681"},
             }
         ],
         "totals": {
-            "gross_usd": "0.256810",
+            "currency": "USD",
+            "gross": "0.256810",
+            "gross_now": "0.300000",
             "energy_kwh": "0.202906",
-            "electricity_cost": "0.041089",
-            "net_usd": "0.215721",
+            "electricity": "0.041089",
+            "net": "0.215721",
         },
         "tariff": {"price_per_kwh": "0.15", "system_overhead_w": "60", "currency": "USD"},
     }
     text = earnings_text(earnings(answer), width=100)
     day, total = text.splitlines()[1:3]
     assert day.split() == [
-        "2026-11-22", "demo", "2.5681", "DEMO", "$0.2568", "0.203", "$0.0411", "$0.2157"
+        "2026-11-22", "demo", "2.5681", "NOS", "$0.2568", "$0.3000", "0.203", "$0.0411",
+        "$0.2157",
     ]  # fmt: skip
-    assert total.split() == ["total", "$0.2568", "0.203", "$0.0411", "$0.2157"]
-    assert "0.15 USD per kWh" in text and "60 W" in text
+    assert total.split() == ["total", "$0.2568", "$0.3000", "0.203", "$0.0411", "$0.2157"]
+    assert "0.15 USD per kWh" in " ".join(text.split()) and "60 W" in text
     answer["tariff"]["currency"] = "EUR"
-    answer["days"][0]["net_usd"] = answer["totals"]["net_usd"] = None
+    for figures in (answer["days"][0], answer["totals"]):
+        figures["currency"] = "EUR"
     text = earnings_text(earnings(answer), width=100)
-    assert "0.0411 EUR" in text and "not in USD" in text
+    assert "0.0411 EUR" in text and "0.2157 EUR" in text and "$" not in text.split("\n\n")[0]
+    answer["days"][0]["unpriced"] = answer["totals"]["unpriced"] = {"NOS": "3"}
+    answer["days"][0]["gross"] = answer["totals"]["gross"] = "0"
+    text = earnings_text(earnings(answer), width=120)
+    assert "3 NOS (no rate yet)" in text and "0.0000 EUR gross" not in text
     answer["days"] = []
     assert "Nothing earned" in earnings_text(earnings(answer), width=100)

@@ -59,16 +59,18 @@ def _snapshot() -> RigSnapshot:
     day = EarningsDay(
         date="2023-11-14",
         network="demo",
-        gross_usd=Decimal("0.5"),
+        currency="practice $",
+        gross=Decimal("0.5"),
         energy_kwh=Decimal("0.1"),
-        electricity_cost=Decimal("0.02"),
-        net_usd=Decimal("0.48"),
+        electricity=Decimal("0.02"),
+        net=Decimal("0.48"),
         running_hours=Decimal("1"),
         unit_amounts={"DEMO": Decimal("5")},
+        practice=True,
     )
     earnings = EarningsAnswer(
         days=[day, day],
-        totals=sample.totals(),
+        totals=sample.totals(currency="EUR"),
         tariff=Tariff(
             price_per_kwh=Decimal("0.2"), system_overhead_w=Decimal("60"), currency="EUR"
         ),
@@ -127,9 +129,10 @@ def test_values_come_from_the_answers_in_base_units() -> None:
     assert value("rigpilot_network_reputation_score", network="demo") == 63.0
     assert value("rigpilot_network_reported_uptime_ratio", network="demo") == 0.97
     assert value("rigpilot_network_earned_total", network="demo", unit="DEMO") == 10
-    assert value("rigpilot_network_electricity_cost_total", network="demo", currency="EUR") > 0
+    assert value("rigpilot_network_electricity_cost_total", network="nosana", currency="EUR") > 0
+    assert value("rigpilot_network_net_earnings_total", network="nosana", currency="EUR") == 0.1993
     assert value("rigpilot_network_jobs", network="demo", state="succeeded") == 3
-    assert value("rigpilot_network_energy_joules_total", network="demo") == 0.232101 * 3.6e6
+    assert value("rigpilot_network_energy_joules_total", network="nosana") == 0.232101 * 3.6e6
     assert value("rigpilot_net_earnings_today", currency="USD") == 0.1993
     assert value("rigpilot_worker_info", host="rig1", mode="simulated", version="0.1.0") == 1
 

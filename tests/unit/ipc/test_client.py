@@ -39,11 +39,11 @@ def scripted(handler: Any) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def answer(body: Any, status: int = 200, protocol: str = "2") -> httpx.Response:
+def answer(body: Any, status: int = 200, protocol: str = "3") -> httpx.Response:
     """A worker's answer: ``body`` is a typed value or a plain dict, sent as JSON."""
     data = sample.to_json(body)
     return httpx.Response(
-        status, json={"protocol": 2, **data}, headers={"RigPilot-Protocol": protocol}
+        status, json={"protocol": 3, **data}, headers={"RigPilot-Protocol": protocol}
     )
 
 
@@ -78,7 +78,7 @@ def test_a_typed_request_goes_where_its_endpoint_says(paths: Paths) -> None:
     sent = seen[0]
     assert (sent.method, sent.url.path) == ("POST", "/v1/pause")
     assert sent.headers["Authorization"] == "Bearer " + "ef" * 32
-    assert sent.headers["RigPilot-Protocol"] == "2"
+    assert sent.headers["RigPilot-Protocol"] == "3"
     assert json.loads(sent.content) == {
         "scope": "gpu",
         "gpu": 1,
@@ -133,7 +133,7 @@ def test_the_status_answer_decodes_into_its_types(paths: Paths) -> None:
 )
 def test_a_malformed_answer_is_a_clear_ipc_error(paths: Paths, body: Any, words: str) -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=body, headers={"RigPilot-Protocol": "2"})
+        return httpx.Response(200, json=body, headers={"RigPilot-Protocol": "3"})
 
     client = WorkerClient(paths, token="ef" * 32, transport=scripted(handle))
     with pytest.raises(BadAnswer) as caught:
@@ -190,7 +190,7 @@ def test_an_error_without_a_body_is_still_an_api_error(paths: Paths) -> None:
 @pytest.mark.parametrize(
     "response",
     [
-        answer({}, protocol="3"),
+        answer({}, protocol="4"),
         answer({"code": "protocol_mismatch", "message": "old"}, 400),
     ],
     ids=["newer worker", "worker refuses us"],

@@ -187,7 +187,7 @@ def test_bad_http_is_a_json_400(paths: Paths) -> None:
     async def scenario(server: ApiServer, _: BlockingEvents) -> None:
         status, body, head = await answer(connect(paths), b"NOT HTTP AT ALL\r\n\r\n")
         assert (status, body["code"]) == (400, "invalid_http")
-        assert b"content-type: application/json" in head and b"rigpilot-protocol: 2" in head
+        assert b"content-type: application/json" in head and b"rigpilot-protocol: 3" in head
         no_host = b"GET /v1/status HTTP/1.1\r\n\r\n"
         status, body, _ = await answer(connect(paths), no_host)
         assert (status, body["code"]) == (400, "invalid_http")

@@ -57,7 +57,7 @@ def test_answers_survive_the_wire(answer: Any) -> None:
 
 def test_the_wire_form_is_plain_json_with_the_protocol_first() -> None:
     raw = encode_answer(sample.paused_status())
-    assert raw.startswith(b'{"protocol":2,')
+    assert raw.startswith(b'{"protocol":3,')
     body = msgspec.json.decode(raw)
     assert body["gpus"][0]["state"] == "paused"
     assert body["user_holds"][0] == {
@@ -70,7 +70,7 @@ def test_the_wire_form_is_plain_json_with_the_protocol_first() -> None:
         "gpu": None,
         "network": None,
     }
-    assert body["earnings_today"]["gross_usd"] == "0.2460"  # money is a decimal string
+    assert body["earnings_today"]["gross"] == "0.2460"  # money is a decimal string
 
 
 def test_every_endpoint_answer_decodes_a_worker_answer() -> None:
@@ -81,12 +81,14 @@ def test_every_endpoint_answer_decodes_a_worker_answer() -> None:
                 {
                     "date": "2026-03-01",
                     "network": "demo",
-                    "gross_usd": "0.42",
+                    "currency": "EUR",
+                    "gross": "0.42",
+                    "gross_now": None,
                     "energy_kwh": "0.2",
                     "running_hours": "1.5",
-                    "electricity_cost": "0.11",
-                    "net_usd": None,
-                    "unit_amounts": {"PLAY": "42"},
+                    "electricity": "0.11",
+                    "net": "0.31",
+                    "unit_amounts": {"NOS": "42"},
                 }
             ],
             "totals": sample.to_json(sample.totals()),
@@ -94,7 +96,7 @@ def test_every_endpoint_answer_decodes_a_worker_answer() -> None:
         },
         EarningsAnswer,
     )
-    assert earnings.days[0].unit_amounts == {"PLAY": Decimal("42")}
+    assert earnings.days[0].unit_amounts == {"NOS": Decimal("42")}
     assert round_trip(earnings) == earnings
     settings = msgspec.convert(
         {

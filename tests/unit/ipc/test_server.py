@@ -12,6 +12,7 @@ import msgspec
 import pytest
 
 from desktop.errors import Conflict, InvalidSetting, NotFound, Refused, Unavailable
+from desktop.ipc import schema_money as m
 from desktop.ipc.schema import (
     HoldsAnswer,
     Operation,
@@ -161,6 +162,46 @@ class FakeController:
             EarningsAnswer,
         )
 
+    async def earning_rows(self, query: m.EarningRowsQuery) -> m.EarningRowsAnswer:
+        self._seen("earning_rows", query)
+        totals = msgspec.to_builtins(sample.totals())
+        return msgspec.convert(
+            {"currency": "USD", "rows": [], "electricity": [], "totals": totals},
+            m.EarningRowsAnswer,
+        )
+
+    async def history(self, query: m.HistoryQuery) -> m.HistoryAnswer:
+        self._seen("history", query)
+        totals = msgspec.to_builtins(sample.totals())
+        return msgspec.convert(
+            {"currency": "USD", "days": [], "totals": totals, "use": [], "reputation": [],
+             "rates": []},
+            m.HistoryAnswer,
+        )  # fmt: skip
+
+    async def roi(self, query: m.RoiQuery) -> m.RoiAnswer:
+        self._seen("roi", query)
+        zero = "0"
+        return msgspec.convert(
+            {"currency": "USD", "configured": False, "card_cost": None, "purchase_date": None,
+             "card_value_now": None, "net_so_far": zero, "gross_so_far": zero,
+             "electricity_so_far": zero, "gross_per_day": zero, "electricity_per_day": zero,
+             "window_days": 1, "to_recover": None, "scenarios": [], "what_if": False},
+            m.RoiAnswer,
+        )  # fmt: skip
+
+    async def estimates(self, query: m.EstimatesQuery) -> m.EstimatesAnswer:
+        self._seen("estimates", query)
+        return msgspec.convert(
+            {"gpu_name": query.gpu or "RTX 3080", "model": "RTX 3080", "power_w": "320",
+             "utilisation_pct": "70", "price_per_kwh": "0.3", "currency": "USD",
+             "networks": []},
+            m.EstimatesAnswer,
+        )  # fmt: skip
+
+    async def wear(self) -> m.WearAnswer:
+        return m.WearAnswer(gpus=[])
+
     async def logs(self, query: LogsQuery) -> LogsAnswer:
         return LogsAnswer(lines=[str(query.tail)], file=None)
 
@@ -231,12 +272,12 @@ def client(controller: FakeController) -> ApiCaller:
 
 def test_every_answer_carries_protocol_2(client: ApiCaller) -> None:
     ok = client.get("/v1/status")
-    assert ok.status_code == 200 and ok.headers["RigPilot-Protocol"] == "2"
+    assert ok.status_code == 200 and ok.headers["RigPilot-Protocol"] == "3"
     body = ok.json()
-    assert body["protocol"] == 2 and body["gpus"][0]["sample"]["core_temp_c"] is None
+    assert body["protocol"] == 3 and body["gpus"][0]["sample"]["core_temp_c"] is None
     assert body["gpus"][0]["state"] == "working"
     refused = client.request("GET", "/v1/status")
-    assert refused.status_code == 401 and refused.json()["protocol"] == 2
+    assert refused.status_code == 401 and refused.json()["protocol"] == 3
 
 
 @pytest.mark.parametrize(
@@ -269,7 +310,7 @@ def test_oversized_bodies_413(client: ApiCaller) -> None:
 def test_other_major_protocol_400(client: ApiCaller) -> None:
     answer = client.request("GET", "/v1/status", headers={**AUTH, "RigPilot-Protocol": "1"})
     assert answer.status_code == 400 and answer.json()["code"] == "protocol_mismatch"
-    same = client.request("GET", "/v1/status", headers={**AUTH, "RigPilot-Protocol": "2.3"})
+    same = client.request("GET", "/v1/status", headers={**AUTH, "RigPilot-Protocol": "3.3"})
     assert same.status_code == 200
 
 
@@ -317,7 +358,7 @@ def test_bad_pause_bodies_are_refused_naming_the_field(
     answer = client.post("/v1/pause", content=body)
     assert answer.status_code == status, answer.text
     error = answer.json()
-    assert error["protocol"] == 2 and error["field"] == field
+    assert error["protocol"] == 3 and error["field"] == field
     assert words in error["message"]
     assert controller.calls == []  # nothing reached the worker
 
@@ -357,7 +398,7 @@ def test_queries_reach_the_controller_typed(client: ApiCaller, controller: FakeC
     assert both.status_code == 422 and both.json()["field"] == "range"
     client.get("/v1/jobs?state=running&limit=3")
     assert controller.calls[-1] == ("jobs", JobsQuery(limit=3, state=JobState.RUNNING))
-    assert client.get("/v1/earnings?days=400").json()["field"] == "days"
+    assert client.get("/v1/earnings?days=4000").json()["field"] == "days"
     assert client.get("/v1/logs?tail=7").json()["lines"] == ["7"]
 
 
@@ -396,7 +437,7 @@ def test_domain_errors_map_to_their_status(client: ApiCaller) -> None:
     )
     assert setting.status_code == 422
     assert setting.json() == {
-        "protocol": 2,
+        "protocol": 3,
         "code": "invalid_setting",
         "message": "bad",
         "field": "sampling.interval_s",
@@ -434,4 +475,4 @@ def test_created_and_accepted_statuses(client: ApiCaller, controller: FakeContro
 def test_empty_body_is_an_empty_request(client: ApiCaller, controller: FakeController) -> None:
     assert client.post("/v1/resume").status_code == 200
     assert controller.calls[-1] == ("resume", ResumeRequest())
-    assert client.post("/v1/shutdown").json() == {"protocol": 2, "stopping": True}
+    assert client.post("/v1/shutdown").json() == {"protocol": 3, "stopping": True}

@@ -44,7 +44,7 @@ def test_failed_migration_leaves_old_version_and_a_backup(tmp_path: Path) -> Non
         raise RuntimeError("injected failure mid-migration")
 
     broken = (*MIGRATIONS, _extra(len(MIGRATIONS) + 1, "CREATE TABLE half_done (x)", boom))
-    with pytest.raises(MigrationError, match="left at v1"):
+    with pytest.raises(MigrationError, match=f"left at v{len(MIGRATIONS)}"):
         Ledger.open(path, migrations=broken)
 
     backup = tmp_path / f"ledger.sqlite.bak-v{len(MIGRATIONS)}"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from desktop.earnings import Tariff
 from desktop.ipc.protocol import ApiError
 from desktop.ledger.ledger import Ledger
+from desktop.money.valuation import Tariff
 from desktop.networks import registry
 from desktop.networks.records import HostFacts
 from desktop.networks.spec import AdapterContext

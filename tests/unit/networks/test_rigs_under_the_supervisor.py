@@ -9,8 +9,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from desktop.earnings import Tariff
 from desktop.ledger.ledger import Ledger
+from desktop.money.valuation import Tariff
 from desktop.networks.records import HostFacts
 from desktop.networks.spec import AdapterContext
 from desktop.secrets import SecretStore

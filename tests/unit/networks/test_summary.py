@@ -37,7 +37,7 @@ def test_summary_carries_what_the_api_documents() -> None:
         [],
         None,
         99.5,
-        {"earnings_today": {"gross_usd": "1", "net_usd": "0.5"}},
+        {"earnings_today": {"gross": "1", "net": "0.5"}},
     )
     for key in (
         "network",
@@ -63,7 +63,7 @@ def test_summary_carries_what_the_api_documents() -> None:
         assert key in out
     assert out["paused"] is True and out["state"] == "idle"
     assert out["description"].startswith("A practice marketplace inside RigPilot")
-    assert out["earnings_today"]["net_usd"] == "0.5" and out["earnings_total"]["gross_usd"] == "0"
+    assert out["earnings_today"]["net"] == "0.5" and out["earnings_total"]["gross"] == "0"
     assert out["credential_fields"][0]["secret"] is True
     assert out["penalties"]["pause_voids_job_pay"] is True
     assert out["capabilities"] == capabilities(spec, demo)

@@ -10,9 +10,9 @@ from typing import Any
 import keyring.backends.fail
 import pytest
 
-from desktop.earnings import Tariff
 from desktop.ipc.protocol import ApiError
 from desktop.model import Money, NodeState
+from desktop.money.valuation import Tariff
 from desktop.networks.records import ActionRequired, HostFacts, NetworkJob
 from tests.unit.networks.fakes import Scripted, settle, supervisor
 
@@ -306,11 +306,11 @@ def test_energy_of_running_networks_and_net_by_hand(
     (day,) = report["days"]
     # 900 kJ = 0.25 kWh; 60 W for 1 h = 0.06 kWh; (0.25 + 0.06) x 0.30 = 0.093
     assert day["energy_kwh"] == "0.250000" and day["running_hours"] == "1.000000"
-    assert day["electricity_cost"] == "0.093000"
-    assert Decimal(day["net_usd"]) == Decimal("1.5") - Decimal("0.093")
+    assert day["electricity"] == "0.093000" and day["currency"] == "USD"
+    assert Decimal(day["net"]) == Decimal("1.5") - Decimal("0.093")
     (summary,) = run(sup.list_networks())
-    assert summary["earnings_today"]["net_usd"] == "1.407000"
-    assert summary["earnings_total"]["gross_usd"] == "1.500000"
+    assert summary["earnings_today"]["net"] == "1.407000"
+    assert summary["earnings_total"]["gross"] == "1.500000"
     adapter.state = NodeState.OFFLINE
     sup.pause_agent("fake", "a game")  # paused (a graceful stop): not running any more
     settle(sup)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import msgspec
 import pytest
 
 from desktop.ipc.schema import GpuProblem, Operation, OperationState, PowerView
@@ -165,10 +166,24 @@ def test_money(value: str | None, shown: str) -> None:
 
 
 def test_today_line_uses_one_precision_for_gross_and_net() -> None:
-    assert money.today_line(sample.totals()) == "$0.2460 gross, $0.1993 after electricity"
-    assert money.today_line(sample.totals("12.5", "0.4")) == "$12.50 gross, $0.40 after electricity"
-    assert money.today_line(sample.totals("1", None)) == "$1.00 gross"
-    assert money.today_line(None) == "$0.00 gross"
+    assert money.today_line(sample.totals()) == "$0.2460 gross, $0.0467 electricity, $0.1993 net"
+    assert money.today_line(sample.totals("12.5", "0.4")) == (
+        "$12.50 gross, $12.10 electricity, $0.40 net"
+    )
+    eur = sample.totals("12.5", "0.4", "EUR")
+    assert money.today_line(eur) == "12.50 EUR gross, 12.10 EUR electricity, 0.40 EUR net"
+    practice = msgspec.structs.replace(
+        sample.totals(),
+        practice=msgspec.structs.replace(sample.money("0.25", "0.20"), currency="practice $"),
+    )
+    assert money.today_line(practice).endswith(
+        "(practice: practice $0.2500 gross, practice $0.2000 net)"
+    )
+    unpriced = msgspec.structs.replace(sample.totals("0", "-0.05", "EUR"), unpriced={"NOS": 3})
+    assert money.today_line(unpriced) == (
+        "3 NOS (no rate yet) gross, 0.0500 EUR electricity, -0.0500 EUR + 3 NOS (no rate yet) net"
+    )
+    assert money.today_line(None) == "–"
 
 
 def test_durations() -> None:
