@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from desktop import clock
 from desktop.paths import get_paths
 
 ORDER = 85
@@ -113,7 +114,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         source = Path(args.source).expanduser().resolve() if args.source else None
         if source is not None and not source.is_file():
             return _fail(args, "not_found", f"there is no backup file {source}")
-        done = restore(paths.ledger_file, source, time.time(), empty=args.empty)
+        done = restore(paths.ledger_file, source, clock.now(), empty=args.empty)
     except LedgerError as exc:
         return _fail(args, "restore_failed", str(exc))
     except OSError as exc:

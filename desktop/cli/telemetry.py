@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
+from desktop import clock as wall
 from desktop.cli._args import ascii_float, ascii_int
 from desktop.hardware.gpu import GpuBackend, GpuError
 from desktop.hardware.sampler import Sampler, validate_interval
@@ -141,7 +142,7 @@ def _open(args: argparse.Namespace) -> tuple[GpuBackend, Callable[[], float]]:
         return sim, sim.clock
     from desktop.hardware.nvml import open_backend
 
-    return open_backend(), time.time
+    return open_backend(), wall.read
 
 
 def run(args: argparse.Namespace) -> int:

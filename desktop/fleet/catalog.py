@@ -88,8 +88,8 @@ FAMILIES: tuple[Family, ...] = (
            "Pay in the network's own unit (NOS, PRACTICE...), all the ledger holds.",
            "once the network has paid"),
     Family("rigpilot_network_gross_earnings_total", _C, ("network", "currency"),
-           "Pay valued in your currency when it was earned, all the ledger holds (practice "
-           "money is left out)."),
+           "Pay valued in your currency when it was earned, all the ledger holds (the "
+           "practice network's play money in \"practice $\")."),
     Family("rigpilot_network_electricity_cost_total", _C, ("network", "currency"),
            "Electricity the GPU used for this network, at your price."),
     Family("rigpilot_network_net_earnings_total", _C, ("network", "currency"),

@@ -20,7 +20,6 @@ from desktop.ipc.schema import GpuStatus, MoneyFigures
 from desktop.ipc.schema_data import EarningsAnswer
 from desktop.ipc.schema_networks import NetworkRecord
 from desktop.model import GpuState, HoldKind, NodeState
-from desktop.money.units import PRACTICE
 
 MIB = 1024 * 1024
 KWH_J = 3_600_000
@@ -114,17 +113,17 @@ def _network(b: Builder, n: NetworkRecord) -> None:
 
 def _money(b: Builder, snap: RigSnapshot) -> None:
     """Earnings as the earnings answer gives them: pay, electricity and net each carry the
-    currency they are in (the user's, issue 15), a label value rather than a new family;
-    practice money is play money and is left out."""
+    currency they are in (the user's, issue 15), a label value rather than a new family.
+    The practice network's play money has its own "currency" (``practice $``), so a query
+    on real money leaves it out and a demo rig still fills the dashboard."""
     answer = snap.earnings
     if answer is not None:
         for network, figures in sorted(answer.totals.networks.items()):
-            if figures.currency != PRACTICE:
-                _figures_total(b, network, figures)
+            _figures_total(b, network, figures)
         for (network, unit), amount in sorted(_native_totals(answer).items()):
             b.add("rigpilot_network_earned_total", (network, unit), amount)
     today = snap.status.earnings_today
-    if today is not None and today.currency != PRACTICE:
+    if today is not None:
         b.add("rigpilot_gross_earnings_today", (today.currency,), today.gross)
         b.add("rigpilot_electricity_cost_today", (today.currency,), today.electricity)
         b.add("rigpilot_net_earnings_today", (today.currency,), today.net)

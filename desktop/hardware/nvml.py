@@ -21,13 +21,13 @@ Why it is shaped like this (see reliability.md §7 and style.md §5):
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import psutil
 import pynvml as _pynvml
 
+from desktop import clock as wall
 from desktop.hardware.gpu import GpuError, GpuLost, GpuProcess, PermissionRequired
 from desktop.hardware.nvml_errors import explain_code
 from desktop.model import GpuInfo, GpuSample, PowerLimits, ThermalThresholds
@@ -88,7 +88,7 @@ class NvmlBackend:
     every NVML call made, for the performance figures.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = wall.read) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._open = False

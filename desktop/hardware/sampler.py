@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from desktop import clock as wall_clock
 from desktop.hardware.gpu import GpuBackend, GpuError, GpuLost
 from desktop.model import Event, GpuSample, Severity
 
@@ -76,7 +77,7 @@ class Sampler:
         interval_s: float = 2.0,
         on_sample: Callable[[GpuSample], None] | None = None,
         on_event: Callable[[Event], None] | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall_clock.read,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._backend = backend

@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 import random
 import threading
-import time
 import uuid
 from collections.abc import Callable
 
+from desktop import clock as wall_clock
 from desktop.hardware.gpu import GpuError, GpuLost, GpuProcess, PermissionRequired
 from desktop.hardware.sim_model import IDLE_LOAD, Card, read_sample
 from desktop.hardware.sim_profiles import PROFILE_NAMES, PROFILES, parse_profiles
@@ -38,7 +38,7 @@ class SimulatedBackend:
         profiles: profile names, e.g. ``["warm", "hot"]`` (see ``parse_profiles``).
         seed: makes the noise, UUIDs and energy counters reproducible.
         speed: simulated seconds per wall second.
-        clock: the wall clock the simulation runs from (``time.time`` by default);
+        clock: the wall clock the simulation runs from (``desktop.clock.read`` by default);
             tests pass a frozen one and move time with ``advance()``.
         requires_privilege: when True ``set_power_limit`` raises PermissionRequired, as on
             a real machine without root/admin.
@@ -61,7 +61,7 @@ class SimulatedBackend:
         names = parse_profiles(",".join(profiles))
         self.requires_privilege = requires_privilege
         self._speed = float(speed)
-        self._base = clock or time.time
+        self._base = clock or wall_clock.read
         self._base0 = self._base()
         self._offset = 0.0
         self._lock = threading.Lock()

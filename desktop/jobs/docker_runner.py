@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import docker
 import psutil
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
+from desktop import clock as wall
 from desktop.jobs.lease import Lease
 from desktop.jobs.load import LoadPlayer, SetLoad
 from desktop.jobs.profile import (
@@ -173,7 +173,7 @@ class DockerRunner:
         lease_dir: Path | None = None,
         allow_pull: bool = False,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = wall.read,
         set_load: SetLoad | None = None,
     ) -> None:
         self.client = client or connect()

@@ -14,9 +14,9 @@ simulated jobs live in the worker's memory.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 
+from desktop import clock as wall_clock
 from desktop.jobs.load import LoadPlayer, SetLoad
 from desktop.jobs.runner import (
     STOP_MESSAGES,
@@ -39,7 +39,7 @@ class SimulatedRunner:
     kind = "simulated"
 
     def __init__(
-        self, set_load: SetLoad | None = None, clock: Callable[[], float] = time.time
+        self, set_load: SetLoad | None = None, clock: Callable[[], float] = wall_clock.read
     ) -> None:
         self._set_load = set_load
         self.clock = clock

@@ -28,12 +28,12 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop import clock
 from desktop.atomic import fsync_dir
 from desktop.ledger import opening
 from desktop.ledger.backup import copy_database, newest_backup
@@ -320,7 +320,7 @@ class Database:
             state=state,
             message=message,
             path=str(self.path),
-            since=None if state == OK else time.time(),
+            since=None if state == OK else clock.now(),
             backup=None if backup is None else str(backup),
             restore_command=RESTORE_COMMAND if state == "damaged" else None,
         )

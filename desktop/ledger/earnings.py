@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from desktop import clock
 from desktop.ledger.db import Store
 from desktop.ledger.energy import day_start, energy_by_day, local_date
 from desktop.ledger.pay_rollup import PayHour, add_to_hour, read_hours
@@ -181,7 +181,7 @@ class EarningsStore(Store):
         oldest first; days with neither pay nor energy are left out."""
         if not 1 <= days <= 3660:
             raise ValueError(f"days must be from 1 to 3660, got {days}")
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         first = local_date(now, tz) - timedelta(days=days - 1)
         since = day_start(first, tz)
         acc: dict[tuple[date, str], dict[str, Any]] = defaultdict(
@@ -220,7 +220,7 @@ class EarningsStore(Store):
 
     def today_usd(self, tz: tzinfo | None = None, now: float | None = None) -> Decimal:
         """Gross USD credited since local midnight."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         return self.usd_since(day_start(local_date(now, tz), tz))
 
     def usd_since(self, since: float, network: str | None = None) -> Decimal:

@@ -8,8 +8,8 @@ restart, so API clients polling ``since=<seq>`` never miss or repeat one.
 from __future__ import annotations
 
 import json
-import time
 
+from desktop import clock
 from desktop.ledger.db import Store
 from desktop.model import Event, Severity, to_json
 
@@ -62,7 +62,7 @@ class EventsStore(Store):
 
     def prune_events(self, now: float | None = None) -> int:
         """Forget events older than a year; returns how many."""
-        cut = (time.time() if now is None else now) - EVENT_KEEP_S
+        cut = (clock.now() if now is None else now) - EVENT_KEEP_S
         with self._db.write() as conn:
             # Keep the newest row so that numbering continues after a long idle period.
             return conn.execute(

@@ -9,11 +9,11 @@ transaction, so a second call, or a second worker start, does nothing).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from desktop import clock
 from desktop.ledger.db import Store
 from desktop.model import ExitReason, JobRecord, JobState, Money, to_json
 
@@ -78,7 +78,7 @@ class JobsStore(Store):
             job.started_ts, job.ended_ts, job.exit_code,
             None if job.exit_reason is None else job.exit_reason.value, job.message,
             None if pay is None else str(pay.amount), None if pay is None else pay.unit,
-            None if pay is None or pay.usd is None else str(pay.usd), time.time(),
+            None if pay is None or pay.usd is None else str(pay.usd), clock.now(),
         )  # fmt: skip
         updates = ", ".join(
             f"{c} = coalesce(excluded.{c}, {c})" if c in _KEEP_KNOWN else f"{c} = excluded.{c}"
@@ -136,7 +136,7 @@ class JobsStore(Store):
                     " exit_code = coalesce(?, exit_code), exit_reason = coalesce(?, exit_reason)"
                     " WHERE job_id = ?",
                     (
-                        state.value, seq, time.time(),
+                        state.value, seq, clock.now(),
                         state is JobState.RUNNING, ts, state.finished, ts, reason, reason,
                         exit_code, None if exit_reason is None else ExitReason(exit_reason).value,
                         job_id,
@@ -148,7 +148,7 @@ class JobsStore(Store):
         self, job_id: str, ts: float | None = None, reason: str = "the worker stopped while it ran"
     ) -> bool:
         """Mark an unfinished job INTERRUPTED; True only the one time it changes anything."""
-        ts = time.time() if ts is None else ts
+        ts = clock.now() if ts is None else ts
         with self._db.write() as conn:
             row = conn.execute(
                 "SELECT state, last_seq FROM jobs WHERE job_id = ?", (job_id,)
@@ -164,7 +164,7 @@ class JobsStore(Store):
                 "UPDATE jobs SET state = ?, last_seq = ?, ended_ts = ?, exit_reason = ?,"
                 " message = ?, updated_ts = ? WHERE job_id = ?",
                 (JobState.INTERRUPTED.value, seq, ts, ExitReason.INTERRUPTED.value, reason,
-                 time.time(), job_id),
+                 clock.now(), job_id),
             )  # fmt: skip
             return True
 

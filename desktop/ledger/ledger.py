@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from desktop import clock
 from desktop.ledger import backup as backups
 from desktop.ledger.db import Database, HealthListener, Migration
 from desktop.ledger.earnings import EarningsStore
@@ -111,7 +111,7 @@ class Ledger(
         done.update({f"pruned_{k}": v for k, v in self.prune(now).items()})
         done["pruned_events"] = self.prune_events(now)
         self._db.checkpoint()
-        done["backup"] = int(self.backup_if_due(time.time() if now is None else now) is not None)
+        done["backup"] = int(self.backup_if_due(clock.now() if now is None else now) is not None)
         return done
 
     def close(self) -> None:

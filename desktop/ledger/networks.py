@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop import clock
 from desktop.ledger.db import Store
 from desktop.model import NodeState, to_json
 
@@ -59,7 +59,7 @@ class NetworksStore(Store):
                 f"enrollment config key(s) {', '.join(bad)} look like secrets; "
                 "secrets belong in the OS keyring, not the ledger"
             )
-        ts = time.time() if ts is None else ts
+        ts = clock.now() if ts is None else ts
         text = json.dumps(to_json(config), sort_keys=True, default=str)
         with self._db.write() as conn:
             conn.execute(
@@ -74,7 +74,7 @@ class NetworksStore(Store):
         with self._db.write() as conn:
             cur = conn.execute(
                 "UPDATE networks SET paused = ?, updated_ts = ? WHERE network = ?",
-                (int(paused), time.time(), network),
+                (int(paused), clock.now(), network),
             )
             return cur.rowcount > 0
 
@@ -125,7 +125,7 @@ class NetworksStore(Store):
     def uptime_pct(self, network: str, since: float, now: float | None = None) -> float | None:
         """Percent of the time since ``since`` (or since the first observation, if later)
         that the network was up (idle, busy or benchmarking); None with no observations."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         spans = self.network_history(network, since)
         if not spans:
             return None

@@ -21,6 +21,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from desktop import clock
 from desktop.atomic import fsync_dir
 
 CREATING_SUFFIX = ".new"
@@ -76,7 +77,7 @@ def mark_open(ledger: Path) -> None:
     with contextlib.suppress(OSError):  # the marker only improves a diagnosis
         fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, f"{os.getpid()} {time.time():.0f}\n".encode())
+            os.write(fd, f"{os.getpid()} {clock.now():.0f}\n".encode())
         finally:
             os.close(fd)
         os.utime(marker)

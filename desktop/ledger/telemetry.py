@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from desktop import clock
 from desktop.ledger.db import Store
 from desktop.model import GpuSample, to_json
 
@@ -122,7 +122,7 @@ class TelemetryStore(Store):
 
     def rollup(self, now: float | None = None) -> dict[str, int]:
         """Fold finished minutes and hours into the rollup tables; returns rows written."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         written = {"1m": 0, "1h": 0}
         with self._db.write() as conn:
             for name, width, table, select in (
@@ -145,7 +145,7 @@ class TelemetryStore(Store):
     def prune(self, now: float | None = None) -> dict[str, int]:
         """Drop raw rows older than 48 h and minute rows older than 30 days, never rows a
         rollup has not consumed (the last consumed bucket is kept for its recompute)."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         deleted = {"raw": 0, "1m": 0}
         with self._db.write() as conn:
             for name, table, keep, rolled_by, width in (
@@ -164,7 +164,7 @@ class TelemetryStore(Store):
     ) -> tuple[str, list[TelemetryPoint]]:
         """Points for one GPU after ``since`` up to ``until`` (default now), and their
         resolution: ``raw``, ``1m`` or ``1h`` (see the module doc for the choice)."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         until = now if until is None else until
         span = until - since
         if span <= RAW_MAX_SPAN_S and since >= now - RAW_KEEP_S:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from desktop import clock as wall
 from desktop.atomic import atomic_write, prev_path
 from desktop.settings.errors import SettingsError, SettingsSaveError, show_value
 from desktop.settings.recovery import EDITED_INFIX, Reading, examine, file_identity, keep_aside
@@ -117,7 +117,7 @@ class SettingsStore:
         kept_aside: where a main file that was not good was copied, if one was.
     """
 
-    def __init__(self, path: Path | str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path | str, clock: Callable[[], float] = wall.read) -> None:
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.Lock()

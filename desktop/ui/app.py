@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -362,7 +361,7 @@ def _exit_after_first_paint(window: MainWindow) -> None:
     """RIGPILOT_EXIT_AFTER_FIRST_PAINT=1: print the time of the first paint and exit (perf)."""
 
     def report() -> None:
-        print(f"first-paint {time.time():.6f}", flush=True)
+        print(f"first-paint {clock.now():.6f}", flush=True)
         app = QApplication.instance()
         if app is not None:
             app.exit(0)

@@ -87,7 +87,7 @@ def test_enroll_pause_resume_remove_in_one_click_each(
     qtbot.waitUntil(lambda: api_network(page.worker, "demo").enrolled, timeout=10_000)
     qtbot.waitUntil(lambda: card.buttons["pause"].isVisible(), timeout=10_000)
     # the enrollment's start runs as an operation: the card ends with its last word
-    assert card.message.text() in ("Enrolled.", "Practice network started")
+    assert "Enrolled" in card.message.text()
     assert not card.buttons["enroll"].isVisible()
 
     qtbot.waitUntil(

@@ -15,6 +15,7 @@ import pytest
 
 from desktop.ipc import endpoints
 from desktop.ipc.client import WorkerClient
+from desktop.ipc.protocol import PROTOCOL_VERSION
 from tests.integration.conftest import StartWorker, WorkerProcess, home_paths, run_cli, worker_env
 
 
@@ -30,7 +31,7 @@ def test_status_json_shows_the_gpu_and_a_live_temperature(
     run = worker.cli("status", "--json")
     assert run.returncode == 0, run.stderr
     status = json.loads(run.stdout)
-    assert status["protocol"] == 2 and status["pid"] == worker.pid
+    assert status["protocol"] == PROTOCOL_VERSION and status["pid"] == worker.pid
     assert status["mode"] == "simulated"
     assert status["gpus"][0]["info"]["name"].startswith("Simulated")
     first = poll(lambda: gpu_sample(worker))

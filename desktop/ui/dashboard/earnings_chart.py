@@ -8,11 +8,10 @@ it status answers and events and calls ``draw`` once a second while on screen.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from PySide6.QtWidgets import QWidget
 
+from desktop import clock
 from desktop.ipc import endpoints
 from desktop.ipc.schema import StatusAnswer
 from desktop.ipc.schema_data import EarningsAnswer, EarningsQuery
@@ -38,6 +37,7 @@ class EarningsChart(TimeChart):
         self._week_at = 0.0
         self._names: dict[str, str] = {}
         self.sim_clock_shown = False  # the page sets it when the GPU charts run on sim time
+        self._money_note = ""  # "net 0.96 EUR", from the last status
         self._keys: list[str] = []
         self.set_y_floor(0.0)
         self.set_min_span(0.01)
@@ -45,12 +45,13 @@ class EarningsChart(TimeChart):
     # --- inputs --------------------------------------------------------------------
 
     def on_status(self, status: StatusAnswer) -> None:
-        self.history.add_status(time.time(), status.earnings_today)
+        self.history.add_status(clock.now(), status.earnings_today)
         totals = status.earnings_today
         if totals is not None:
             self._unit = totals.currency  # the user's currency, as every money view
             practice = " (practice money in practice $)" if totals.practice is not None else ""
-            self.set_note(f"net {money.gross_and_net(totals)[1]}{practice}")
+            self._money_note = f"net {money.gross_and_net(totals)[1]}{practice}"
+            self.set_note(self._note())
 
     def on_events(self, events: list[Event]) -> bool:
         """Feed events; True when one of them was a credit (the chart should redraw)."""
@@ -58,9 +59,9 @@ class EarningsChart(TimeChart):
 
     def span(self) -> float:
         """Seconds of today's money the chart holds (tests wait for a full chart)."""
-        curves = self.history.today_curves(midnight(time.time()), time.time())
+        curves = self.history.today_curves(midnight(clock.now()), clock.now())
         firsts = [float(x[0]) for x, _ in curves.values() if len(x)]
-        return time.time() - min(firsts) if firsts else 0.0
+        return clock.now() - min(firsts) if firsts else 0.0
 
     def clear(self) -> None:
         """Forget the money shown (another rig is on screen)."""
@@ -74,7 +75,7 @@ class EarningsChart(TimeChart):
 
     def draw(self, range_key: str) -> None:
         """7 d: the ledger's days. Otherwise today, from its first data (at least 2 min wide)."""
-        now = time.time()
+        now = clock.now()
         if range_key == "7d":
             self._fetch_week()
             curves = self._week
@@ -100,23 +101,27 @@ class EarningsChart(TimeChart):
         for key in self._keys:
             if key not in curves:
                 self.set_series(key, np.empty(0), np.empty(0))
-        if not curves:
-            self.set_note("Nothing earned yet")
-        else:  # beside a simulated GPU's faster clock, say which clock money is on
-            self.set_note("On your clock" if self.sim_clock_shown else "")
+        self.set_note(self._note() if curves else "Nothing earned yet")
         pad = (end - start) * 0.01
         self.set_window(start - pad, end + pad)
+
+    def _note(self) -> str:
+        """Today's net, and, beside a simulated GPU's faster clock, which clock money is on."""
+        parts = [self._money_note] if self._money_note else []
+        if self.sim_clock_shown:
+            parts.append("on your clock")
+        return " · ".join(parts)
 
     def _label(self, network: str) -> str:
         return f"{self._names.get(network, network)} (gross)"
 
     def _fetch_week(self) -> None:
-        if not self._link.connected or time.time() - self._week_at < WEEK_REFRESH_S:
+        if not self._link.connected or clock.now() - self._week_at < WEEK_REFRESH_S:
             return
-        self._week_at = time.time()
+        self._week_at = clock.now()
 
         def done(answer: EarningsAnswer) -> None:
-            self._week = weekly_curves(answer, time.time())
+            self._week = weekly_curves(answer, clock.now())
 
         query = EarningsQuery(days=7)
         self._link.call(endpoints.EARNINGS, query, on_done=done, on_error=lambda _e: None)

@@ -9,7 +9,6 @@ screen, so a hidden window costs no drawing at all.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
@@ -217,15 +216,15 @@ class DashboardPage(QWidget):
             return
         key = (self.gpu, self.range)
         got = self._long.get(key)
-        if got and not force and time.time() - got[0] < LONG_REFRESH_S:
+        if got and not force and clock.now() - got[0] < LONG_REFRESH_S:
             return
 
         def done(answer: TelemetryAnswer, key: tuple[int, str] = key) -> None:
-            self._long[key] = (time.time(), series.TelemetryArrays.from_answer(answer))
+            self._long[key] = (clock.now(), series.TelemetryArrays.from_answer(answer))
             self._dirty = True
             self._render()
 
-        self._long[key] = (time.time(), got[1] if got else series.TelemetryArrays())
+        self._long[key] = (clock.now(), got[1] if got else series.TelemetryArrays())
         query = TelemetryQuery(gpu=self.gpu, range=TelemetryRange(self.range))
         self._link.call(endpoints.TELEMETRY, query, on_done=done, on_error=lambda exc: None)
 
@@ -247,9 +246,9 @@ class DashboardPage(QWidget):
         span = series.RANGES[self.range][1]
         buf = self._buffers.get(self.gpu)
         live = buf.last_ts() if buf is not None else None
-        ends = [live] if live is not None else [time.time()]
+        ends = [live] if live is not None else [clock.now()]
         if self.range != "10m":
-            ends.append(time.time())
+            ends.append(clock.now())
             got = self._long.get((self.gpu, self.range))
             if got and len(got[1].ts):
                 ends.append(float(got[1].ts[-1]))
@@ -293,7 +292,7 @@ class DashboardPage(QWidget):
             and (entry.thermal.vram_temperature_reported)
         )
         notes = [] if has_mem or reported else [VRAM_NOTE]
-        if len(data.ts) and data.ts[-1] - time.time() > SIM_AHEAD_S:
+        if len(data.ts) and data.ts[-1] - clock.now() > SIM_AHEAD_S:
             notes.append(SIM_NOTE)
         self.temp_chart.set_note(" · ".join(notes))
         self.power_chart.set_note(SIM_NOTE if SIM_NOTE in notes else "")
