@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from desktop.ipc.schema import GpuStatus, NetworkBrief, StatusAnswer
 from desktop.model import Event, GpuState, HoldKind, NodeState
+from desktop.views.notices import no_gpu
 from desktop.views.snapshot import Snapshot
 from desktop.views.states import hold_words
 from desktop.views.text import temp, watts
@@ -76,6 +77,9 @@ def _error(status: StatusAnswer, last_error: Event | None) -> Headline | None:
     def said(message: str, fix: str) -> Headline:
         return Headline(RigState.ERROR, f"Error: {message}" + (f" — {fix}" if fix else ""))
 
+    missing = no_gpu(status)
+    if missing is not None:  # the title, and the cause with its fix as the detail
+        return Headline(RigState.ERROR, missing.title, missing.text)
     if status.gpu_error is not None:
         return said(status.gpu_error.cause, status.gpu_error.fix)
     for gpu in status.gpus:
@@ -106,8 +110,10 @@ def _paused(status: StatusAnswer, now: float) -> Headline | None:
             return Headline(RigState.PAUSED, "Paused by your schedule", first.reason)
         return Headline(RigState.PAUSED, hold_words(first, now))
     nets = enrolled(status)
-    if nets and all(n.held is not None for n in nets) and not any(
-        g.state is GpuState.WORKING for g in gpus
+    if (
+        nets
+        and all(n.held is not None for n in nets)
+        and not any(g.state is GpuState.WORKING for g in gpus)
     ):
         return Headline(RigState.PAUSED, "Paused: every network is paused by you")
     return None

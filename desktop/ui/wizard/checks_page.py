@@ -27,6 +27,7 @@ from desktop.ui.wizard.base import (
     status_colour,
     wrapped,
 )
+from desktop.views.text import commands_in
 from desktop.wizard import checks_step
 from desktop.wizard.state import Step, WizardState
 
@@ -91,7 +92,7 @@ class CheckRow(QFrame):
         if result.fix and result.status in (CheckStatus.FAIL, CheckStatus.WARN):
             self.fix = wrapped(f"How to fix: {result.fix}", selectable=True)
             layout.addWidget(self.fix)
-            for command in checks_step.commands_in(result.fix):
+            for command in commands_in(result.fix):
                 line = CommandLine(command)
                 self.commands.append(line)
                 layout.addWidget(line)
