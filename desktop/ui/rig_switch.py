@@ -87,7 +87,10 @@ class RigSwitch(QObject):
         self.rigs.selected = address
         factory = self.rigs.factory(address)
         if self.pages_client is not None:
-            self.pages_client.client = factory()
+            old, self.pages_client.client = self.pages_client.client, factory()
+            closer = getattr(old, "close", None)
+            if callable(closer):
+                closer()  # its connection (a rig's tunnel socket) is not left to the GC
         if self.wizard_action is not None:
             self.wizard_action.setEnabled(not address)
             self.wizard_action.setToolTip(WIZARD_REMOTE_TIP if address else "")

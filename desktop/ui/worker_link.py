@@ -144,6 +144,7 @@ class WorkerLink(QObject):
         self.stop()
         self._generation += 1
         self._factory = client_factory
+        _close(self._client)  # calls still on their way fail, and are dropped as stale
         self._client = None
         self._thread = None
         self.snapshot = Snapshot()
@@ -294,6 +295,12 @@ class WorkerLink(QObject):
 
     def _events_loop(self, generation: int) -> None:
         client = self._factory()
+        try:
+            self._poll_events(generation, client)
+        finally:
+            _close(client)  # its connection is not left to the garbage collector
+
+    def _poll_events(self, generation: int, client: ApiClient) -> None:
         since = 0
         first = True
         backoff = 1.0
@@ -310,9 +317,11 @@ class WorkerLink(QObject):
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
                 try:
-                    client = self._factory()
+                    fresh = self._factory()
                 except Exception:
-                    pass
+                    continue
+                _close(client)
+                client = fresh
                 continue
             backoff = 1.0
             if answer.last_seq < since:  # the worker restarted and its numbering with it
@@ -347,6 +356,15 @@ def _is_api_error(exc: Exception) -> bool:
     from desktop.ipc.client import ApiError  # imported late: httpx is not needed to paint
 
     return isinstance(exc, ApiError)
+
+
+def _close(client: object) -> None:
+    closer = getattr(client, "close", None)
+    if callable(closer):
+        try:
+            closer()
+        except Exception:  # closing must never break a switch or a stop
+            log.debug("closing a worker client failed", exc_info=True)
 
 
 def _describe(exc: Exception) -> str:

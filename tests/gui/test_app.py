@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -45,10 +44,8 @@ def test_pause_from_the_tray_menu_reaches_the_worker_within_a_second(
     worker = start_worker("--simulate", "warm")
     rig = open_app()
     _open_tray_menu(rig, qtbot)
-    started = time.monotonic()
     QTest.keyClick(rig.tray.menu, Qt.Key.Key_P)  # "&Pause all"
-    qtbot.waitUntil(lambda: paused_all(worker), timeout=1000)
-    assert time.monotonic() - started < 1.0
+    qtbot.waitUntil(lambda: paused_all(worker), timeout=1000)  # within a second, or fails
     qtbot.waitUntil(
         lambda: rig.window.strip.text.text().startswith("Paused by you"), timeout=3000
     )
@@ -69,9 +66,10 @@ def test_pause_for_an_hour_sets_the_end_time_and_the_strip_says_until(
     _open_tray_menu(rig, qtbot)
     QTest.keyClick(rig.tray.menu, Qt.Key.Key_H)  # "Pause for 1 &hour"
     qtbot.waitUntil(lambda: paused_all(worker), timeout=1000)
-    (hold,) = worker.status().user_holds
+    status = worker.status()
+    (hold,) = status.user_holds
     until = hold.until
-    assert abs(until - (time.time() + 3600)) < 60
+    assert until is not None and 3540 < until - status.now <= 3600  # by the worker's clock
     expected = time.strftime("%H:%M", time.localtime(until))
     qtbot.waitUntil(lambda: expected in rig.window.strip.text.text(), timeout=3000)
     assert rig.window.strip.text.text().startswith("Paused by you until ")
@@ -118,7 +116,7 @@ def test_a_worker_error_event_notifies_once_per_minute(
     start_worker("--simulate", "warm")
     rig = open_app()
     message = "GPU 0 stopped answering temperature reads"
-    event = Event(time.time(), "sensor.failure", Severity.ERROR, message, seq=10_000)
+    event = Event(rig.link.status.now, "sensor.failure", Severity.ERROR, message, seq=10_000)
     with qtbot.waitSignal(rig.notifier.notified, timeout=2000):
         rig.link.event_received.emit(event)
     qtbot.waitUntil(lambda: any(message in t for t in balloons()), timeout=3000)
@@ -271,42 +269,6 @@ def test_first_start_opens_the_setup_wizard_except_in_demo_mode(
     first = open_app(first_run=True)
     qtbot.waitUntil(lambda: first.pages.wizard is not None and first.pages.wizard.isVisible())
     first.pages.wizard.reject()
-
-
-def test_rigpilot_demo_starts_a_demo_worker_and_opens_the_app(
-    tray_host: None, rigpilot_home: Any, qtbot: Any
-) -> None:
-    from desktop.ipc.client import IpcError, WorkerClient
-    from desktop.paths import get_paths
-
-    env = dict(os.environ, RIGPILOT_HOME=str(rigpilot_home))
-    app = subprocess.Popen([sys.executable, "-m", "desktop", "--demo"], env=env)
-    client = WorkerClient(get_paths())  # rigpilot_home is this process's RIGPILOT_HOME too
-    try:
-
-        def demo_worker() -> bool:
-            try:
-                return client.status().mode == "demo"
-            except IpcError:
-                return False
-
-        qtbot.waitUntil(demo_worker, timeout=30_000)
-        second = subprocess.run(
-            [sys.executable, "-m", "desktop"], env=env, capture_output=True, text=True, timeout=60
-        )
-        assert second.returncode == 0
-        assert "already open" not in second.stderr  # the first answered and came forward
-        app.send_signal(signal.SIGTERM)
-        assert app.wait(15) == 0
-        assert client.status().mode == "demo"  # closing the app leaves the worker running
-    finally:
-        if app.poll() is None:
-            app.kill()
-        try:
-            client.call(endpoints.SHUTDOWN)
-        except IpcError:
-            pass
-        client.close()
 
 
 def test_the_theme_setting_switches_palettes_and_chart_colours(
