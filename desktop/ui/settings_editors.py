@@ -114,9 +114,11 @@ class NumberEditor(Editor):
 
     def _on_auto(self, on: bool) -> None:
         self.edit.setEnabled(not on)
-        if not on and not self.edit.text():
-            default = self.spec.min
-            self.edit.setText(f"{default:g}" if isinstance(default, int | float) else "")
+        if not on and not self.edit.text():  # start from the limit in force, if known
+            default = self.edit.placeholderText()
+            if not default and isinstance(self.spec.min, int | float):
+                default = f"{self.spec.min:g}"
+            self.edit.setText(default)
         self.edited.emit()
 
     def value(self) -> Any:

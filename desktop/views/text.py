@@ -87,3 +87,32 @@ def commands_in(text: str) -> list[str]:
         if len(command) >= 2 and command not in seen:
             seen.append(command)
     return seen
+
+
+# The first part of an event's kind ("guard.pause") as the Events page's "What" column says it.
+EVENT_TOPICS = {
+    "worker": "RigPilot",
+    "jobs": "Jobs",
+    "job": "Job",
+    "guard": "Heat guard",
+    "thermal": "Heat guard",
+    "gpu": "GPU",
+    "sensor": "GPU sensor",
+    "network": "Network",
+    "networks": "Networks",
+    "operation": "Network",
+    "settings": "Settings",
+    "user": "You",
+    "gaming": "Games",
+    "schedule": "Schedule",
+    "ledger": "Records",
+    "alerts": "Alerts",
+    "metrics": "Metrics",
+    "power": "Power",
+}
+
+
+def event_topic(kind: str) -> str:
+    """ "Heat guard" for ``guard.pause``: what an event is about, in a word or two."""
+    head = kind.split(".", 1)[0]
+    return EVENT_TOPICS.get(head, head.replace("_", " ").capitalize())

@@ -101,7 +101,7 @@ class DashboardPage(QWidget):
         self.temp_chart.add_series("mem", "VRAM", 1)
         self.temp_chart.add_limit("soft", "soft limit", "soft")
         self.temp_chart.add_limit("pause", "pause limit", "hard")
-        self.temp_chart.add_limit("mem_pause", "VRAM pause limit", "hard")
+        self.temp_chart.add_limit("mem_pause", "VRAM pause limit", "hard-dotted")
         self.power_chart = TimeChart("Power", "W", theme)
         self.power_chart.add_series("power", "Power draw", 2)
         self.power_chart.add_series("limit", "Power limit", 4, dashed=True)

@@ -1,6 +1,6 @@
 """The first-run wizard's Qt pages over the Qt-free flow in ``desktop.wizard``.
 
-``open_wizard(parent, client)`` is what the app's menu (and the first start) calls.
+``open_wizard(parent, client)`` is what the Setup wizard button (and the first start) calls.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from desktop.ui.wizard.base import (
     status_colour,
     wrapped,
 )
-from desktop.views.text import commands_in
+from desktop.views.text import commands_in, plain
 from desktop.wizard import checks_step
 from desktop.wizard.state import Step, WizardState
 
@@ -85,12 +85,12 @@ class CheckRow(QFrame):
         top.addWidget(self.status)
         top.addWidget(title, 1)
         layout.addLayout(top)
-        self.summary = wrapped(result.summary, selectable=True)
+        self.summary = wrapped(plain(result.summary), selectable=True)
         layout.addWidget(self.summary)
         self.fix: QLabel | None = None
         self.commands: list[CommandLine] = []
         if result.fix and result.status in (CheckStatus.FAIL, CheckStatus.WARN):
-            self.fix = wrapped(f"How to fix: {result.fix}", selectable=True)
+            self.fix = wrapped(f"How to fix: {plain(result.fix)}", selectable=True)
             layout.addWidget(self.fix)
             for command in commands_in(result.fix):
                 line = CommandLine(command)
