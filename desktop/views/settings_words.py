@@ -61,6 +61,8 @@ def auto_values(key: str, status: StatusAnswer | None) -> list[float]:
     for gpu in status.gpus:
         if gpu.thermal is None:
             continue
+        if field == "mem_pause_c" and not gpu.thermal.vram_temperature_reported:
+            continue  # a limit on a reading the card does not give: not "in force"
         value = getattr(gpu.thermal.limits, field)
         if value is not None:
             out.append(float(value))

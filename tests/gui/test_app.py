@@ -248,6 +248,8 @@ def test_jobs_and_events_views_stay_calm_without_jobs(
     qtbot.waitUntil(lambda: events.model.rowCount() >= 1, timeout=5000)
     kinds = [e.kind for e in events.model.events]
     assert "worker.started" in kinds
+    row = kinds.index("worker.started")
+    assert events.model.index(row, 2).data() == "RigPilot"  # a word, not "worker.started"
     events.filter.setCurrentIndex(2)  # errors only
     assert events.proxy.rowCount() == sum(
         1 for e in events.model.events if e.severity in ("error", "critical")
@@ -301,3 +303,43 @@ def test_the_pages_corner_button_is_shown_with_the_extra_tabs(
     corner = rig.window.tabs.cornerWidget()
     assert corner is not None
     qtbot.waitUntil(corner.isVisible, timeout=2000)
+
+
+def test_the_chart_draws_the_limits_in_force_and_the_vram_pause_limit_where_reported(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    """GPU 0 (a workstation card) reports its VRAM temperature, GPU 1 (a GeForce) does not."""
+    worker = start_worker("--simulate", "hot,warm")
+    rig = open_app()
+    page = rig.window.dashboard
+    chart = page.temp_chart
+    hot = worker.status().gpus[0].thermal
+    assert hot is not None and hot.vram_temperature_reported
+    qtbot.waitUntil(lambda: chart.limit("mem_pause") == hot.limits.mem_pause_c, timeout=10_000)
+    assert (chart.limit("soft"), chart.limit("pause")) == (hot.limits.soft_c, hot.limits.pause_c)
+    assert "VRAM pause limit" in chart.header.text()
+    page.gpu_select.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: chart.limit("mem_pause") is None, timeout=10_000)
+    assert "VRAM pause limit" not in chart.header.text()
+
+
+def test_pause_until_tomorrow_in_the_tray_is_six_in_the_morning(
+    start_worker: Any, open_app: Any, qtbot: Any
+) -> None:
+    from datetime import datetime
+
+    from desktop.views.text import MORNING_HOUR, clock
+
+    worker = start_worker("--simulate", "warm")
+    rig = open_app()
+    _open_tray_menu(rig, qtbot)
+    action = rig.tray.action("Pause until tomorrow")
+    assert action is not None
+    QTest.keyClick(rig.tray.menu, Qt.Key.Key_T)  # "Pause until &tomorrow (06:00)"
+    qtbot.waitUntil(lambda: paused_all(worker), timeout=2000)
+    status = worker.status()
+    (hold,) = status.user_holds
+    assert hold.until is not None and 0 < hold.until - status.now <= 24 * 3600
+    morning = datetime.fromtimestamp(hold.until)
+    assert (morning.hour, morning.minute, morning.second) == (MORNING_HOUR, 0, 0)
+    assert clock(hold.until, status.now) in action.text()  # the time shown is the time sent

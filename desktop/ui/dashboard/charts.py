@@ -159,6 +159,10 @@ class TimeChart(QWidget):
     def visible_series(self) -> list[str]:
         return [k for k, s in self._curves.items() if s.curve.isVisible()]
 
+    def limit(self, key: str) -> float | None:
+        """The value of a limit line, None while it is hidden (for tests)."""
+        return self._limits[key].value
+
     def points(self, key: str) -> int:
         """How many points a curve holds (tests and the perf probe read it)."""
         x, _ = self._curves[key].curve.getOriginalDataset()
