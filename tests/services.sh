@@ -30,21 +30,24 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   done
 }
 
-start_x() {
-  local display
+start_x() {  # start_x [SUFFIX]: an X server with a tray host; sets x_display
+  local suffix=${1:-} display try
   for display in $(seq 90 120); do
     [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ] || break
   done
-  Xvfb ":$display" -screen 0 1600x1000x24 -nolisten tcp >"$dir/xvfb.log" 2>&1 &
-  echo $! >"$dir/xvfb.pid"
-  export DISPLAY=":$display"
-  wait_for 20 "Xvfb" xdpyinfo
-  trayer --edge top --align right --widthtype request --height 24 --transparent false \
-    >"$dir/trayer.log" 2>&1 &
-  echo $! >"$dir/trayer.pid"
-  wait_for 10 "the tray host" sh -c "xprop -root _NET_SYSTEM_TRAY_S0 >/dev/null 2>&1 || xdpyinfo | grep -q 'number of screens'"
-  sleep 0.5
-  log "X server on $DISPLAY with trayer"
+  Xvfb ":$display" -screen 0 1600x1000x24 -nolisten tcp >"$dir/xvfb$suffix.log" 2>&1 &
+  echo $! >"$dir/xvfb$suffix.pid"
+  x_display=":$display"
+  DISPLAY=$x_display wait_for 20 "Xvfb" xdpyinfo
+  for try in 1 2 3; do  # trayer sometimes finds the fresh display not ready: again
+    DISPLAY=$x_display trayer --edge top --align right --widthtype request --height 24 \
+      --transparent false >"$dir/trayer$suffix.log" 2>&1 &
+    echo $! >"$dir/trayer$suffix.pid"
+    sleep 0.5
+    kill -0 "$(cat "$dir/trayer$suffix.pid")" 2>/dev/null && break
+    log "trayer did not stay up on $x_display (try $try)"
+  done
+  log "X server on $x_display with trayer"
 }
 
 start_dbus_keyring() {
@@ -209,9 +212,14 @@ start)
     command -v "$tool" >/dev/null || { log "missing $tool: run tests/run.sh (it installs it)"; exit 1; }
   done
   [ -x "$(command -v sshd || echo /usr/sbin/sshd)" ] || { log "missing sshd: run tests/run.sh (it installs openssh-server)"; exit 1; }
-  start_x; start_dbus_keyring; start_docker; start_sshd; start_fleet
+  start_x; export DISPLAY=$x_display
+  # A second display for the README screenshots test, run beside the other GUI tests: its
+  # screen grabs (the tray menu) see no other test's window.
+  start_x -shots; shots_display=$x_display
+  start_dbus_keyring; start_docker; start_sshd; start_fleet
   cat >"$dir/env.sh" <<ENV
 export DISPLAY='$DISPLAY'
+export RIGPILOT_SHOTS_DISPLAY='$shots_display'
 export DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS'
 export DOCKER_HOST='$DOCKER_HOST'
 export RIGPILOT_TEST_IMAGE='$TEST_IMAGE'
@@ -231,7 +239,7 @@ stop)
     DOCKER_HOST="unix://$dir/docker.sock" docker ps -aq 2>/dev/null |
       xargs -r env DOCKER_HOST="unix://$dir/docker.sock" docker rm -f >/dev/null 2>&1 || true
   fi
-  for name in rig-a rig-b prometheus sshd dockerd trayer xvfb keyring dbus; do
+  for name in rig-a rig-b prometheus sshd dockerd trayer xvfb trayer-shots xvfb-shots keyring dbus; do
     pidfile="$dir/$name.pid"
     [ -s "$pidfile" ] || continue
     pid=$(cat "$pidfile")

@@ -246,6 +246,8 @@ class RigPilotApp(QObject):
             connected=self.link.connected and other is None,
             has_gpus=status is None or bool(status.gpus),
         )
+        if other is not None:
+            self.window.strip.start_button.hide()  # the notice's button is the way on
         self.tray.show_state(headline, self.link.snapshot)
 
     def _on_snapshot(self) -> None:
