@@ -82,6 +82,19 @@ def get_paths() -> Paths:
     )
 
 
+def demo_paths(base: Paths) -> Paths:
+    """The demo's own installation, inside ``base``'s data folder (``.../data/demo``).
+
+    Why apart: ``rigpilot --demo`` runs a simulated GPU and the practice network; in its own
+    folders its worker, settings, ledger and window never meet the real ones, so the real
+    app cannot find (and adopt) the demo's worker, and the demo can run beside a real
+    worker without stopping it. The layout is a RIGPILOT_HOME one, so the worker it starts
+    finds the same folders through ``RIGPILOT_HOME``.
+    """
+    root = base.data_dir / "demo"
+    return Paths(root / "config", root / "data", root / "logs", root / "run")
+
+
 def windows_paths() -> Paths:
     """Everything under ``%LOCALAPPDATA%\\RigPilot`` (platformdirs asks Windows for the folder).
 

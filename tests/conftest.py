@@ -29,6 +29,18 @@ def missing_service(what: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(scope="session")
+def stand_in() -> Path:
+    """The folder of the stand-in ``libnvidia-ml.so.1`` (tests/fakenvml), built on demand."""
+    from tests.fakenvml.library import StandInUnavailable, library_dir
+
+    try:
+        return library_dir()
+    except StandInUnavailable as exc:
+        missing_service(str(exc))
+        raise  # not reached: missing_service fails or skips
+
+
 @pytest.fixture
 def rigpilot_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A private RIGPILOT_HOME for one test (short path: unix sockets have a length limit)."""

@@ -149,9 +149,12 @@ PYTEST=(.venv/bin/pytest -q)
 # The build is CPU-bound and tests are mostly waiting: niced, it takes the idle core time.
 alongside "packages (PyInstaller bundle, tarball, .deb)" nice -n 10 installers/build_linux.sh
 # The GUI tier is the longest (it waits on simulated time); it runs on the X server while the
-# rest runs beside it. Tests marked `alone` (a real "game" process that every worker on the
-# machine would see, the GUI's too) wait until the end.
-alongside "pytest gui" "${PYTEST[@]}" tests/gui
+# rest runs beside it. Its longest test, the README screenshots (two minutes of simulated
+# work, mostly waiting), runs beside it on a display of its own. Tests marked `alone` (a real
+# "game" process that every worker on the machine would see, the GUI's too) wait until the end.
+alongside "pytest gui" "${PYTEST[@]}" --ignore tests/gui/test_screenshots.py tests/gui
+alongside "pytest gui screenshots" env DISPLAY="${RIGPILOT_SHOTS_DISPLAY:-$DISPLAY}" \
+  "${PYTEST[@]}" tests/gui/test_screenshots.py
 run "stand-in NVML library (tests/fakenvml)" tests/fakenvml/build.sh
 run "ruff" .venv/bin/ruff check desktop tests
 run "mypy" .venv/bin/mypy
@@ -164,6 +167,7 @@ run "pytest contract (every network adapter)" "${PYTEST[@]}" -n 2 tests/contract
 run "pytest integration" "${PYTEST[@]}" -n 2 --dist loadfile -m "not alone" \
   --ignore tests/integration/test_packaging.py tests/integration
 collect "pytest gui"
+collect "pytest gui screenshots"
 run "pytest alone" "${PYTEST[@]}" -m alone tests/unit tests/integration
 collect "packages (PyInstaller bundle, tarball, .deb)"
 export RIGPILOT_BUILD_BUNDLE=1

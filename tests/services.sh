@@ -37,25 +37,26 @@ app = QApplication([])
 sys.exit(0 if QSystemTrayIcon.isSystemTrayAvailable() else 1)'
 }
 
-start_x() {
+start_x() {  # start_x [SUFFIX]: an X server with a tray host; sets x_display
+  local suffix=${1:-} attempt
   # Xvfb picks a free display itself and writes its number when it is ready (-displayfd):
   # two runs starting at once on one machine never take the same display.
-  : >"$dir/display"
-  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$dir/display" >"$dir/xvfb.log" 2>&1 &
-  echo $! >"$dir/xvfb.pid"
-  wait_for 20 "Xvfb" test -s "$dir/display"
-  export DISPLAY=":$(tr -d '[:space:]' <"$dir/display")"
-  wait_for 20 "Xvfb" xdpyinfo
-  local attempt
+  : >"$dir/display$suffix"
+  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$dir/display$suffix" \
+    >"$dir/xvfb$suffix.log" 2>&1 &
+  echo $! >"$dir/xvfb$suffix.pid"
+  wait_for 20 "Xvfb" test -s "$dir/display$suffix"
+  x_display=":$(tr -d '[:space:]' <"$dir/display$suffix")"
+  DISPLAY=$x_display wait_for 20 "Xvfb" xdpyinfo
   for attempt in 1 2 3; do
-    trayer --edge top --align right --widthtype request --height 24 --transparent false \
-      >"$dir/trayer.log" 2>&1 &
-    echo $! >"$dir/trayer.pid"
-    if wait_for 15 "the tray host" tray_ready; then break; fi
-    kill "$(cat "$dir/trayer.pid")" 2>/dev/null || true
-    ((attempt < 3)) || { log "trayer did not start: $(cat "$dir/trayer.log")"; return 1; }
+    DISPLAY=$x_display trayer --edge top --align right --widthtype request --height 24 \
+      --transparent false >"$dir/trayer$suffix.log" 2>&1 &
+    echo $! >"$dir/trayer$suffix.pid"
+    if DISPLAY=$x_display wait_for 15 "the tray host" tray_ready; then break; fi
+    kill "$(cat "$dir/trayer$suffix.pid")" 2>/dev/null || true
+    ((attempt < 3)) || { log "trayer did not start: $(cat "$dir/trayer$suffix.log")"; return 1; }
   done
-  log "X server on $DISPLAY with trayer"
+  log "X server on $x_display with trayer"
 }
 
 start_dbus_keyring() {
@@ -220,9 +221,14 @@ start)
     command -v "$tool" >/dev/null || { log "missing $tool: run tests/run.sh (it installs it)"; exit 1; }
   done
   [ -x "$(command -v sshd || echo /usr/sbin/sshd)" ] || { log "missing sshd: run tests/run.sh (it installs openssh-server)"; exit 1; }
-  start_x; start_dbus_keyring; start_docker; start_sshd; start_fleet
+  start_x; export DISPLAY=$x_display
+  # A second display for the README screenshots test, run beside the other GUI tests: its
+  # screen grabs (the tray menu) see no other test's window.
+  start_x -shots; shots_display=$x_display
+  start_dbus_keyring; start_docker; start_sshd; start_fleet
   cat >"$dir/env.sh" <<ENV
 export DISPLAY='$DISPLAY'
+export RIGPILOT_SHOTS_DISPLAY='$shots_display'
 export DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS'
 export DOCKER_HOST='$DOCKER_HOST'
 export RIGPILOT_TEST_IMAGE='$TEST_IMAGE'
@@ -242,7 +248,7 @@ stop)
     DOCKER_HOST="unix://$dir/docker.sock" docker ps -aq 2>/dev/null |
       xargs -r env DOCKER_HOST="unix://$dir/docker.sock" docker rm -f >/dev/null 2>&1 || true
   fi
-  for name in rig-a rig-b prometheus sshd dockerd trayer xvfb keyring dbus; do
+  for name in rig-a rig-b prometheus sshd dockerd trayer xvfb trayer-shots xvfb-shots keyring dbus; do
     pidfile="$dir/$name.pid"
     [ -s "$pidfile" ] || continue
     pid=$(cat "$pidfile")

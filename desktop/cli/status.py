@@ -266,7 +266,14 @@ def cmd_events(args: argparse.Namespace) -> int:
                 print(fmt.event_line(event), flush=True)
 
     def run(client: WorkerClient) -> int:
-        head = client.call(endpoints.EVENTS, EventsQuery(since=0, limit=1))
+        from desktop.ipc.client import WorkerNotRunning
+
+        try:
+            head = client.call(endpoints.EVENTS, EventsQuery(since=0, limit=1))
+        except WorkerNotRunning:
+            if chosen_rig(args) is not None:
+                raise  # a rig's ledger is on the rig
+            return _recorded_events(args, client, show)
         since = max(0, head.last_seq - args.limit)
         answer = client.call(endpoints.EVENTS, EventsQuery(since=since, limit=args.limit))
         show(answer.events)
@@ -284,6 +291,25 @@ def cmd_events(args: argparse.Namespace) -> int:
                 time.sleep(0.5)  # the worker is stopping; do not spin until it is gone
 
     return with_client(args, run)
+
+
+def _recorded_events(
+    args: argparse.Namespace, client: WorkerClient, show: Callable[[list[Any]], None]
+) -> int:
+    """The worker is stopped: what its ledger recorded, after saying so (on stderr, so
+    that ``--json`` output stays JSON lines)."""
+    from desktop.cli.offline import START_IT, recorded_events
+
+    events = recorded_events(client.paths, args.limit)
+    if events is None or args.follow:
+        print(f"rigpilot: RigPilot's worker is not running; {START_IT}", file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    print(
+        f"rigpilot: RigPilot's worker is not running ({START_IT}); the last events it recorded:",
+        file=sys.stderr,
+    )
+    show(events)
+    return 0
 
 
 def cmd_logs(args: argparse.Namespace) -> int:

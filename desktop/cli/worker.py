@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 from desktop.cli._args import ascii_float
@@ -65,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     mode.add_argument(
         "--detach", action="store_true", help="start in the background and return once it answers"
     )
+    # Internal: the demo app starts its worker so; the worker stops when its stdin ends.
+    p.add_argument("--lifeline", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument(
         "--with-token",
@@ -117,6 +118,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         simulate=args.simulate,
         sim_speed=args.sim_speed or 1.0,
         foreground=args.foreground,
+        lifeline=args.lifeline,
     )
     return run_worker(options)
 
@@ -235,18 +237,9 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
-    """True once process ``pid`` has ended (a zombie counts as ended)."""
-    import psutil
+    from desktop.ipc.launch import wait_gone
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_gone(pid, timeout)
 
 
 def _report(args: argparse.Namespace, code: int, message: str, **fields: Any) -> int:

@@ -24,6 +24,7 @@ from desktop.paths import Paths, get_paths
 
 log = logging.getLogger(__name__)
 CONSOLE_LOG = "worker-console.log"
+STOP_TIMEOUT_S = 30.0
 _CONSOLE_LOG_MAX = 1024 * 1024
 
 
@@ -59,9 +60,17 @@ def worker_env(paths: Paths, env: Mapping[str, str] | None = None) -> dict[str, 
 
 
 def spawn_worker(
-    args: Sequence[str], paths: Paths, env: Mapping[str, str] | None = None
+    args: Sequence[str],
+    paths: Paths,
+    env: Mapping[str, str] | None = None,
+    *,
+    lifeline: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Launch a detached worker and return at once (callers wait for the API to answer)."""
+    """Launch a detached worker and return at once (callers wait for the API to answer).
+
+    With ``lifeline`` the worker's stdin is a pipe whose write end stays in this process
+    (``process.stdin``): the worker stops when it is closed, or when this process dies.
+    """
     child_env = worker_env(paths, env)
     paths.ensure()
     console = console_log_file(paths)
@@ -81,8 +90,8 @@ def spawn_worker(
         options["start_new_session"] = True
     try:
         return subprocess.Popen(
-            worker_command(args),
-            stdin=subprocess.DEVNULL,
+            worker_command([*args, "--lifeline"] if lifeline else args),
+            stdin=subprocess.PIPE if lifeline else subprocess.DEVNULL,
             stdout=out,
             stderr=out,
             close_fds=True,
@@ -148,3 +157,94 @@ def wait_until_ready(
             )
         time.sleep(delay)
         delay = min(delay * 2, 0.2)
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    """True once process ``pid`` has ended (a zombie counts as ended)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop_worker_at(client: WorkerClient, timeout: float = STOP_TIMEOUT_S) -> bool:
+    """Ask the worker ``client`` reaches to shut down and wait until its process is gone.
+
+    True when none runs any more (or none was running)."""
+    from desktop.ipc import endpoints
+
+    try:
+        pid = client.status().pid
+        client.call(endpoints.SHUTDOWN)
+    except WorkerNotRunning:
+        return True
+    return wait_gone(pid, timeout)
+
+
+class OwnedWorker:
+    """A worker that belongs to the process that started it (the demo app's).
+
+    ``start`` stops whatever worker answers in ``paths`` first (one started by hand, or
+    left by an older version), then starts one with a lifeline: it stops when ``stop`` is
+    called, and also when this process dies without calling it (lifeline.py).
+    """
+
+    def __init__(self, args: Sequence[str], paths: Paths) -> None:
+        self.args = list(args)
+        self.paths = paths
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> WorkerClient:
+        client = WorkerClient(self.paths)
+        deadline = time.monotonic() + timeout
+        while True:
+            if not stop_worker_at(client):
+                raise WorkerNotRunning(
+                    f"another RigPilot worker in {self.paths.runtime_dir} would not stop"
+                )
+            process = spawn_worker(self.args, self.paths, lifeline=True)
+            try:
+                wait_until_ready(
+                    client, timeout=max(deadline - time.monotonic(), 1.0), exited=process.poll
+                )
+            except WorkerNotRunning:
+                _close_lifeline(process)
+                if process.poll() is None or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)  # the one we stopped still held its lock a moment: again
+                continue
+            if client.status().pid != process.pid:
+                _close_lifeline(process)  # another one answered: not ours, stop it
+                continue
+            self.process = process
+            return client
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Shut the worker down and wait for it (blocking: call it off the GUI thread)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        _close_lifeline(process)  # end of its stdin: it shuts down the normal way
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning(
+                "the demo's worker (pid %s) did not stop in %g s: killing it", process.pid, timeout
+            )
+            process.kill()
+            process.wait()
+
+
+def _close_lifeline(process: subprocess.Popen[bytes]) -> None:
+    if process.stdin is not None and not process.stdin.closed:
+        try:
+            process.stdin.close()
+        except OSError:
+            pass

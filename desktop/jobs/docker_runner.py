@@ -16,6 +16,7 @@ profile.py, re-exported here); this module adds what needs the engine:
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Callable
@@ -28,6 +29,7 @@ import psutil
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from desktop import clock as wall
+from desktop.jobs.engine_words import unreachable_words
 from desktop.jobs.lease import Lease
 from desktop.jobs.load import LoadPlayer, SetLoad
 from desktop.jobs.profile import (
@@ -65,6 +67,8 @@ DEFAULT_MAX_IMAGE_BYTES = 30 * 1024**3
 MAX_IMAGE_VOLUMES = 8
 LOG_TAIL_LINES = 500
 LIVE_STATES = ("created", "running", "paused", "restarting")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,9 +131,9 @@ def connect(timeout_s: float = 30.0) -> docker.DockerClient:
         client = docker.from_env(timeout=int(timeout_s))
         client.ping()
     except DockerException as exc:
-        raise RunnerError(
-            "engine_unavailable", f"The Docker engine is not reachable: {exc}"
-        ) from exc
+        log.info("Docker engine not reachable: %s", exc)
+        words = unreachable_words(exc)
+        raise RunnerError("engine_unavailable", words[:1].upper() + words[1:]) from exc
     return client
 
 

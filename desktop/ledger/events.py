@@ -8,6 +8,8 @@ restart, so API clients polling ``since=<seq>`` never miss or repeat one.
 from __future__ import annotations
 
 import json
+import sqlite3
+from typing import Any
 
 from desktop import clock
 from desktop.ledger.db import Store
@@ -15,6 +17,20 @@ from desktop.model import Event, Severity, to_json
 
 EVENT_KEEP_S = 365 * 86400.0
 _COLUMNS = "seq, ts, kind, severity, message, gpu_index, network, data"
+
+
+def row_event(row: tuple[Any, ...]) -> Event:
+    """An event from a row of ``SELECT {_COLUMNS}`` (the store's, and a read-only reader's)."""
+    seq, ts, kind, sev, msg, gpu, net, data = row
+    return Event(ts=ts, kind=kind, severity=Severity(sev), message=msg, gpu_index=gpu,
+                 network=net, data=json.loads(data), seq=seq)  # fmt: skip
+
+
+def last_events(connection: sqlite3.Connection, limit: int) -> list[Event]:
+    """The ``limit`` newest events, oldest first, from any connection (a read-only one too:
+    ``rigpilot events`` reads them so while the worker is stopped)."""
+    sql = f"SELECT {_COLUMNS} FROM events ORDER BY seq DESC LIMIT ?"
+    return [row_event(row) for row in reversed(connection.execute(sql, (limit,)).fetchall())]
 
 
 class EventsStore(Store):
@@ -50,11 +66,7 @@ class EventsStore(Store):
             args += [len(kind_prefix), kind_prefix]
         with self._db.read() as conn:
             rows = conn.execute(sql + " ORDER BY seq LIMIT ?", (*args, limit)).fetchall()
-        return [
-            Event(ts=ts, kind=kind, severity=Severity(sev), message=msg, gpu_index=gpu,
-                  network=net, data=json.loads(data), seq=seq)
-            for seq, ts, kind, sev, msg, gpu, net, data in rows
-        ]  # fmt: skip
+        return [row_event(row) for row in rows]
 
     def last_event_seq(self) -> int:
         with self._db.read() as conn:

@@ -77,6 +77,7 @@ class DemoNetwork:
         credit: Credit | None = None,
         stop_job: StopJob | None = None,
         check_offer: CheckJob | None = None,
+        allows_image: Callable[[str], bool] | None = None,
         clock_now: Callable[[], float] | None = None,
         speed: float = 1.0,
         seed: int | None = None,
@@ -85,6 +86,7 @@ class DemoNetwork:
         tick_interval_s: float | None = 0.5,
     ) -> None:
         self.check_offer, self.image = check_offer, image
+        self.allows_image = allows_image
         self._now = clock_now or wall_now
         offers = Offers(self.id, image, terms, speed, random.Random(seed))
         self.market = PracticeMarket(
@@ -110,7 +112,24 @@ class DemoNetwork:
         return NetworkPenalties(pause_voids_job_pay=True, can_pause=True)
 
     def requirements(self, facts: HostFacts) -> list[CheckResult]:
-        return [requirement("demo.any", "Any computer", True, "The practice network runs anywhere")]
+        """Any computer in the demo; elsewhere only where its image was allowed (jobs on
+        a real GPU): a newcomer is pointed at the demo rather than at settings."""
+        if self.allows_image is None or self.allows_image(self.image):
+            return [
+                requirement("demo.any", "Any computer", True, "The practice network runs anywhere")
+            ]
+        return [
+            requirement(
+                "demo.demo_mode",
+                "The demo",
+                False,
+                "the practice network runs in the demo, on a simulated GPU",
+                "Try the demo (rigpilot --demo): it shows the practice network at work on a "
+                "simulated GPU, with nothing to install. (To run its jobs on this computer's "
+                "GPU, a developer "
+                f"allows its image {self.image} in Settings, under Local Docker images.)",
+            )
+        ]
 
     # --- Enrollable ------------------------------------------------------------------------
 
@@ -194,6 +213,7 @@ def _build(ctx: AdapterContext) -> DemoNetwork:
         credit=ctx.credit,
         stop_job=ctx.stop_job,
         check_offer=ctx.check_job,
+        allows_image=ctx.allows_image,
         speed=_speed(ctx.env, ctx.speed),
         image=ctx.env.get("RIGPILOT_DEMO_IMAGE") or DEFAULT_IMAGE,
     )

@@ -23,6 +23,7 @@ import docker
 import docker.errors
 import psutil
 
+from desktop.jobs.engine_words import unreachable_words
 from desktop.networks.base import NetworkError
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,9 @@ class IoContainers:
                 client = self._factory()
                 client.ping()
             except docker.errors.DockerException as exc:
-                raise NetworkError(f"The Docker engine is unreachable: {exc}") from None
+                log.info("Docker engine unreachable: %s", exc)  # the raw error: the log
+                words = unreachable_words(exc)
+                raise NetworkError(words[:1].upper() + words[1:]) from None
             self._client = client
         return self._client
 

@@ -30,6 +30,7 @@ import docker
 import docker.errors
 from docker.types import DeviceRequest, Mount
 
+from desktop.jobs.engine_words import unreachable_words
 from desktop.networks.base import NetworkError
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,9 @@ class NodeContainers:
                 self._client.ping()
             except docker.errors.DockerException as exc:
                 self._client = None
-                raise NetworkError(f"The Docker engine is unreachable: {exc}") from None
+                log.info("Docker engine unreachable: %s", exc)
+                words = unreachable_words(exc)
+                raise NetworkError(words[:1].upper() + words[1:]) from None
         return self._client
 
     def _get(self, name: str) -> Any | None:

@@ -42,6 +42,8 @@ class AdapterContext:
     Attributes:
         submit_job: start a job in RigPilot's job service (raises its refusal).
         check_job: the job service's dry run of a spec (raises its refusal).
+        allows_image: whether the job service runs this local image (a settings look-up,
+            no Docker call: cheap enough for every ``requirements``).
         stop_job: stop a job of the job service.
         credit: record pay once (False when that idempotency key is already there).
         speed: how many times faster the practice market runs (``--sim-speed``).
@@ -51,6 +53,7 @@ class AdapterContext:
 
     submit_job: SubmitJob | None = None
     check_job: CheckJob | None = None
+    allows_image: Callable[[str], bool] | None = None
     stop_job: StopJob | None = None
     credit: Credit | None = None
     speed: float = 1.0

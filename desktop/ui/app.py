@@ -29,6 +29,7 @@ from desktop.ui import icons, tasks, theme
 from desktop.ui.controller import Controller
 from desktop.ui.dashboard.series import thermal_limits
 from desktop.ui.main_window import MainWindow
+from desktop.ui.notices import Notices
 from desktop.ui.notifications import Notifier
 from desktop.ui.options import AppOptions, OptionsError, parse_options
 from desktop.ui.rig_switch import RigSwitch, SelectedRig, rig_starter
@@ -36,11 +37,14 @@ from desktop.ui.rigs import Rigs
 from desktop.ui.single_instance import SingleInstance
 from desktop.ui.tray import Tray
 from desktop.ui.worker_link import WorkerLink, close_quietly
-from desktop.views.rig import describe
+from desktop.ui.worker_start import LocalWorker, paths_for
+from desktop.views.notices import other_worker
+from desktop.views.rig import Headline, RigState, describe
 
 log = logging.getLogger(__name__)
 ERROR_HOLD_S = 300.0
 ERROR_KINDS = ("worker.", "sensor.failure", "gpu.lost")
+DEMO_WIZARD_TIP = "The setup wizard sets up this computer: open RigPilot (not the demo) for it."
 MODE_WORDS = {
     "demo": "demo mode: a simulated GPU and the practice network",
     "simulated": "simulated GPUs",
@@ -49,7 +53,11 @@ MODE_WORDS = {
 
 
 class RigPilotApp(QObject):
-    """Window, tray, notifications and the link to the worker, wired together."""
+    """Window, tray, notifications and the link to the worker, wired together.
+
+    ``paths`` are the installation's folders; the demo works in its own inside them
+    (``worker_start.paths_for``), so nothing of the demo meets the real worker.
+    """
 
     def __init__(
         self,
@@ -60,7 +68,7 @@ class RigPilotApp(QObject):
     ) -> None:
         super().__init__()
         self.options = options
-        self.paths = paths.ensure()
+        self.paths = paths_for(options, paths).ensure()
         self.prefs = QSettings(str(paths.config_dir / "ui.ini"), QSettings.Format.IniFormat)
         self.theme_choice = "system"
         self.theme = theme.resolve(self.theme_choice)
@@ -68,9 +76,10 @@ class RigPilotApp(QObject):
         self.settings: SettingsAnswer | None = None
         self._start_failure = ""
         self.exit_app: Callable[[], None] = _exit_event_loop
-        local_factory = client_factory or _client_from_env
+        local_factory = client_factory or self._local_client
         self.link = WorkerLink(local_factory, self)
-        local_starter = starter or (lambda: _start_worker(options))
+        self.local = LocalWorker(options, self.paths)
+        local_starter = starter or self.local.start
         self.controller = Controller(self.link, lambda: self._start_selected(), self)
         self.window = MainWindow(self.link, self.controller, self.theme)
         self.rigs = Rigs(self.prefs, self.paths, local_factory, self)
@@ -80,8 +89,24 @@ class RigPilotApp(QObject):
         self._started = False
         self.tray = Tray(self.controller, self.link, self)
         self.notifier = Notifier(self.tray.icon, self)
+        self.notices = Notices(
+            self.window,
+            self.link,
+            self.controller,
+            self.local,
+            paths,
+            lambda stop: self.quit(stop_worker=stop),
+            lambda: bool(self.rig_switch.selected),
+        )
+        if options.demo:
+            self.window.setWindowTitle("RigPilot demo")
         self._wire()
         self._apply_theme()
+
+    def _local_client(self) -> Any:
+        from desktop.ipc.client import WorkerClient  # httpx: after the first paint
+
+        return WorkerClient(self.paths)
 
     def _install_pages(self) -> Any:
         """The Networks and Settings tabs and the setup wizard (desktop.ui.pages).
@@ -96,8 +121,12 @@ class RigPilotApp(QObject):
             prefs = None if self.options.demo or self.options.connect else self.prefs
             client = SelectedRig(WorkerClient(self.paths))
             installed = install_pages(self.window, client, prefs)
+            installed.try_demo = self.notices.try_demo
             self.rig_switch.pages_client = client
             self.rig_switch.wizard_action = installed.wizard_action
+            if self.options.demo:  # the wizard sets up this computer, not the demo
+                installed.wizard_action.setEnabled(False)
+                installed.wizard_action.setToolTip(DEMO_WIZARD_TIP)
             self.rig_switch.changed.connect(lambda _rig: installed.networks.refresh())
             self.rig_switch.changed.connect(lambda _rig: installed.settings.reload())
             self.link.status_changed.connect(installed.networks.on_status)
@@ -136,6 +165,7 @@ class RigPilotApp(QObject):
         link.worker_connected.connect(lambda: window.jobs.refresh())
         self.controller.worker_started.connect(self._on_worker_started)
         self.controller.command_failed.connect(self._on_command_failed)
+        self.controller.other_worker.connect(lambda _other: self._refresh_headline())
         window.visibility_changed.connect(link.set_live)
         window.shown_changed.connect(link.set_shown)
         window.hidden_to_tray.connect(self._on_hidden)
@@ -203,8 +233,20 @@ class RigPilotApp(QObject):
         failure = self._start_failure or (self.link.lost_reason if rig else "")
         if not self.link.connected and failure and not self.controller.starting:
             headline = dataclasses.replace(headline, detail=failure)
+        other = self.notices.other
+        if other is not None:  # a demo or simulated worker is not this computer's
+            notice = other_worker(other.status)
+            headline = Headline(RigState.ERROR, notice.title, notice.text)
         paused = self.controller.paused_all
-        self.window.strip.show_headline(headline, paused=paused, connected=self.link.connected)
+        status = self.link.status
+        self.window.strip.show_headline(
+            headline,
+            paused=paused,
+            connected=self.link.connected and other is None,
+            has_gpus=status is None or bool(status.gpus),
+        )
+        if other is not None:
+            self.window.strip.start_button.hide()  # the notice's button is the way on
         self.tray.show_state(headline, self.link.snapshot)
 
     def _on_snapshot(self) -> None:
@@ -290,6 +332,9 @@ class RigPilotApp(QObject):
         return box
 
     def ask_quit(self) -> None:
+        if self.options.demo:  # the demo's worker is the demo's: it goes with it
+            self.quit(stop_worker=True)
+            return
         box = self.quit_dialog()
         box.exec()
         clicked = box.clickedButton()
@@ -299,8 +344,15 @@ class RigPilotApp(QObject):
             self.quit(stop_worker=False)
 
     def quit(self, stop_worker: bool) -> None:
-        """End the app; with ``stop_worker`` ask the worker to shut down first."""
-        if stop_worker and self.rig_switch.selected:
+        """End the app; with ``stop_worker`` ask the worker to shut down first.
+
+        The demo always stops its own worker (and waits for it), whatever was asked."""
+        if self.options.demo:
+            self.link.stop()
+            tasks.run_in_background(
+                self.local.stop_owned, lambda _r: self._finish(), lambda _e: self._finish()
+            )
+        elif stop_worker and self.rig_switch.selected:
             self._stop_local_worker()  # "this computer": never a rig on screen
         elif stop_worker and self.link.connected:
             self.controller.stop_worker(self._finish)
@@ -344,19 +396,6 @@ def _exit_event_loop() -> None:
         app.exit(0)
 
 
-def _client_from_env() -> Any:
-    from desktop.ipc.client import WorkerClient
-
-    return WorkerClient.from_env()
-
-
-def _start_worker(options: AppOptions) -> Any:
-    """Find the worker of this installation, or start one with the app's options."""
-    from desktop.ipc.launch import ensure_worker_running
-
-    return ensure_worker_running(options.worker_args())
-
-
 def _exit_after_first_paint(window: MainWindow) -> None:
     """RIGPILOT_EXIT_AFTER_FIRST_PAINT=1: print the time of the first paint and exit (perf)."""
 
@@ -370,12 +409,13 @@ def _exit_after_first_paint(window: MainWindow) -> None:
 
 
 def _quit_on_signals(rig: RigPilotApp) -> None:
-    """Ctrl+C in the terminal (or SIGTERM at logout) closes the app; the worker keeps running.
+    """Ctrl+C in the terminal (or SIGTERM at logout) closes the app; the worker keeps running
+    (the demo's stops with the demo).
 
     Python runs signal handlers between bytecodes, which the link's 1 s timer guarantees.
     """
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: rig.quit(stop_worker=False))
+        signal.signal(sig, lambda *_: rig.quit(stop_worker=rig.options.demo))
 
 
 def run_app(argv: list[str]) -> int:
@@ -393,7 +433,7 @@ def run_app(argv: list[str]) -> int:
     app.setWindowIcon(icons.app_icon())
     theme.remember_os_palette(app)
     paths = get_paths()
-    instance = SingleInstance(paths)
+    instance = SingleInstance(paths_for(options, paths))  # the demo beside the real app
     if not instance.acquire():
         if instance.notify_first():
             return 0

@@ -8,6 +8,8 @@ paused like everything else, with ``POST /pause`` of scope "network".
 Signals:
     command_failed(str): a command was refused or the worker is gone; the text says why.
     worker_started(object): a worker was started (or found) and answers; carries the client.
+    other_worker(object): the worker that answers is not one this app shows (a demo one for
+        the real app); carries ``worker_start.OtherWorker``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from desktop.ipc import endpoints
 from desktop.ipc.schema import HoldsAnswer, PauseRequest, PauseScope, ResumeRequest
 from desktop.ui import tasks
 from desktop.ui.worker_link import WorkerLink
-from desktop.views.text import until_tomorrow
+from desktop.ui.worker_start import OtherWorker
 
 WorkerStarter = Callable[[], Any]
 
@@ -30,6 +32,7 @@ WorkerStarter = Callable[[], Any]
 class Controller(QObject):
     command_failed = Signal(str)
     worker_started = Signal(object)
+    other_worker = Signal(object)
 
     def __init__(
         self, link: WorkerLink, starter: WorkerStarter, parent: QObject | None = None
@@ -63,10 +66,6 @@ class Controller(QObject):
     def pause_for(self, seconds: float) -> None:
         self.pause_all(clock.now() + seconds)
 
-    def pause_until_tomorrow(self) -> None:
-        """The same "tomorrow" as ``rigpilot pause --until-tomorrow``."""
-        self.pause_all(until_tomorrow(clock.now()))
-
     def resume_all(self) -> None:
         self._link.call(endpoints.RESUME, ResumeRequest(), self._done(), self._failed)
 
@@ -93,8 +92,9 @@ class Controller(QObject):
             endpoints.SHUTDOWN, None, on_done=lambda _r: after(), on_error=lambda _e: after()
         )
 
-    def start_worker(self) -> None:
-        """Start a worker (or find the running one) off the GUI thread."""
+    def start_worker(self, starter: WorkerStarter | None = None) -> None:
+        """Start a worker (or find the running one) off the GUI thread; ``starter``
+        replaces the usual one for once (e.g. stop another worker first)."""
         if self.starting:
             return
         self.starting = True
@@ -105,6 +105,9 @@ class Controller(QObject):
 
         def failed(exc: Exception) -> None:
             self.starting = False
+            if isinstance(exc, OtherWorker):
+                self.other_worker.emit(exc)
+                return
             self.command_failed.emit(f"The worker could not start: {exc}")
 
-        tasks.run_in_background(self._starter, done, failed)
+        tasks.run_in_background(starter or self._starter, done, failed)

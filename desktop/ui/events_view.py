@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.model import Event
 from desktop.ui.table_model import Index, RowsModel
 from desktop.ui.theme import Theme
-from desktop.views.text import stamp
+from desktop.views.text import event_topic, plain, stamp
 
 MAX_EVENTS = 2000
 COLUMNS = ("Time", "Severity", "What", "Message")
@@ -71,9 +71,8 @@ class EventsModel(RowsModel):
         event = self.events[index.row()]
         severity = event.severity.value
         if role == Qt.ItemDataRole.DisplayRole:
-            return (stamp(event.ts), severity.capitalize(), event.kind, event.message)[
-                index.column()
-            ]
+            what, message = event_topic(event.kind), plain(event.message)
+            return (stamp(event.ts), severity.capitalize(), what, message)[index.column()]
         if (
             role == Qt.ItemDataRole.ForegroundRole
             and index.column() == 1
@@ -81,7 +80,9 @@ class EventsModel(RowsModel):
         ):
             return QColor(self.colours[severity])
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
-            return event.message
+            return plain(event.message)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2:
+            return event.kind  # the exact kind, for a support question
         if role == Qt.ItemDataRole.UserRole:
             return SEVERITY_RANK.get(severity, 0)
         return None

@@ -18,7 +18,14 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop import __version__
 from desktop.ui import icons
@@ -27,8 +34,10 @@ from desktop.ui.dashboard.page import DashboardPage
 from desktop.ui.dashboard.status_strip import StatusStrip
 from desktop.ui.events_view import EventsView
 from desktop.ui.jobs_view import JobsView
+from desktop.ui.notice_panel import NoticePanel
 from desktop.ui.theme import Theme
 from desktop.ui.worker_link import WorkerLink
+from desktop.views.notices import Notice
 
 DEFAULT_SIZE = QSize(1280, 800)
 
@@ -53,12 +62,17 @@ class MainWindow(QMainWindow):
         self.strip.resume_requested.connect(controller.resume_all)
         self.strip.start_worker_requested.connect(controller.start_worker)
         self.dashboard = DashboardPage(link, theme)
+        self.notice = NoticePanel()
+        # The first tab: the dashboard, or a notice in its place (no GPU, another worker).
+        self.first_tab = QStackedWidget()
+        self.first_tab.addWidget(self.dashboard)
+        self.first_tab.addWidget(self.notice)
         self.jobs = JobsView(link)
         self.events = EventsView(theme)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.tabBar().setDrawBase(False)  # the theme draws one thin line instead
-        self.tabs.addTab(self.dashboard, "&Dashboard")
+        self.tabs.addTab(self.first_tab, "&Dashboard")
         self.tabs.addTab(self.jobs, "&Jobs")
         self.tabs.addTab(self.events, "&Events")
         self.tabs.currentChanged.connect(lambda _i: self._report_visibility())
@@ -114,13 +128,27 @@ class MainWindow(QMainWindow):
     def _report_visibility(self) -> None:
         on_screen = self.isVisible() and not self.isMinimized()
         self.shown_changed.emit(on_screen)
-        self.visibility_changed.emit(on_screen and self.tabs.currentWidget() is self.dashboard)
+        charts = self.first_tab.currentWidget() is self.dashboard
+        self.visibility_changed.emit(
+            on_screen and charts and self.tabs.currentWidget() is self.first_tab
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if not self._painted and watched is self and event.type() == QEvent.Type.Paint:
             self._painted = True
             QTimer.singleShot(0, self.first_painted.emit)
         return super().eventFilter(watched, event)
+
+    def show_notice(self, notice: Notice | None) -> None:
+        """Put ``notice`` in the dashboard's place, or the dashboard back with None."""
+        if notice is not None:
+            self.notice.show_notice(notice)
+        self.first_tab.setCurrentWidget(self.notice if notice is not None else self.dashboard)
+        self._report_visibility()
+
+    @property
+    def notice_shown(self) -> Notice | None:
+        return self.notice.notice if self.first_tab.currentWidget() is self.notice else None
 
     def set_footer(self, text: str) -> None:
         """The permanent line under the tabs: app version and what the worker runs on."""

@@ -9,7 +9,8 @@ joining takes, why RigPilot cannot join this computer to it, what to do instead,
 that comes from.
 
 Signals:
-    action_requested(str, str): (network id, action) when a button is pressed.
+    action_requested(str, str): (network id, action) when a button is pressed; the action
+        "demo" is the practice network's "Try the demo" where it cannot run here.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from desktop import clock
 from desktop.ipc.schema import MoneyFigures, NetworkBrief, PauseScope
 from desktop.ipc.schema_networks import NetworkRecord
-from desktop.model import CheckStatus, NodeState
+from desktop.model import CheckResult, CheckStatus, NodeState
 from desktop.ui.wizard.base import discard, error_colour, muted_label, status_colour, wrapped
 from desktop.ui.wizard.checks_page import CommandLine
+from desktop.ui.wizard.choose_page import DEMO_HERE
+from desktop.ui.wizard.requirements_view import needs_html, offers_demo, shortfalls_html
 from desktop.views import money
 from desktop.views.listing import LISTED_WORDS, listed_only, not_joinable
+from desktop.views.notices import TRY_DEMO
+from desktop.views.requirements import Fitness, judge
 from desktop.views.states import Tone, Words, network_words
-from desktop.views.text import DASH, percent
-from desktop.wizard.checks_step import commands_in
+from desktop.views.text import DASH, commands_in, percent, plain
 
 TONE_STATUS = {
     Tone.GOOD: CheckStatus.PASS,
@@ -78,6 +82,7 @@ class NetworkCard(QFrame):
         self.network_id = network.network
         self.data = network
         self.brief: NetworkBrief | None = None
+        self.checks: list[CheckResult] = []  # the doctor's latest run (NetworksPage)
         self.setObjectName("card")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -92,6 +97,7 @@ class NetworkCard(QFrame):
         top.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
         for action, label in (
+            ("demo", TRY_DEMO),
             ("enroll", "&Enroll"),
             ("pause", "&Pause"),
             ("resume", "&Resume"),
@@ -140,6 +146,15 @@ class NetworkCard(QFrame):
         self.message.setText(message)
         self.message.setVisible(bool(message))
 
+    @property
+    def fitness(self) -> Fitness:
+        """This computer against the network: the wizard's very judgement."""
+        return judge(self.data.requirements, self.checks)
+
+    def set_checks(self, checks: list[CheckResult]) -> None:
+        self.checks = list(checks)
+        self.update_data(self.data)
+
     def update_data(self, network: NetworkRecord) -> None:
         self.data = network
         self._show_state()
@@ -150,10 +165,10 @@ class NetworkCard(QFrame):
         if reason is not None:
             self._show_not_joinable(network, reason.why, reason.instead, reason.source, reason.url)
             return
-        unmet = [r for r in network.requirements if r.status is CheckStatus.FAIL]
-        self.buttons["enroll"].setEnabled(not unmet)
+        fit = self.fitness.fit
+        self.buttons["enroll"].setEnabled(fit)
         self.buttons["enroll"].setToolTip(
-            "This computer does not meet its requirements yet (see the card)" if unmet else ""
+            "" if fit else "This computer does not meet its requirements yet (see the card)"
         )
         self.figures.setText(
             f"Today: <b>{html.escape(_earned(network.earnings_today))}</b>"
@@ -221,24 +236,21 @@ class NetworkCard(QFrame):
             "All work is paused: press Resume at the top of the window" if under_all else ""
         )
         self.buttons["remove"].setVisible(enrolled)
+        self.buttons["demo"].setVisible(not enrolled and offers_demo(self.network_id, self.fitness))
         for action, button in self.buttons.items():
             button.setAccessibleName(f"{action.capitalize()} {name}")
         self.setAccessibleName(f"{name}: {words.text}")
 
     def _show_requirements(self, network: NetworkRecord) -> None:
-        parts, fixes = [], []
-        for req in network.requirements:
-            failed = req.status is CheckStatus.FAIL
-            colour = status_colour(self, CheckStatus.FAIL if failed else CheckStatus.PASS)
-            title = html.escape(req.title or req.id)
-            parts.append(f"<span style='color:{colour}'>{'✘' if failed else '✔'}</span> {title}")
-            fix = req.fix or req.summary
-            if failed and fix != network.next_step:  # no need to say it twice
-                fixes.append(f"<br>{title}: {html.escape(fix)}")
-        self.requirements.setText(
-            ("Requirements: " + " &nbsp; ".join(parts) + "".join(fixes)) if parts else ""
-        )
-        self.requirements.setVisible(bool(parts))
+        """What it needs, and what is missing with the fixes (requirements_view)."""
+        fitness = self.fitness
+        needs = needs_html(fitness, self)
+        if offers_demo(self.network_id, fitness) and not network.enrolled:  # the demo shows it
+            missing = html.escape(DEMO_HERE)
+        else:
+            missing = shortfalls_html(fitness, "Missing here:", True)
+        self.requirements.setText("<br>".join(t for t in (needs, missing) if t))
+        self.requirements.setVisible(bool(needs))
 
     def _show_next_step(self, network: NetworkRecord) -> None:
         step = network.next_step
@@ -249,10 +261,11 @@ class NetworkCard(QFrame):
             if widget is not None:
                 discard(widget)
         lines = []
-        if step:
-            lines.append(f"<b>Next step:</b> {html.escape(step)}")
+        told = {shortfall.plain_fix for shortfall in self.fitness.shortfalls}
+        if step and plain(step) not in told:  # not the fix the card already shows
+            lines.append(f"<b>Next step:</b> {html.escape(plain(step))}")
         if action is not None and action.message and action.message != step:
-            lines.append(html.escape(action.message))
+            lines.append(html.escape(plain(action.message)))
         if action is not None and action.url:
             url = html.escape(action.url, quote=True)
             lines.append(f'<a href="{url}">{url}</a>')
@@ -261,6 +274,7 @@ class NetworkCard(QFrame):
         self.next_step.setText("<br>".join(lines))
         self.next_step.setVisible(bool(lines))
         commands = commands_in(step)
+        commands += [c for shortfall in self.fitness.shortfalls for c in shortfall.commands]
         if action is not None and action.command:
             commands.append(action.command)
         for command in dict.fromkeys(commands):

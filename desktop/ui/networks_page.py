@@ -10,8 +10,14 @@ background (a graceful stop) shows its progress on the card until it ends. What 
 user can do (register once, wait for approval, run a command) is written out as the card's
 "Next step", with the link or the command to copy.
 
+The requirements are judged as the setup wizard judges them (views.requirements.judge):
+the worker's view of each network and the doctor's latest run, which the page starts
+itself once (and on Refresh) unless the wizard just ran one (``set_checks``).
+
 Signals:
     refreshed(list): a fresh network list was rendered (tests wait on it).
+    checked(list): the doctor's results arrived and the cards show them.
+    demo_requested(): "Try the demo" on the practice network's card.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from desktop.ipc.schema_networks import (
     NetworksAnswer,
     OperationRef,
 )
+from desktop.model import CheckResult
 from desktop.ui import tasks
 from desktop.ui.estimates_view import EstimatesView
 from desktop.ui.network_card import NetworkCard
@@ -69,16 +76,23 @@ class NetworksPage(QWidget):
 
     refreshed = Signal(list)
     status_wanted = Signal()
+    checked = Signal(list)
+    demo_requested = Signal()
 
     def __init__(
         self,
         client: Caller,
         parent: QWidget | None = None,
         run: Runner = tasks.run_in_background,
+        doctor: Callable[[], list[CheckResult]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.client = client
         self._run = run
+        self._doctor = doctor or _run_doctor
+        self.checks: list[CheckResult] = []
+        self._checking = False
+        self._checked_once = False
         self.cards: dict[str, NetworkCard] = {}
         self.networks: list[NetworkRecord] = []
         self.briefs: dict[str, NetworkBrief] = {}
@@ -88,6 +102,7 @@ class NetworksPage(QWidget):
         title.setStyleSheet("font-size: 15pt; font-weight: 600;")
         self.refresh_button = QPushButton("Re&fresh")
         self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.run_checks)
         header = QHBoxLayout()
         header.addWidget(title)
         header.addStretch(1)
@@ -125,7 +140,32 @@ class NetworksPage(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         self.refresh()
+        if not self._checked_once:
+            self.run_checks()
         self._timer.start()
+
+    def run_checks(self) -> None:
+        """Run the setup doctor (a child process, a few seconds) in the background."""
+        if self._checking:
+            return
+        self._checking = True
+
+        def failed(exc: Exception) -> None:
+            self._checking = False  # the worker's judgement alone stays on the cards
+
+        tasks.run_in_background(self._doctor, self._on_checks, failed, owner=self)
+
+    def _on_checks(self, checks: list[CheckResult]) -> None:
+        self._checking = False
+        self.set_checks(checks)
+
+    def set_checks(self, checks: list[CheckResult]) -> None:
+        """The doctor's latest results (this page's run, or the wizard's)."""
+        self._checked_once = True
+        self.checks = list(checks)
+        for card in self.cards.values():
+            card.set_checks(self.checks)
+        self.checked.emit(self.checks)
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
         super().hideEvent(event)
@@ -178,6 +218,7 @@ class NetworksPage(QWidget):
             card = self.cards.get(network_id)
             if card is None:
                 card = NetworkCard(network)
+                card.set_checks(self.checks)
                 card.update_brief(self.briefs.get(network_id))
                 card.action_requested.connect(self._on_action)
                 self.cards[network_id] = card
@@ -190,6 +231,9 @@ class NetworksPage(QWidget):
 
     def _on_action(self, network_id: str, action: str) -> None:
         card = self.cards[network_id]
+        if action == "demo":
+            self.demo_requested.emit()
+            return
         if action == "enroll":
             self._enroll(card)
             return
@@ -299,3 +343,9 @@ class NetworksPage(QWidget):
         card.show_message(f"Enrolled. Next: {todo}" if todo else "Enrolled.", error=False)
         self.refresh()
         self.status_wanted.emit()
+
+
+def _run_doctor() -> list[CheckResult]:
+    from desktop.wizard.doctor_run import run_doctor
+
+    return run_doctor(False)

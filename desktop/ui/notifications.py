@@ -22,6 +22,7 @@ from desktop import clock
 from desktop.ipc.codec import event_data
 from desktop.ipc.schema_data import FixData, GuardData
 from desktop.model import Event, Severity
+from desktop.views.text import plain
 
 PER_KIND_S = 60.0
 WINDOW_S = 600.0
@@ -142,6 +143,7 @@ class Notifier(QObject):
 
     def show(self, title: str, message: str, level: str = "info", msecs: int = 8000) -> None:
         """Show a message now (no rate limit: for the app's own one-off notices)."""
+        message = plain(message)
         if self._tray.isVisible() and QSystemTrayIcon.supportsMessages():
             self._tray.showMessage(title, message, _ICONS.get(level, _ICONS["info"]), msecs)
         self.notified.emit(title, message)

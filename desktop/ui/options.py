@@ -23,6 +23,20 @@ class AppOptions:
     minimized: bool = False
     connect: str | None = None  # a rig to show (user@host), reached over SSH
 
+    def adopts(self, mode: str) -> bool:
+        """Whether this app shows a worker of ``mode`` ("demo", "simulated", "nvml").
+
+        The real app shows only a worker of this computer's GPUs: a demo or simulated one
+        would show a GPU that is not there (it says one runs and offers to stop it). The
+        demo starts its own (ipc/launch.OwnedWorker); ``--simulate`` is for developers and
+        shows simulated GPUs, the demo's included.
+        """
+        if self.demo:
+            return mode == "demo"
+        if self.simulate:
+            return mode in ("simulated", "demo")
+        return mode == "nvml"
+
     def worker_args(self) -> list[str]:
         """The options the app passes to ``rigpilot worker`` when it has to start one."""
         args: list[str] = []

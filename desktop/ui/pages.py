@@ -11,18 +11,19 @@ Ctrl+Shift+S shortcut), and opens the wizard by itself on the very first start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QMainWindow, QTabWidget, QToolButton
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolButton
 
 from desktop.ipc.client import WorkerClient
 from desktop.ipc.endpoints import Caller
 from desktop.ui.money_page import MoneyPage
 from desktop.ui.networks_page import NetworksPage
 from desktop.ui.settings_page import SettingsPage
-from desktop.ui.wizard import open_wizard
+from desktop.ui.wizard import WizardDialog, open_wizard
 
 FIRST_RUN_KEY = "setup/wizard_shown"
 
@@ -37,9 +38,16 @@ class InstalledPages:
     settings: SettingsPage
     wizard_action: QAction
     money: MoneyPage | None = field(default=None)
-    wizard: QDialog | None = field(default=None)
+    wizard: WizardDialog | None = field(default=None)
+    try_demo: Callable[[], None] | None = None  # the app's "Try the demo" (ui.notices)
 
-    def open_wizard(self) -> QDialog:
+    def _try_demo(self) -> None:
+        if self.wizard is not None:
+            self.wizard.reject()  # the demo opens in its own window
+        if self.try_demo is not None:
+            self.try_demo()
+
+    def open_wizard(self) -> WizardDialog:
         """Open the setup wizard (or raise the one already open)."""
         if self.wizard is not None and self.wizard.isVisible():
             self.wizard.raise_()
@@ -47,6 +55,8 @@ class InstalledPages:
             return self.wizard
         self.wizard = open_wizard(self.window, self.client)
         self.wizard.finished.connect(lambda _r: self.networks.refresh())
+        self.wizard.demo_requested.connect(self._try_demo)
+        self.wizard.checked.connect(self.networks.set_checks)
         return self.wizard
 
 
@@ -74,6 +84,7 @@ def install_pages(
     action.setToolTip("Check this computer and set up networks again (Ctrl+Shift+S)")
     window.addAction(action)
     installed = InstalledPages(window, api, networks, settings, action, money)
+    networks.demo_requested.connect(installed._try_demo)
     action.triggered.connect(installed.open_wizard)
     button = QToolButton()
     button.setDefaultAction(action)

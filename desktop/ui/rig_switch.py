@@ -88,7 +88,7 @@ class RigSwitch(QObject):
         factory = self.rigs.factory(address)
         if self.pages_client is not None:
             previous, self.pages_client.client = self.pages_client.client, factory()
-            close_quietly(previous)
+            close_quietly(previous)  # its connection (a rig's tunnel socket) is not left to the GC
         if self.wizard_action is not None:
             self.wizard_action.setEnabled(not address)
             self.wizard_action.setToolTip(WIZARD_REMOTE_TIP if address else "")

@@ -28,11 +28,26 @@ from PySide6.QtWidgets import (
 
 from desktop.ipc.schema_data import SettingSpec
 from desktop.ui.wizard.base import ProblemLabel, discard, muted_label
+from desktop.views.settings_words import allowed_words, auto_label
 from desktop.wizard.preferences_step import parse_number
 from desktop.wizard.state import Problem
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 NULL_WORDS = {"thermal.user_power_limit_w": "No cap"}
+PLACEHOLDERS = {
+    "gaming.games": "one program per line, e.g. witcher3.exe",
+    "jobs.allowed_local_images": "one image per line, e.g. busybox:1.36",
+    "networks.order": "one network per line, best first, e.g. nosana",
+}
+
+
+def empty_word(key: str, spec: SettingSpec) -> str:
+    """What the window calls a setting's null: the Auto box, "No cap", an empty field."""
+    if not spec.nullable:
+        return ""
+    if spec.type == "number":
+        return NULL_WORDS.get(key, "Auto")
+    return "empty (off)"
 
 
 class Editor(QWidget):
@@ -48,6 +63,7 @@ class Editor(QWidget):
         super().__init__(parent)
         self.key = key
         self.spec = spec
+        self.empty_word = empty_word(key, spec)
         self.outer = QVBoxLayout(self)
         self.outer.setContentsMargins(0, 0, 0, 0)
         self.outer.setSpacing(2)
@@ -58,7 +74,7 @@ class Editor(QWidget):
         self.outer.addWidget(self.help)
         self.problem = ProblemLabel()
         self.outer.addWidget(self.problem)
-        self.setToolTip(f"Accepts {spec.allowed}")
+        self.setToolTip(f"Accepts {allowed_words(spec, self.empty_word)}")
 
     def value(self) -> Any:
         raise NotImplementedError
@@ -88,11 +104,21 @@ class NumberEditor(Editor):
             self.row.addWidget(self.auto)
         self.row.addStretch(1)
 
+    def set_auto_values(self, values: list[float]) -> None:
+        """The values "Auto" stands for now (the guard's, per card): "Auto (80 °C for this
+        card)", and the same number greyed in the field while Auto is on."""
+        if self.auto is None or self.key in NULL_WORDS:
+            return
+        self.auto.setText(auto_label(values, self.spec.unit))
+        self.edit.setPlaceholderText(f"{values[0]:g}" if len(set(values)) == 1 else "")
+
     def _on_auto(self, on: bool) -> None:
         self.edit.setEnabled(not on)
-        if not on and not self.edit.text():
-            default = self.spec.min
-            self.edit.setText(f"{default:g}" if isinstance(default, int | float) else "")
+        if not on and not self.edit.text():  # start from the limit in force, if known
+            default = self.edit.placeholderText()
+            if not default and isinstance(self.spec.min, int | float):
+                default = f"{self.spec.min:g}"
+            self.edit.setText(default)
         self.edited.emit()
 
     def value(self) -> Any:
@@ -174,7 +200,7 @@ class NamesEditor(Editor):
     def __init__(self, key: str, spec: SettingSpec, parent: QWidget | None = None) -> None:
         super().__init__(key, spec, parent)
         self.edit = QPlainTextEdit()
-        self.edit.setPlaceholderText("one program per line, e.g. witcher3.exe")
+        self.edit.setPlaceholderText(PLACEHOLDERS.get(key, "one per line"))
         self.edit.setFixedHeight(84)
         self.edit.setAccessibleName(key)
         self.edit.textChanged.connect(self.edited.emit)

@@ -38,9 +38,10 @@ from desktop.ipc.schema_data import SettingsAnswer, SettingsPatched, SettingSpec
 from desktop.model import CheckStatus
 from desktop.ui import tasks
 from desktop.ui.alerts_box import AlertsBox
-from desktop.ui.settings_editors import Editor, make_editor
+from desktop.ui.settings_editors import Editor, NumberEditor, make_editor
 from desktop.ui.wizard.base import error_colour, muted_label, status_colour, wrapped
-from desktop.views.text import temp
+from desktop.views.settings_words import allowed_words, auto_values, refusal_words
+from desktop.views.text import plain, temp
 from desktop.wizard.client_port import as_port_error
 from desktop.wizard.state import Problem
 
@@ -143,6 +144,7 @@ class SettingsPage(QWidget):
         self._run = run
         self.settings: dict[str, Any] = {}
         self.schema: dict[str, SettingSpec] = {}
+        self.status_answer: StatusAnswer | None = None
         self.editors: dict[str, Editor] = {}
         self.alerts = AlertsBox(client, run)
         self.saving = False
@@ -192,12 +194,14 @@ class SettingsPage(QWidget):
         self.settings = dict(answer.settings)
         if not self.editors:
             self._build()
+            self._show_auto()
         self._fill(self.settings)
         self._say("")
         self.loaded.emit(self.settings)
 
     def _on_fail(self, exc: Exception) -> None:
-        self._say(f"The settings could not be loaded: {as_port_error(exc).message}", error=True)
+        message = plain(as_port_error(exc).message)
+        self._say(f"The settings could not be loaded: {message}", error=True)
 
     def _on_status(self, status: StatusAnswer) -> None:
         """The card's own limits, which the thermal settings are judged against."""
@@ -212,6 +216,14 @@ class SettingsPage(QWidget):
             )
         self.card.setText("\n".join(lines))
         self.card.setVisible(bool(lines))
+        self.status_answer = status
+        self._show_auto()
+
+    def _show_auto(self) -> None:
+        """Each "Auto" thermal field says the limit in force (the guard's, per card)."""
+        for key, editor in self.editors.items():
+            if isinstance(editor, NumberEditor):
+                editor.set_auto_values(auto_values(key, self.status_answer))
 
     def _build(self) -> None:
         placed: set[str] = set()
@@ -297,17 +309,23 @@ class SettingsPage(QWidget):
         self.saving = False
         self.save_button.setEnabled(True)
         error = as_port_error(exc)
-        allowed = error.allowed if isinstance(error.allowed, str) else ""
         editor = self.editors.get(error.field or "")
         if editor is not None:
-            editor.show_problem(Problem(error.message, error.field, allowed))
+            label, spec, empty = label_for(editor.key), editor.spec, editor.empty_word
+            message = refusal_words(error.message, editor.key, label, spec, empty)
+            allowed = (
+                refusal_words(error.allowed, editor.key, label, spec, empty)
+                if isinstance(error.allowed, str)
+                else allowed_words(spec, empty)
+            )
+            editor.show_problem(Problem(message, error.field, allowed))
             self._say(
                 f"Not saved: {label_for(editor.key)} needs fixing (in red above). "
                 "The previous settings stay in force.",
                 error=True,
             )
         else:
-            self._say(f"Not saved: {error.message}", error=True)
+            self._say(f"Not saved: {plain(error.message)}", error=True)
         self.refused.emit(error.field or "", error.message)
 
     def _say(self, message: str, error: bool = False, ok: bool = False) -> None:

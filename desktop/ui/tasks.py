@@ -64,12 +64,15 @@ def run_in_background(
     fn: Callable[[], Any],
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[Exception], None] | None = None,
+    owner: QObject | None = None,
 ) -> None:
     """Call ``fn()`` on a pool thread, then ``on_done(result)`` or ``on_error(exc)`` on the GUI.
 
-    Must be called from the GUI thread. Without ``on_error`` a failure is only logged.
+    Must be called from the GUI thread. Without ``on_error`` a failure is only logged. With
+    ``owner`` the result is dropped once the owner is gone (a page closed during a slow
+    call, such as a doctor run): its carrier is the owner's child and goes with it.
     """
-    carrier = _Carrier()
+    carrier = _Carrier(owner)
     _in_flight.add(carrier)
 
     def finish_ok(result: Any) -> None:

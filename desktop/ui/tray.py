@@ -26,13 +26,13 @@ from desktop.views import money
 from desktop.views.rig import Headline, RigState, network_name
 from desktop.views.snapshot import Snapshot
 from desktop.views.text import clock as clock_text
-from desktop.views.text import temp, until_tomorrow
+from desktop.views.text import plain, temp, until_tomorrow
 
 
 def tooltip(headline: Headline, snapshot: Snapshot) -> str:
     """ "RigPilot / Earning on … / GPU 74 °C · today 0.25 EUR gross, 0.05 EUR electricity,
     0.20 EUR net": the same phrase as ``rigpilot status``."""
-    lines = ["RigPilot", headline.text]
+    lines = ["RigPilot", plain(headline.text)]
     status = snapshot.status
     if status is not None:
         today = money.today_line(status.earnings_today)
@@ -88,7 +88,7 @@ class Tray(QObject):
         """Rebuild from the latest state (called each time the menu opens)."""
         self.menu.clear()
         connected = self._link.connected
-        title = self.headline.text
+        title = plain(self.headline.text)
         heading = self.menu.addAction(title if len(title) <= 60 else title[:59] + "…")
         heading.setEnabled(False)
         self.menu.addSeparator()
@@ -100,10 +100,10 @@ class Tray(QObject):
                 "&Pause all", lambda: self._controller.pause_all(), connected
             )
         self._add("Pause for 1 &hour", lambda: self._controller.pause_for(3600), connected)
-        until = until_tomorrow(clock.now())
+        until = until_tomorrow(clock.now())  # the time shown is the time sent
         self._add(
             f"Pause until &tomorrow ({clock_text(until, clock.now())})",
-            self._controller.pause_until_tomorrow,
+            lambda: self._controller.pause_all(until),
             connected,
         )
         self.menu.addSeparator()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from desktop.ipc.schema import GpuStatus, NetworkBrief, StatusAnswer
 from desktop.model import Event, GpuState, HoldKind, NodeState
+from desktop.views.notices import no_gpu
 from desktop.views.snapshot import Snapshot
 from desktop.views.states import hold_words
 from desktop.views.text import temp, watts
@@ -76,6 +77,9 @@ def _error(status: StatusAnswer, last_error: Event | None) -> Headline | None:
     def said(message: str, fix: str) -> Headline:
         return Headline(RigState.ERROR, f"Error: {message}" + (f" — {fix}" if fix else ""))
 
+    missing = no_gpu(status)
+    if missing is not None:  # the title, and the cause with its fix as the detail
+        return Headline(RigState.ERROR, missing.title, missing.text)
     if status.gpu_error is not None:
         return said(status.gpu_error.cause, status.gpu_error.fix)
     for gpu in status.gpus:

@@ -6,10 +6,12 @@ or inventing a zero, because a half-filled view is better than a wrong one.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 DASH = "–"
 MORNING_HOUR = 6  # "until tomorrow" ends at 06:00 local time
+_QUOTED = re.compile(r"`([^`\n]{1,300})`")
 
 
 def temp(value: float | None) -> str:
@@ -69,3 +71,48 @@ def until_tomorrow(now: float) -> float:
     if target <= moment:
         target += timedelta(days=1)
     return target.timestamp()
+
+
+def plain(text: str) -> str:
+    """``text`` for a window: the commands it quotes in backticks (the CLI's and the
+    doctor's way to mark them) as they are typed, without the backticks."""
+    return _QUOTED.sub(r"\1", text).replace("`", "")
+
+
+def commands_in(text: str) -> list[str]:
+    """The shell commands ``text`` quotes in backticks, each once (for Copy buttons)."""
+    seen: list[str] = []
+    for match in _QUOTED.finditer(text):
+        command = match.group(1).strip()
+        if len(command) >= 2 and command not in seen:
+            seen.append(command)
+    return seen
+
+
+# The first part of an event's kind ("guard.pause") as the Events page's "What" column says it.
+EVENT_TOPICS = {
+    "worker": "RigPilot",
+    "jobs": "Jobs",
+    "job": "Job",
+    "guard": "Heat guard",
+    "thermal": "Heat guard",
+    "gpu": "GPU",
+    "sensor": "GPU sensor",
+    "network": "Network",
+    "networks": "Networks",
+    "operation": "Network",
+    "settings": "Settings",
+    "user": "You",
+    "gaming": "Games",
+    "schedule": "Schedule",
+    "ledger": "Records",
+    "alerts": "Alerts",
+    "metrics": "Metrics",
+    "power": "Power",
+}
+
+
+def event_topic(kind: str) -> str:
+    """ "Heat guard" for ``guard.pause``: what an event is about, in a word or two."""
+    head = kind.split(".", 1)[0]
+    return EVENT_TOPICS.get(head, head.replace("_", " ").capitalize())

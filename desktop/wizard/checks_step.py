@@ -8,7 +8,6 @@ network. The step only waits until the checks have run once.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Sequence
 
 from desktop.model import CheckResult, CheckStatus
@@ -17,7 +16,6 @@ from desktop.wizard.state import Problem, WizardState
 # The checks a GPU container test stands on (desktop.checks.runner's plan); only when they
 # all pass is the slower smoke run worth starting.
 SMOKE_NEEDS = ("driver", "docker.engine", "toolkit.version", "toolkit.runtime")
-_COMMAND = re.compile(r"`([^`\n]{2,300})`")
 
 
 def started(state: WizardState) -> WizardState:
@@ -57,16 +55,6 @@ def wants_smoke(results: Sequence[CheckResult]) -> bool:
 
 def failing(results: Iterable[CheckResult]) -> list[CheckResult]:
     return [r for r in results if r.status is CheckStatus.FAIL]
-
-
-def commands_in(fix: str) -> list[str]:
-    """The shell commands a fix quotes in backticks, for the page's Copy buttons."""
-    seen: list[str] = []
-    for match in _COMMAND.finditer(fix):
-        command = match.group(1).strip()
-        if command and command not in seen:
-            seen.append(command)
-    return seen
 
 
 def headline(state: WizardState) -> str:

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop.wizard import checks_step, credentials_step, networks_step
+from desktop.wizard import checks_step, credentials_step, networks_step, readiness
 from desktop.wizard import preferences_step as prefs
 from desktop.wizard.port import PortError, WizardPort
 from desktop.wizard.state import ORDER, Problem, Step, WizardState
@@ -226,4 +226,6 @@ def title(state: WizardState) -> str:
     option = state.current_network
     if option is not None:
         return f"Sign in to {option.display_name}"
+    if state.step is Step.DONE:  # "All set" only on a computer that can earn
+        return readiness.last_title(state)
     return rule(state).title

@@ -1,12 +1,11 @@
 """The choose-networks step: which networks this computer can join, and why not the others.
 
-A network is locked when the worker reports one of its requirements unmet, or when a doctor
-check that requirement stands on failed in the run the user just saw (the doctor may be
-newer than the worker's facts: "Docker missing" must lock Docker networks at once, and a
-Re-check that turns Docker green must unlock them). Networks that need nothing the doctor
-checks (the practice network) are never locked by a failing check. A network RigPilot
-only lists (desktop/networks/listed.py) can never be ticked: its row says why RigPilot
-cannot join this computer to it and what to do instead.
+A network is locked when ``desktop.views.requirements.judge`` says this computer does not
+meet it: the worker's judgement of its requirements and the doctor's run the user just
+saw, the same judgement the Networks page shows. Networks that need nothing the doctor
+checks are never locked by a failing check. A network RigPilot only lists
+(desktop/networks/listed.py) can never be ticked: its row says why RigPilot cannot join
+this computer to it and what to do instead.
 """
 
 from __future__ import annotations
@@ -15,78 +14,39 @@ import dataclasses
 from collections.abc import Iterable
 
 from desktop.ipc.schema_networks import NetworkRecord
-from desktop.model import CheckResult, CheckStatus
+from desktop.model import CheckResult
+from desktop.views import requirements
+from desktop.views.requirements import Fitness
 from desktop.wizard.state import NetworkOption, Problem, Step, WizardState
 
 PRACTICE = "demo"
 
-# Requirement topic (the part after "<network>." in a requirement id) -> doctor check ids.
-TOPIC_CHECKS: dict[str, tuple[str, ...]] = {
-    "docker": ("docker.engine", "runc"),
-    "toolkit": ("toolkit.version", "toolkit.runtime"),
-    "gpu": ("driver", "gpu"),
-    "cuda": ("driver", "cuda"),
-    "native_linux": ("system.os",),
-    "ram": ("system.ram",),
-    "disk": ("system.disk",),
-    "virtualization": ("system.virt",),
-}
 
-
-def _sentence(check: CheckResult) -> str:
-    summary = check.summary.rstrip()
-    if summary and summary[-1] not in ".!?":
-        summary += "."
-    return f"{check.title}: {summary}" + (f" Fix: {check.fix}" if check.fix else "")
-
-
-def failing_checks_for(state: WizardState, requirement: CheckResult) -> list[CheckResult]:
-    """The doctor's failures one requirement stands on (by the requirement's topic)."""
-    topic = requirement.id.split(".", 1)[1] if "." in requirement.id else requirement.id
-    failed = {r.id: r for r in state.checks if r.status is CheckStatus.FAIL}
-    return [failed[i] for i in TOPIC_CHECKS.get(topic, ()) if i in failed]
+def fitness(state: WizardState, option: NetworkOption) -> Fitness:
+    """This computer against ``option``: the one judgement the Networks page makes too."""
+    return requirements.judge(option.requirements, state.checks)
 
 
 def requirement_met(state: WizardState, requirement: CheckResult) -> bool:
     """Met by the worker's judgement and by the doctor's latest run."""
-    return requirement.status is not CheckStatus.FAIL and not failing_checks_for(state, requirement)
-
-
-def _failures(state: WizardState, option: NetworkOption) -> list[CheckResult]:
-    """The unmet requirements and the doctor failures under them, each once."""
-    found: dict[tuple[str, str], CheckResult] = {}
-    for req in option.requirements:
-        for item in ([req] if req.status is CheckStatus.FAIL else []) + failing_checks_for(
-            state, req
-        ):
-            found.setdefault((item.id, item.summary), item)
-    return list(found.values())
+    return requirements.judge([requirement], state.checks).fit
 
 
 def reasons(state: WizardState, option: NetworkOption) -> list[str]:
     """Why this computer cannot join ``option`` now, each with its fix; empty when it can."""
-    return [_sentence(c) for c in _failures(state, option)]
+    return [s.sentence for s in fitness(state, option).shortfalls]
 
 
-def short_reasons(state: WizardState, option: NetworkOption, width: int = 120) -> list[str]:
-    """The same, one short line each ("Title: what is wrong"), for a network's row."""
-    lines = []
-    for check in _failures(state, option):
-        summary = check.summary.strip().rstrip(".")
-        if len(summary) > width:
-            summary = summary[: width - 1].rsplit(" ", 1)[0] + "…"
-        lines.append(f"{check.title}: {summary}" if summary else check.title)
-    return lines
+def short_reasons(state: WizardState, option: NetworkOption) -> list[str]:
+    """The same, one line each ("Title: what is wrong", whole), for a network's row."""
+    return [s.line for s in fitness(state, option).shortfalls]
 
 
 def why_not(state: WizardState, option: NetworkOption) -> str:
     """One paragraph with every reason and its fix ("" when the network can be chosen)."""
     if option.not_joinable is not None:
         return option.not_joinable.sentence(option.display_name)
-    found = reasons(state, option)
-    if not found:
-        return ""
-    return f"{option.display_name} needs: " + " ".join(found)
+    return requirements.why_not(option.display_name, fitness(state, option))
 
 
 def with_networks(state: WizardState, records: Iterable[NetworkRecord]) -> WizardState:

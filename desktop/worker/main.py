@@ -45,12 +45,14 @@ class WorkerOptions:
         simulate: comma-separated simulated GPU profiles ("warm,hot"), or None for NVML.
         sim_speed: simulated seconds per wall second.
         foreground: also print the log to the terminal.
+        lifeline: stop when stdin ends (the app that started it is gone: lifeline.py).
     """
 
     demo: bool = False
     simulate: str | None = None
     sim_speed: float = 1.0
     foreground: bool = False
+    lifeline: bool = False
 
     @property
     def mode(self) -> str:
@@ -113,6 +115,8 @@ async def _serve(options: WorkerOptions, paths: Paths, log_path: Path) -> int:
         await service.close()
         raise
     _install_stop_signals(service)
+    if options.lifeline:
+        _stop_with_owner(service)
     log.info("RigPilot worker ready: API on %s", server.address)
     if not options.foreground:
         print(
@@ -153,6 +157,19 @@ def open_gpus(options: WorkerOptions) -> GpuMonitor:
             "Run `rigpilot doctor` to check the driver.",
         )
         return GpuMonitor(None, error=error)
+
+
+def _stop_with_owner(service: WorkerService) -> None:
+    """Shut down (the normal way) once the app holding our stdin is gone."""
+    from desktop.worker import lifeline
+
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        if not service.stopping:
+            loop.create_task(service.request_shutdown())
+
+    lifeline.watch(sys.stdin.buffer, lambda: loop.call_soon_threadsafe(stop))
 
 
 def _install_stop_signals(service: WorkerService) -> None:

@@ -45,6 +45,7 @@ from desktop.fleet.parts import Fleet
 from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
 from desktop.ipc import schema
 from desktop.ipc.schema_data import EarningsAnswer
+from desktop.jobs.engine_words import unreachable_words
 from desktop.jobs.lease import install_id
 from desktop.jobs.runner import GpuSlot, Runner, RunnerError
 from desktop.jobs.simulated_runner import SimulatedRunner
@@ -104,10 +105,9 @@ def probe_engine(images: Collection[str] = (), timeout_s: int = PROBE_TIMEOUT_S)
     try:
         client = docker.from_env(timeout=timeout_s)
         client.ping()
-    except DockerException as exc:
-        return EngineProbe(False, f"the Docker engine is not reachable ({_short(exc)})")
-    except Exception as exc:  # requests' own errors on a strange DOCKER_HOST
-        return EngineProbe(False, f"the Docker engine is not reachable ({_short(exc)})")
+    except Exception as exc:  # DockerException, or requests' own on a strange DOCKER_HOST
+        log.info("Docker engine probe failed: %s", _short(exc))  # the raw error: the log
+        return EngineProbe(False, unreachable_words(exc))
     try:
         info = client.info()
         runtimes = info.get("Runtimes") or {}
@@ -247,6 +247,7 @@ def build(
     context = AdapterContext(
         submit_job=lambda spec: jobs.submit(spec).job_id,
         check_job=jobs.check,
+        allows_image=lambda image: image in jobs.allowed_images(),
         stop_job=stop_job,
         speed=sim_speed,
         data_dir=paths.data_dir,
@@ -337,11 +338,15 @@ def build(
 
 
 def build_fleet(
-    store: SettingsStore, paths: Paths, emit: Callable[[Event], None], ledger: Ledger,
+    store: SettingsStore,
+    paths: Paths,
+    emit: Callable[[Event], None],
+    ledger: Ledger,
     supervisor: Supervisor,
 ) -> Fleet:
     """The Prometheus exporter and the alerts (desktop/fleet), reading lifetime earnings
     from the supervisor and jobs by state from the ledger."""
+
     async def lifetime() -> EarningsAnswer:
         return msgspec.convert(await supervisor.earnings(MAX_DAYS), EarningsAnswer)
 

@@ -3,6 +3,9 @@
 ``start_worker(*args)`` runs ``python -m desktop worker ARGS --foreground`` in this test's
 RIGPILOT_HOME and waits for its API; ``open_app()`` builds the whole app (window, tray,
 notifications, link) in the test process and waits until it is connected to that worker.
+The workers here are simulated, so ``open_app()`` opens the app as ``rigpilot --simulate``
+does (the real app would refuse to show them); tests of the real app pass ``AppOptions()``.
+Whatever worker an app started (the real one, the demo's) is stopped after the test.
 Under tests/run.sh (RIGPILOT_REQUIRE_SERVICES=1) a missing display or tray host FAILS.
 """
 
@@ -149,7 +152,7 @@ def open_app(qtbot: Any, tray_host: None, rigpilot_home: Path) -> Iterator[Calla
             prefs = QSettings(str(paths.config_dir / "ui.ini"), QSettings.Format.IniFormat)
             prefs.setValue(FIRST_RUN_KEY, True)
             prefs.sync()
-        rig = RigPilotApp(options or AppOptions(), paths)
+        rig = RigPilotApp(options or AppOptions(simulate="warm"), paths)
         apps.append(rig)
         rig.start()
         qtbot.waitExposed(rig.window)
@@ -166,6 +169,23 @@ def open_app(qtbot: Any, tray_host: None, rigpilot_home: Path) -> Iterator[Calla
     for rig in apps:
         rig.window.deleteLater()
         rig.deleteLater()
+    stop_workers_in(rigpilot_home)
+
+
+def stop_workers_in(home: Path) -> None:
+    """Stop any worker an app started in ``home`` (its own, or the demo's folders)."""
+    from desktop.ipc.client import WorkerClient
+    from desktop.ipc.launch import stop_worker_at
+    from desktop.paths import demo_paths
+
+    base = home_paths(home)
+    for paths in (base, demo_paths(base)):
+        if paths.runtime_dir.exists():
+            client = WorkerClient(paths)
+            try:
+                stop_worker_at(client, timeout=30)
+            finally:
+                client.close()
 
 
 def _balloons() -> list[Any]:

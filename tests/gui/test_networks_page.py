@@ -69,7 +69,7 @@ def test_cards_show_state_requirements_and_next_step(qtbot: Any, page: Any) -> N
     assert demo.name.text() == api_network(page.worker, "demo").display_name
     assert demo.buttons["enroll"].isVisible() and not demo.buttons["pause"].isVisible()
     assert "Next step:" in demo.next_step.text() and "Enroll" in demo.next_step.text()
-    assert "Requirements:" in demo.requirements.text()
+    assert "Needs:" in demo.requirements.text() and "Any computer" in demo.requirements.text()
     assert "Today:" in demo.figures.text() and "Reputation:" in demo.figures.text()
     nosana = page.cards["nosana"]
     requirements = api_network(page.worker, "nosana").requirements

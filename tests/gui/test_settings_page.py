@@ -151,3 +151,25 @@ def test_screenshot_of_a_refusal_in_place(qtbot: Any, page: Any, qapp: Any) -> N
         qapp.setStyle(style)
         qapp.setPalette(palette)
         qapp.setStyleSheet(sheet)
+
+
+def test_the_page_speaks_the_windows_words(qtbot: Any, page: Any) -> None:
+    """The limits in force under "Auto", the field's name and "Auto" in a refusal (never
+    "thermal.pause_limit_c … or null"), and a placeholder that fits each list."""
+    pause = page.editors["thermal.pause_limit_c"]
+    qtbot.waitUntil(lambda: pause.auto.text() == "Auto (85 °C for this card)", timeout=10_000)
+    assert pause.edit.placeholderText() == "85" and not pause.edit.isEnabled()
+    vram = page.editors["thermal.memory_pause_limit_c"]
+    assert vram.auto.text() == "Auto (from the card)"  # this card reports no VRAM temperature
+    assert "or Auto" in pause.toolTip() and "null" not in pause.toolTip()
+    pause.auto.setChecked(False)
+    assert pause.edit.text() == "85"  # unticking Auto starts from the limit in force
+    pause.edit.setText("200")
+    field, _message = save_and_wait(qtbot, page, "refused")
+    shown = pause.problem.text()
+    assert field == "thermal.pause_limit_c"
+    assert shown.startswith("Pause at must be a number from 55 to 100 °C, or Auto (got 200)")
+    assert "null" not in shown and "thermal." not in shown and "`" not in shown
+    images = page.editors["jobs.allowed_local_images"].edit.placeholderText()
+    games = page.editors["gaming.games"].edit.placeholderText()
+    assert "busybox" in images and "witcher3" not in images and "witcher3" in games

@@ -28,8 +28,7 @@ import pytest
 from desktop.ipc import endpoints
 from desktop.ipc.schema_data import EventsQuery
 from desktop.settings import SettingsStore
-from tests.conftest import missing_service
-from tests.fakenvml.library import StandInUnavailable, environment, library_dir
+from tests.fakenvml.library import environment
 from tests.integration.conftest import StartWorker, WorkerProcess, home_paths
 
 HERE = Path(__file__).resolve().parent
@@ -37,15 +36,6 @@ STAND_IN_NAME = "NVIDIA GeForce RTX 4090 (simulated)"
 # The stand-in's model: T settles at ambient + P x 0.11 °C/W, so with ambient 33.5 °C a card
 # at its 450 W default settles at 83 °C: above the 80 °C soft limit, below the 85 °C pause.
 AMBIENT_ABOVE_SOFT_C = 33.5
-
-
-@pytest.fixture(scope="module")
-def stand_in() -> Path:
-    try:
-        return library_dir()
-    except StandInUnavailable as exc:
-        missing_service(str(exc))
-        raise  # not reached: missing_service fails or skips
 
 
 def start_nvml_worker(start_worker: StartWorker, home: Path, env: dict[str, str]) -> WorkerProcess:

@@ -33,7 +33,6 @@ SKIPPED_DIRS = {"perf"}  # measures time on purpose: its figures are printed, ne
 # found so far had a clock-free way to say the same thing.
 ALLOWED: dict[tuple[str, str], str] = {}
 BEING_REWRITTEN = {
-    "gui/test_app.py": "the lead rewrites the UI tests (issue 18)",
     "integration/test_worker_crash_jobs.py": "the lead rewrites the worker integration tests",
 }
 _WALL_ATTRS = {"time", "time_ns"}

@@ -101,7 +101,9 @@ class TimeChart(QWidget):
         self._style_curve(key)
 
     def add_limit(self, key: str, label: str, kind: str) -> None:
-        """A horizontal line (``kind`` "soft" or "hard" picks its colour), hidden until set."""
+        """A horizontal line, hidden until set: ``kind`` "soft" or "hard" picks its colour;
+        "hard-dotted" is a hard limit drawn dash-dotted (the VRAM pause limit, told apart
+        from the core's pause line)."""
         line = pg.InfiniteLine(angle=0, movable=False)
         line.hide()
         self.plot.getPlotItem().addItem(line, ignoreBounds=True)
@@ -156,6 +158,10 @@ class TimeChart(QWidget):
 
     def visible_series(self) -> list[str]:
         return [k for k, s in self._curves.items() if s.curve.isVisible()]
+
+    def limit(self, key: str) -> float | None:
+        """The value of a limit line, None while it is hidden (for tests)."""
+        return self._limits[key].value
 
     def points(self, key: str) -> int:
         """How many points a curve holds (tests and the perf probe read it)."""
@@ -230,7 +236,8 @@ class TimeChart(QWidget):
         limit = self._limits[key]
         pen = QPen(QColor(self._limit_colour(limit)))
         pen.setWidthF(1.5)
-        pen.setStyle(Qt.PenStyle.DashLine)
+        dots = limit.kind == "hard-dotted"
+        pen.setStyle(Qt.PenStyle.DashDotLine if dots else Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
         limit.line.setPen(pen)
 
@@ -251,8 +258,9 @@ class TimeChart(QWidget):
         for limit in self._limits.values():
             if limit.value is not None:
                 name = f"{limit.label} {limit.value:.0f} {self._unit}"
+                mark = "-·-" if limit.kind == "hard-dotted" else "╍╍"
                 parts.append(
-                    f"<span style='color:{self._limit_colour(limit)}'>╍╍</span>"
+                    f"<span style='color:{self._limit_colour(limit)}'>{mark}</span>"
                     f"<span style='color:{t.text}'>&nbsp;{name}</span>"
                 )
         self.header.setText("&nbsp;&nbsp;&nbsp;".join(parts))

@@ -100,6 +100,7 @@ class DashboardPage(QWidget):
         self.temp_chart.add_series("mem", "VRAM", 1)
         self.temp_chart.add_limit("soft", "soft limit", "soft")
         self.temp_chart.add_limit("pause", "pause limit", "hard")
+        self.temp_chart.add_limit("mem_pause", "VRAM pause limit", "hard-dotted")
         self.power_chart = TimeChart("Power", "W", theme)
         self.power_chart.add_series("power", "Power draw", 2)
         self.power_chart.add_series("limit", "Power limit", 4, dashed=True)
@@ -140,7 +141,24 @@ class DashboardPage(QWidget):
             self.gpu_select.setCurrentIndex(min(self.gpu, max(0, len(names) - 1)))
             self.gpu_select.blockSignals(False)
         self.gpu_select.setVisible(len(names) > 1)
+        self._limits_from(status)
         self._dirty = True
+
+    def _limits_from(self, status: StatusAnswer) -> None:
+        """The guard's limits in force on the GPU shown (the card's own under "Auto"); the
+        VRAM pause limit beside them when the card reports its VRAM temperature."""
+        entry = next((g for g in status.gpus if g.index == self.gpu), None)
+        if entry is None:
+            if not status.gpus:  # no GPU: no lines over an empty chart
+                self.set_limits(None, None)
+                self.temp_chart.set_limit("mem_pause", None)
+            return
+        thermal = entry.thermal
+        if thermal is None:
+            return
+        self.set_limits(thermal.limits.soft_c, thermal.limits.pause_c)
+        vram = thermal.limits.mem_pause_c if thermal.vram_temperature_reported else None
+        self.temp_chart.set_limit("mem_pause", vram)
 
     def on_snapshot(self) -> None:
         """The snapshot changed: the cards and the GPU's state line follow at once (the

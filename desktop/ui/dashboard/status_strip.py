@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui import icons
 from desktop.views.rig import Headline, RigState
+from desktop.views.text import plain
 
 
 class StatusStrip(QFrame):
@@ -72,12 +73,15 @@ class StatusStrip(QFrame):
     def paused(self) -> bool:
         return self._paused
 
-    def show_headline(self, headline: Headline, *, paused: bool, connected: bool) -> None:
-        """Show a headline; ``paused`` picks the button ("Resume" when the user paused)."""
+    def show_headline(
+        self, headline: Headline, *, paused: bool, connected: bool, has_gpus: bool = True
+    ) -> None:
+        """Show a headline; ``paused`` picks the button ("Resume" when the user paused);
+        without a GPU there is nothing to pause, and the button says so by being off."""
         self.headline = headline
         self._paused = paused
-        self.text.setText(headline.text)
-        self.detail.setText(headline.detail)
+        self.text.setText(plain(headline.text))
+        self.detail.setText(plain(headline.detail))
         self.detail.setVisible(bool(headline.detail))
         self._icon.setPixmap(icons.state_icon(headline.state).pixmap(QSize(28, 28)))
         self._icon.setToolTip(headline.state.value.capitalize())
@@ -86,7 +90,7 @@ class StatusStrip(QFrame):
         self.pause_button.setToolTip(
             "Resume work (Ctrl+P)" if paused else "Pause all work (Ctrl+P)"
         )
-        self.pause_button.setEnabled(connected)
+        self.pause_button.setEnabled(connected and (has_gpus or paused))
         self.start_button.setVisible(not connected and headline.state == RigState.ERROR)
 
     def _on_button(self) -> None:

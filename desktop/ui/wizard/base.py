@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from desktop.model import CheckStatus
 from desktop.ui import theme
 from desktop.views.rig import RigState
+from desktop.views.text import plain
 from desktop.wizard.state import Problem, Step, WizardState
 
 
@@ -79,9 +80,9 @@ class ProblemLabel(QLabel):
             self.clear()
             self.hide()
             return
-        text = problem.message
-        if problem.allowed and problem.allowed not in text:
-            text += f"\nAllowed: {problem.allowed}."
+        text = plain(problem.message)
+        if problem.allowed and problem.allowed not in problem.message:
+            text += f"\nAllowed: {plain(problem.allowed)}."
         self.setStyleSheet(f"color: {error_colour(self)};")
         self.setText(text)
         self.show()

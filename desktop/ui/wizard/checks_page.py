@@ -27,6 +27,7 @@ from desktop.ui.wizard.base import (
     status_colour,
     wrapped,
 )
+from desktop.views.text import commands_in, plain
 from desktop.wizard import checks_step
 from desktop.wizard.state import Step, WizardState
 
@@ -84,14 +85,14 @@ class CheckRow(QFrame):
         top.addWidget(self.status)
         top.addWidget(title, 1)
         layout.addLayout(top)
-        self.summary = wrapped(result.summary, selectable=True)
+        self.summary = wrapped(plain(result.summary), selectable=True)
         layout.addWidget(self.summary)
         self.fix: QLabel | None = None
         self.commands: list[CommandLine] = []
         if result.fix and result.status in (CheckStatus.FAIL, CheckStatus.WARN):
-            self.fix = wrapped(f"How to fix: {result.fix}", selectable=True)
+            self.fix = wrapped(f"How to fix: {plain(result.fix)}", selectable=True)
             layout.addWidget(self.fix)
-            for command in checks_step.commands_in(result.fix):
+            for command in commands_in(result.fix):
                 line = CommandLine(command)
                 self.commands.append(line)
                 layout.addWidget(line)

@@ -2,6 +2,8 @@
 
 Signals:
     choice_changed(str, bool): the user ticked (True) or unticked a network.
+    demo_requested(): "Try the demo" on the practice network's row (it runs in the demo
+        where this computer cannot run it).
 """
 
 from __future__ import annotations
@@ -9,7 +11,15 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.model import CheckStatus
 from desktop.ui.estimates_view import EstimatesView
@@ -21,8 +31,14 @@ from desktop.ui.wizard.base import (
     status_colour,
     wrapped,
 )
+from desktop.ui.wizard.requirements_view import needs_html, offers_demo, shortfalls_html
+from desktop.views.notices import TRY_DEMO
 from desktop.wizard import networks_step
 from desktop.wizard.state import NetworkOption, Step, WizardState
+
+DEMO_HERE = (
+    "On this computer it runs in the demo, on a simulated GPU: nothing to install, no account."
+)
 
 
 class NetworkRow(QFrame):
@@ -45,41 +61,42 @@ class NetworkRow(QFrame):
         self.why = wrapped(selectable=True)
         self.why.setStyleSheet(f"color: {error_colour(self)};")
         layout.addWidget(self.why)
+        self.demo_button = QPushButton(TRY_DEMO)
+        self.demo_button.hide()
+        demo_row = QHBoxLayout()
+        demo_row.addWidget(self.demo_button)
+        demo_row.addStretch(1)
+        layout.addLayout(demo_row)
 
     def show_option(self, state: WizardState) -> None:
         option = self.option
         if option.not_joinable is not None:
             self._show_not_joinable(option)
             return
-        why = networks_step.why_not(state, option)
+        fitness = networks_step.fitness(state, option)
         done = state.enrollment(option.id)
         enrolled = option.enrolled or (done is not None and done.ok)
         self.check.blockSignals(True)
         self.check.setChecked(option.id in state.chosen or enrolled)
-        self.check.setEnabled(not why and not enrolled)
+        self.check.setEnabled(fitness.fit and not enrolled)
         self.check.blockSignals(False)
-        parts = []
-        for req in option.requirements:
-            met = networks_step.requirement_met(state, req)
-            colour = status_colour(self, CheckStatus.PASS if met else CheckStatus.FAIL)
-            mark = "✔" if met else "✘"
-            parts.append(f'<span style="color:{colour}">{mark}</span> {html.escape(req.title)}')
-        self.needs.setText("Needs: " + ", ".join(parts) if parts else "")
-        self.needs.setVisible(bool(parts))
+        needs = needs_html(fitness, self)
+        self.needs.setText(needs)
+        self.needs.setVisible(bool(needs))
+        demo = offers_demo(option.id, fitness) and not enrolled
         if enrolled:
             self.why.setText("Enrolled: manage it on the Networks page.")
             self.why.setStyleSheet(f"color: {status_colour(self, CheckStatus.PASS)};")
+        elif demo:  # not a fault to fix: this computer shows it in the demo
+            self.why.setText(DEMO_HERE)
+            self.why.setStyleSheet("")
         else:
-            lines = networks_step.short_reasons(state, option)
-            text = "".join(f"<br>✘ {html.escape(line)}" for line in lines)
-            self.why.setText(
-                f"<b>Locked until this is fixed</b> (the fixes are on the checks page):{text}"
-                if why
-                else ""
-            )
-            self.why.setToolTip(why)
+            heading = "Locked until this is fixed (the fixes are on the checks page):"
+            self.why.setText(shortfalls_html(fitness, heading))
+            self.why.setToolTip(networks_step.why_not(state, option))
             self.why.setStyleSheet(f"color: {error_colour(self)};")
-        self.why.setVisible(bool(why) or enrolled)
+        self.why.setVisible(not fitness.fit or enrolled)
+        self.demo_button.setVisible(demo)
 
     def _show_not_joinable(self, option: NetworkOption) -> None:
         """A network RigPilot only lists: no tick, and why, instead, and the source."""
@@ -105,6 +122,7 @@ class NetworkRow(QFrame):
 class ChoosePage(WizardPage):
     step = Step.NETWORKS
     choice_changed = Signal(str, bool)
+    demo_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,5 +172,6 @@ class ChoosePage(WizardPage):
             row.check.toggled.connect(
                 lambda on, network=option.id: self.choice_changed.emit(network, on)
             )
+            row.demo_button.clicked.connect(self.demo_requested.emit)
             self.rows[option.id] = row
             self._list_layout.insertWidget(position, row)

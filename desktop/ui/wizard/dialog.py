@@ -9,6 +9,9 @@ freezes the wizard.
 
 Signals:
     state_changed(object): a new WizardState was rendered (tests wait on it).
+    demo_requested(): "Try the demo" (the practice network's row, or the last page on a
+        computer that cannot earn yet).
+    checked(list): the doctor's results arrived (the Networks page judges with them too).
 """
 
 from __future__ import annotations
@@ -36,10 +39,10 @@ from desktop.ui.wizard.base import WizardPage, muted_label
 from desktop.ui.wizard.checks_page import ChecksPage
 from desktop.ui.wizard.choose_page import ChoosePage
 from desktop.ui.wizard.credentials_page import CredentialsPage
+from desktop.ui.wizard.done_page import DonePage
 from desktop.ui.wizard.simple_pages import (
     AutostartPage,
     DefaultsPage,
-    DonePage,
     ElectricityPage,
     WelcomePage,
 )
@@ -65,6 +68,8 @@ _CHECK_FIELDS = ("checks", "checks_ran", "checks_running", "checks_error")
 
 class WizardDialog(QDialog):
     state_changed = Signal(object)
+    demo_requested = Signal()
+    checked = Signal(list)
 
     def __init__(
         self,
@@ -105,6 +110,10 @@ class WizardDialog(QDialog):
         choose = self.pages[Step.NETWORKS]
         assert isinstance(choose, ChoosePage)
         choose.choice_changed.connect(self._on_choice)
+        choose.demo_requested.connect(self.demo_requested.emit)
+        last = self.pages[Step.DONE]
+        assert isinstance(last, DonePage)
+        last.demo_requested.connect(self.demo_requested.emit)
         creds = self.pages[Step.CREDENTIALS]
         assert isinstance(creds, CredentialsPage)
         creds.skip_requested.connect(self._on_skip)
@@ -257,6 +266,7 @@ class WizardDialog(QDialog):
                 self._on_checks_failed,
             )
         self.set_state(state)
+        self.checked.emit(list(state.checks))
         self._refresh_networks()
 
     def _on_checks_failed(self, exc: Exception) -> None:

@@ -11,24 +11,23 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
-from desktop.model import CheckStatus
 from desktop.ui.wizard.base import (
     ProblemLabel,
     WizardPage,
-    discard,
     muted_label,
-    status_colour,
     with_problem,
     wrapped,
 )
-from desktop.ui.wizard.checks_page import CommandLine
 from desktop.wizard import preferences_step as prefs
 from desktop.wizard.state import Problem, Step, WizardState
 
+AGAIN = (
+    "You can run this wizard again with the Setup wizard button at the top right of the "
+    "window (Ctrl+Shift+S)."
+)
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "SEK", "NOK", "PLN", "BRL", "INR")
 
 
@@ -64,7 +63,7 @@ class WelcomePage(WizardPage):
         self.body.addWidget(
             muted_label(
                 "Nothing is installed or changed on your computer by this wizard except your "
-                "own choices; you can run it again from the app's menu."
+                f"own choices. {AGAIN}"
             )
         )
         self.finish_layout()
@@ -212,84 +211,3 @@ class AutostartPage(WizardPage):
 
     def collect(self, state: WizardState) -> WizardState:
         return prefs.set_autostart(state, self.autostart.isChecked())
-
-
-def choices_in_force(state: WizardState) -> list[str]:
-    """The settings the wizard asked about, as the worker confirmed them (every key; none
-    when the worker's settings could not be read)."""
-    s = state.settings
-    if not s:
-        return ["The settings could not be read from the worker; Settings shows them."]
-    minutes = f"{s['gaming.quiet_period_s'] / 60:g} min"
-    out = [
-        f"Games: work stops when a game starts and resumes {minutes} after it closes."
-        if s["gaming.enabled"]
-        else "Games: RigPilot does not watch for games."
-    ]
-    if s["gaming.idle_only"]:
-        out.append("Works only while you are away from the computer.")
-    price = s["electricity.price_per_kwh"]
-    out.append(f"Electricity: {price:g} {s['electricity.currency']} per kWh.")
-    out.append(
-        "Starts in the tray when you log in."
-        if s["autostart"]
-        else "Does not start by itself: open RigPilot when you want it to work."
-    )
-    return out
-
-
-class DonePage(WizardPage):
-    """What was set up, and the steps only the user can still take."""
-
-    step = Step.DONE
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.summary = wrapped(selectable=True)
-        self.body.addWidget(self.summary)
-        self.steps = QVBoxLayout()
-        self.body.addLayout(self.steps)
-        self.body.addWidget(
-            muted_label(
-                "The dashboard shows your GPU at work; the Networks page shows each network's "
-                "state and earnings. You can run this wizard again from the app's menu."
-            )
-        )
-        self.finish_layout()
-
-    def show_state(self, state: WizardState) -> None:
-        ok = status_colour(self, CheckStatus.PASS)
-        lines = []
-        for outcome in state.enrollments:
-            option = state.network(outcome.network)
-            name = html.escape(option.display_name if option else outcome.network)
-            if outcome.ok:
-                lines.append(f"<p><span style='color:{ok}'>✔</span> <b>{name}</b> enrolled.</p>")
-        for network_id in state.skipped:
-            option = state.network(network_id)
-            name = html.escape(option.display_name if option else network_id)
-            lines.append(f"<p>– <b>{name}</b> skipped: enroll it later on the Networks page.</p>")
-        if not state.enrolled_ids and not state.skipped:
-            lines.append("<p>No network enrolled yet: add one on the Networks page.</p>")
-        choices = "".join(f"<li>{html.escape(c)}</li>" for c in choices_in_force(state))
-        lines.append(f"<p>Your choices, as RigPilot's worker saved them:</p><ul>{choices}</ul>")
-        self.summary.setText("".join(lines))
-        while self.steps.count():
-            item = self.steps.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                discard(widget)
-        for outcome in state.enrollments:
-            if not (outcome.ok and (outcome.message or outcome.url or outcome.command)):
-                continue
-            option = state.network(outcome.network)
-            name = option.display_name if option else outcome.network
-            self.steps.addWidget(wrapped(f"Still to do for {name}: {outcome.message}", True))
-            if outcome.url:
-                url = html.escape(outcome.url, quote=True)
-                link = QLabel(f'<a href="{url}">{url}</a>')
-                link.setOpenExternalLinks(True)
-                self.steps.addWidget(link)
-            if outcome.command:
-                self.steps.addWidget(CommandLine(outcome.command))
-        self.show_problem(state.problem)

@@ -200,3 +200,24 @@ def test_until_tomorrow_is_one_time_for_every_client() -> None:
     night = datetime(2026, 5, 5, 2, 0).timestamp()
     assert datetime.fromtimestamp(until_tomorrow(evening)) == datetime(2026, 5, 5, 6, 0)
     assert datetime.fromtimestamp(until_tomorrow(night)) == datetime(2026, 5, 5, 6, 0)
+
+
+def test_until_tomorrow_is_six_on_the_clock_across_a_daylight_saving_change() -> None:
+    """The night the clocks go forward is an hour short; "tomorrow" is still 06:00."""
+    import os
+    import time
+
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Berlin"
+    time.tzset()
+    try:
+        evening = datetime(2026, 3, 28, 22, 0).timestamp()  # clocks go forward at 02:00
+        until = until_tomorrow(evening)
+        assert datetime.fromtimestamp(until) == datetime(2026, 3, 29, 6, 0)
+        assert until - evening == 7 * 3600
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

@@ -23,6 +23,7 @@ from desktop.ipc.schema_networks import (
 )
 from desktop.model import CheckResult, CheckStatus
 from desktop.settings import DEFAULTS
+from desktop.views.text import commands_in
 from desktop.wizard import checks_step, credentials_step, doctor_run, flow
 from desktop.wizard import preferences_step as prefs
 from desktop.wizard.client_port import ClientPort
@@ -36,11 +37,11 @@ def test_commands_are_found_in_backticks() -> None:
         "Register the runtime: `sudo nvidia-ctk runtime configure --runtime=docker && "
         "sudo systemctl restart docker`, then `rigpilot doctor`; `x` is too short."
     )
-    assert checks_step.commands_in(fix) == [
+    assert commands_in(fix) == [
         "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker",
         "rigpilot doctor",
     ]
-    assert checks_step.commands_in("Restart the computer.") == []
+    assert commands_in("Restart the computer.") == []
 
 
 def test_smoke_run_only_when_its_prerequisites_pass(fakes: ModuleType) -> None:
@@ -234,7 +235,8 @@ def test_doctor_command_uses_this_installation() -> None:
     assert "--no-smoke" not in doctor_run.doctor_command(smoke=True)
 
 
-def test_short_reasons_are_one_line_each(fakes: ModuleType) -> None:
+def test_short_reasons_are_whole_lines_each_said_once(fakes: ModuleType) -> None:
+    """A long finding is never cut off (the runc line was), and no problem is listed twice."""
     from desktop.wizard import networks_step
 
     long_summary = "runc 1.1.5 is older than 1.1.12 and vulnerable " * 5
@@ -242,7 +244,8 @@ def test_short_reasons_are_one_line_each(fakes: ModuleType) -> None:
     checks = [c if c.id != "runc" else dataclasses.replace(c, summary=long_summary) for c in checks]
     state = checks_step.with_results(WizardState(), checks)
     option = NetworkOption.of(fakes.nosana_network(gpu_ok=False))
-    lines = networks_step.short_reasons(state, option, width=60)
-    assert lines[0].startswith("runc: runc 1.1.5 is older") and lines[0].endswith("…")
-    assert len(lines[0]) <= 66 and lines[1] == "Gpu: gpu missing"
+    lines = networks_step.short_reasons(state, option)
+    assert lines[0] == "runc: " + long_summary.strip()
+    assert lines[1] == "Gpu: gpu missing"
+    assert len(lines) == len(set(lines)) == 2
     assert "Upgrade runc." in networks_step.why_not(state, option)
