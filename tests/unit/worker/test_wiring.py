@@ -34,7 +34,14 @@ from desktop.worker.adapters import NoEngineRunner
 from desktop.worker.control_loop import Probes
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.service import WorkerService
-from desktop.worker.wiring import EngineProbe, Wiring, allowed_images, build, choose_runner
+from desktop.worker.wiring import (
+    EngineProbe,
+    Wiring,
+    allowed_images,
+    build,
+    choose_runner,
+    missing_engine_socket,
+)
 
 T = TypeVar("T")
 IMAGE = "rigpilot-test/busybox:latest"
@@ -100,6 +107,14 @@ def test_runner_choice_follows_the_engine_and_the_mode(tmp_path: Path) -> None:
     no_image = EngineProbe(True, images={IMAGE: False})
     runner, note = choose_runner("demo", paths, no_image, None, IMAGE)
     assert isinstance(runner, SimulatedRunner) and IMAGE in note
+
+
+def test_no_engine_socket_is_said_without_asking_docker(tmp_path: Path) -> None:
+    gone = tmp_path / "docker.sock"
+    assert missing_engine_socket({"DOCKER_HOST": f"unix://{gone}"}) == str(gone)
+    assert missing_engine_socket({"DOCKER_HOST": f"unix://{tmp_path}"}) is None  # there
+    assert missing_engine_socket({"DOCKER_HOST": "tcp://127.0.0.1:2375"}) is None  # a ping
+    assert missing_engine_socket({"DOCKER_HOST": "npipe:////./pipe/docker_engine"}) is None
 
 
 def test_allowed_images_come_from_settings_env_and_demo(
