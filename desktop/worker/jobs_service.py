@@ -146,6 +146,12 @@ class JobService:
     def running_count(self) -> int:
         return len(self._live)
 
+    def needs_poll(self) -> bool:
+        """Whether ``poll`` has anything to do: a live job to watch, or the Docker
+        runner's lease to renew (its reaper watches the lease between jobs too). Without
+        either, the worker's poll every second would wake a thread to find nothing."""
+        return bool(self._live) or self.runner.kind == "docker"
+
     def networks_on(self, gpu_index: int) -> set[str]:
         """The networks with a live job (running or frozen) on this GPU."""
         with self._lock:

@@ -5,8 +5,9 @@ closes them in reverse order, so at a stop the networks let go of their jobs fir
 the remaining jobs stop, then the ledger writes its last rows and closes.
 
 - :class:`JobsLoop`: reconcile at start (jobs a dead worker left become INTERRUPTED once,
-  orphan containers go), ``poll()`` every second (lease renewal, deadlines, endings),
-  and ``shutdown()`` at the end (containers stopped, the reaper released).
+  orphan containers go), ``poll()`` every second (lease renewal, deadlines, endings)
+  while there is something to poll, and ``shutdown()`` at the end (containers stopped,
+  the reaper released).
 - :class:`NetworksLoop`: the supervisor's start (restored enrollments), the networks
   enrolled by themselves (the practice network in demo mode), its poll loop and close.
 - :class:`ControlLife`, :class:`PowerRestore`: the control loop's thread, and the power
@@ -70,6 +71,8 @@ class JobsLoop:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.every_s)
+            if not self.service.needs_poll():  # no job, no lease: no thread to wake
+                continue
             try:
                 await asyncio.to_thread(self.service.poll)
                 self._complained = False

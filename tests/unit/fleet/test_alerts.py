@@ -212,3 +212,21 @@ def test_the_keyring_is_read_only_for_the_secrets_the_index_says_are_kept(tmp_pa
     backend.reads = 0
     assert fresh().metrics_token == token and backend.reads == 2
 
+
+def test_no_status_is_built_for_failing_networks_without_a_destination(tmp_path: Path) -> None:
+    asked: list[int] = []
+
+    async def status() -> Any:
+        asked.append(1)
+        return sample.status(networks=[])
+
+    async def scenario() -> None:
+        alerter = _alerter(tmp_path, [])
+        alerter.setting["alerts.webhook_url"] = None  # type: ignore[index]
+        alerter.status = status
+        await alerter.check_networks()  # no one to tell: nothing to look at
+        alerter.setting["alerts.webhook_url"] = "https://example.org/hook"  # type: ignore[index]
+        await alerter.check_networks()
+
+    asyncio.run(scenario())
+    assert asked == [1]

@@ -136,15 +136,18 @@ def test_a_job_runs_and_every_record_reaches_the_ledger(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> tuple[Any, ...]:
         jobs = service.parts.jobs
         assert jobs is not None
+        idle = wired.jobs.needs_poll()  # no job, no lease: the poll does not wake a thread
         submitted = await jobs.submit(spec("unit-1"))
+        watched = wired.jobs.needs_poll()
         done = await until(
             lambda: (r := wired.jobs.get("unit-1")) is not None and r.state.finished and r
         )
         shown = await jobs.get_job("unit-1")
         status = await service.status()
-        return submitted, done, shown, status
+        return (idle, watched, wired.jobs.needs_poll()), submitted, done, shown, status
 
-    submitted, done, shown, status = run(service, scenario)
+    polls, submitted, done, shown, status = run(service, scenario)
+    assert polls == (False, True, False)
     assert submitted.state is JobState.RUNNING and done.state is JobState.SUCCEEDED
     assert "finished its load profile" in shown[1]
     assert status.components.jobs and status.jobs_running == 0
