@@ -178,18 +178,18 @@ def test_a_timed_pause_ends_by_itself(tmp_path: Path) -> None:
 
 def test_settings_patch_applies_the_interval_live(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> tuple[Any, float, InvalidSetting]:
-        answer = await service.patch_settings({"sampling.interval_s": 1})
+        answer = await service.patch_settings({"sampling.interval_s": 3})  # the default is 1
         interval = service.monitor.interval_s
         with pytest.raises(InvalidSetting) as refused:
             await service.patch_settings({"sampling.interval_s": 1, "thermal.cooldown_s": 5})
         return answer, interval, refused.value
 
     answer, interval, refused = run(scenario, make_service(tmp_path))
-    assert answer.applied == ["sampling.interval_s"] and interval == 1.0
+    assert answer.applied == ["sampling.interval_s"] and interval == 3.0
     assert refused.code == "invalid_setting" and refused.field == "thermal.cooldown_s"
     assert refused.allowed
     saved = SettingsStore(tmp_path / "settings.json").load()
-    assert saved.get("sampling.interval_s") == 1 and saved.get("thermal.cooldown_s") == 120
+    assert saved.get("sampling.interval_s") == 3 and saved.get("thermal.cooldown_s") == 120
 
 
 def test_unwired_parts_answer_unavailable(tmp_path: Path) -> None:
