@@ -119,6 +119,7 @@ class JobService:
         self._done: OrderedDict[str, _Job] = OrderedDict()
         self.admission = admission
         self._unwatched: set[str] = set()  # jobs whose last poll failed (runner unreachable)
+        self.on_live: Callable[[], None] = lambda: None  # a job went live (any thread)
 
     # --- queries ---------------------------------------------------------------------
 
@@ -219,6 +220,7 @@ class JobService:
                 self._finish(job, info)
                 return job.record
             self._live[spec.job_id] = job
+            self.on_live()
             job.record = replace(
                 job.record, state=JobState.RUNNING, started_ts=job.handle.started_ts
             )
