@@ -34,7 +34,6 @@ SKIPPED_DIRS = {"perf"}  # measures time on purpose: its figures are printed, ne
 ALLOWED: dict[tuple[str, str], str] = {}
 BEING_REWRITTEN = {
     "gui/test_app.py": "the lead rewrites the UI tests (issue 18)",
-    "integration/test_worker_crash_jobs.py": "the lead rewrites the worker integration tests",
 }
 _WALL_ATTRS = {"time", "time_ns"}
 _NOW_ATTRS = {"now", "utcnow", "today"}
