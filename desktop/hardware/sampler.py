@@ -124,6 +124,12 @@ class Sampler:
         health = self._gpus.get(index)
         return bool(health and health.degraded)
 
+    def failing(self, index: int) -> bool:
+        """The GPU is lost, or its reads failed ``FAILURES_BEFORE_EVENT`` times in a row (and
+        have not answered since): its latest reading no longer stands for it."""
+        health = self._gpus.get(index)
+        return bool(health and (health.lost or health.failure_reported))
+
     # --- the beat --------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.main import WorkerOptions, open_gpus
 from desktop.worker.service import Components, WorkerService
+from desktop.worker.status_view import StatusView
 from desktop.worker.user_holds import UserHolds
 from tests.conftest import FakeClock
 
@@ -300,3 +302,22 @@ def test_sampler_events_reach_the_bus(tmp_path: Path) -> None:
         return await kinds_until(service, start, "gpu.lost")
 
     assert "gpu.lost" in run(scenario, make_service(tmp_path))
+
+
+def test_a_reading_that_stopped_coming_is_not_shown_as_the_current_one() -> None:
+    clock = FakeClock()
+    backend = SimulatedBackend(["warm"], seed=1)
+    monitor = GpuMonitor(backend, clock=clock)
+    monitor.set_interval(1.0)
+    view = StatusView("simulated", monitor, UserHolds(None, clock), None, clock)
+    before = view.gpus()[0]
+    assert before.sample is None and before.power.limit_w == monitor.infos[0].power.enforced_w
+    reading = backend.sample(0)
+    monitor.buffer.add(replace(reading, ts=clock()))
+    fresh = view.gpus()[0]
+    assert fresh.sample is not None and not fresh.degraded
+    assert fresh.power.limit_w == reading.power_limit_w
+    clock.advance(monitor.stale_after_s + 1)  # no reading since: the sampler hangs
+    stale = view.gpus()[0]
+    assert stale.sample is None and stale.degraded and stale.power.limit_w is None
+    assert monitor.buffer.latest_of(0) is not None  # the telemetry keeps it, with its time
