@@ -16,7 +16,6 @@ Nothing here imports Qt, and nothing needs elevated rights.
 from __future__ import annotations
 
 import os
-import plistlib
 import shutil
 import subprocess
 import sys
@@ -238,6 +237,8 @@ class MacLaunchAgent:
         return plist
 
     def is_current(self) -> bool:
+        import plistlib  # macOS only: not loaded by every worker (issue 18)
+
         try:
             data = plistlib.loads(self.path.read_bytes())
         except (OSError, plistlib.InvalidFileException, ValueError):
@@ -249,12 +250,16 @@ class MacLaunchAgent:
         )
 
     def enable(self) -> None:
+        import plistlib
+
         _write_entry(self.path, plistlib.dumps(self.plist()))
 
     def disable(self) -> None:
         _remove_entry(self.path)
 
     def is_enabled(self) -> bool:
+        import plistlib
+
         try:
             data = plistlib.loads(self.path.read_bytes())
         except (OSError, plistlib.InvalidFileException, ValueError):

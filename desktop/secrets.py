@@ -6,16 +6,16 @@ Why: a background worker often finds no Secret Service (systemd, SSH, headless r
 §8 item 13): enrollment stops with a message saying how to get a real keyring, and no
 secret is ever written anywhere else. Secret values are never logged or put in exception
 messages; only the network and field names are.
+
+``keyring`` is imported at the first read or write, not with this module: finding the
+backend loads the Secret Service client and its crypto (about 10 MB), which a worker with
+no network enrolled and no fleet secret never needs (issue 18).
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
-
-import keyring
-import keyring.backends.fail
-import keyring.errors
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ class KeyringUnavailable(RuntimeError):
 
 def _backend_problem(backend: Any) -> str | None:
     """Why this keyring backend must not hold secrets, or None when it is a real keyring."""
+    import keyring.backends.fail
+
     cls = type(backend)
     module = cls.__module__
     name = cls.__name__
@@ -67,7 +69,11 @@ class SecretStore:
         self._backend = backend
 
     def backend(self) -> Any:
-        return self._backend if self._backend is not None else keyring.get_keyring()
+        if self._backend is not None:
+            return self._backend
+        import keyring
+
+        return keyring.get_keyring()
 
     def backend_name(self) -> str:
         cls = type(self.backend())
@@ -84,6 +90,8 @@ class SecretStore:
         is "viable" whenever its library is installed, even with no D-Bus session or a
         locked collection, and that should be found before the user types a secret.
         """
+        import keyring.errors
+
         problem = self.problem()
         if problem is None:
             try:
@@ -100,6 +108,8 @@ class SecretStore:
         return f"{network}:{field}"
 
     def set(self, network: str, field: str, value: str) -> None:
+        import keyring.errors
+
         self.check()
         try:
             self.backend().set_password(self.service, self._user(network, field), value)
@@ -112,6 +122,8 @@ class SecretStore:
         log.info("secrets: stored %s %s in %s", network, field, self.backend_name())
 
     def get(self, network: str, field: str) -> str | None:
+        import keyring.errors
+
         if self.problem() is not None:
             return None
         try:
@@ -123,6 +135,8 @@ class SecretStore:
 
     def delete(self, network: str, field: str) -> bool:
         """Forget one secret; True when something was removed."""
+        import keyring.errors
+
         if self.problem() is not None:
             return False
         try:

@@ -21,11 +21,17 @@ from desktop.cli._rig import add_rig_option
 
 Handler = Callable[[argparse.Namespace], int]
 
+# Commands that run for hours: when one is the first argument, only its own module is
+# loaded to build the parser. Every command module imports what it needs (HTTP clients,
+# the doctor's checks, ...), and the worker, which a gamer leaves on all day, should not
+# carry all of that for a parser it reads once (issue 18: lighter than a GPU monitor).
+LONG_RUNNING = {"worker": "worker"}
 
-def _command_modules() -> list[ModuleType]:
+
+def _command_modules(only: str | None = None) -> list[ModuleType]:
     modules = []
     for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or (only is not None and info.name != only):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "register"):
@@ -33,7 +39,8 @@ def _command_modules() -> list[ModuleType]:
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (``only``: a module name) just that command's part."""
     parser = argparse.ArgumentParser(
         prog="rigpilot",
         description=(
@@ -69,14 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the app on the worker of another computer, over SSH (adds it to the rigs)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
+    for module in _command_modules(only):
         module.register(subparsers)
     return parser
 
 
 def main(argv: list[str]) -> int:
     """Parse argv and run the chosen command; returns the process exit code."""
-    parser = build_parser()
+    parser = build_parser(LONG_RUNNING.get(argv[0]) if argv else None)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:

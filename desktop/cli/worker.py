@@ -6,6 +6,8 @@ keeps it); ``--detach`` starts it in the background, waits until its API answers
 prints its pid. ``stop`` asks it to shut down gracefully and waits until it is gone.
 ``paths`` says where this installation's worker listens and whether it runs: what a client
 on another computer asks over SSH (desktop/ipc/ssh_command.py) before forwarding the socket.
+What only ``stop``, ``--detach`` and ``paths`` use (the API client, the status printer) is
+imported inside them: the worker itself runs in this process, all day, without them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.cli._args import ascii_float
 from desktop.cli._rig import add_rig_option, chosen_rig
-from desktop.cli.status import EXIT_NOT_RUNNING, print_json, with_client
 
 if TYPE_CHECKING:
     from desktop.ipc.client import WorkerClient
@@ -136,6 +137,7 @@ def worker_args(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_detach(args: argparse.Namespace) -> int:
+    from desktop.cli.status import with_client
     from desktop.ipc.client import WorkerNotRunning
     from desktop.ipc.launch import spawn_worker, wait_until_ready
     from desktop.logs import log_file
@@ -167,6 +169,7 @@ def cmd_detach(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    from desktop.cli.status import EXIT_NOT_RUNNING, with_client
     from desktop.ipc import endpoints
     from desktop.ipc.client import WorkerNotRunning
 
@@ -243,6 +246,8 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 
 
 def _report(args: argparse.Namespace, code: int, message: str, **fields: Any) -> int:
+    from desktop.cli.status import print_json
+
     if args.json:
         print_json({"message": message, **fields})
     elif code:

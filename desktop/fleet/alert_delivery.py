@@ -5,6 +5,10 @@ seconds or fail; the worker's loop must never wait for it. Alerts queue here and
 order; a failure (no network, a 5xx) is tried once more after a short wait and then
 recorded with the reason, which ``rigpilot alerts`` shows. The topic is a secret: it is in
 the URL's body only (ntfy's JSON publishing), and never in a log line.
+
+httpx is imported, and the HTTP client made, at the first alert: a worker with no
+destination never sends one, and httpx with what it loads is a ninth of an idle worker's
+memory (issue 18).
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from desktop import __version__
 from desktop.fleet.alert_rules import Alert
 from desktop.ipc.schema_fleet import AlertDelivery as Delivery  # one attempt, as the API shows it
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +78,8 @@ def body(alert: Alert, destination: Destination, host: str) -> dict[str, object]
 
 def post(client: httpx.Client, alert: Alert, destination: Destination, host: str) -> str:
     """Send once; "" when the server took it, else why not (the destination is said apart)."""
+    import httpx
+
     try:
         response = client.post(destination.url, json=body(alert, destination, host))
     except httpx.HTTPError as exc:
@@ -92,13 +100,23 @@ class Deliverer:
         client: httpx.Client | None = None,
     ) -> None:
         self.destinations, self.host, self.clock = destinations, host, clock
-        self.client = client or httpx.Client(
-            timeout=TIMEOUT_S, headers={"User-Agent": f"rigpilot/{__version__}"}
-        )
+        self._client = client
         self.recent: deque[Delivery] = deque(maxlen=KEPT)
         self._queue: queue.Queue[Alert | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client, made at the first send (module docstring)."""
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                self._client = httpx.Client(
+                    timeout=TIMEOUT_S, headers={"User-Agent": f"rigpilot/{__version__}"}
+                )
+            return self._client
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
@@ -108,7 +126,8 @@ class Deliverer:
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout_s)
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
 
     def put(self, alert: Alert) -> None:
         self._queue.put(alert)

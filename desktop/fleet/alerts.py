@@ -122,7 +122,9 @@ class Alerter:
                 log.exception("alerts: the network check failed")
 
     async def check_networks(self) -> None:
-        if self.status is None:
+        """Alert on networks failing too long; with no destination there is no one to tell,
+        so the status is not even built (the watch starts counting when one is set)."""
+        if self.status is None or not self.destinations():
             return
         status = await self.status()
         after_s = float(self.setting("alerts.network_failing_min")) * 60

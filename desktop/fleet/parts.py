@@ -18,7 +18,7 @@ from typing import Any
 from desktop.errors import Refused, Unavailable
 from desktop.fleet.alerts import Alerter
 from desktop.fleet.exporter import KEY, Exporter
-from desktop.fleet.secrets import FleetSecrets
+from desktop.fleet.secrets import INDEX_FILE, FleetSecrets
 from desktop.fleet.snapshot import JobCounts, RigReaders, host_name
 from desktop.ipc.schema import StatusAnswer, WorkerProblem
 from desktop.ipc.schema_data import EarningsAnswer
@@ -60,7 +60,7 @@ class Fleet:
         host: str | None = None,
     ) -> None:
         self.setting, self.publish, self.clock = setting, publish, clock
-        self.secrets = secrets or FleetSecrets()
+        self.secrets = secrets or FleetSecrets(index=data_dir / INDEX_FILE if data_dir else None)
         self.earnings, self.jobs = earnings, jobs
         self.exporter = Exporter(
             lambda: setting(KEY), lambda: self.secrets.metrics_token, publish, clock

@@ -2,8 +2,8 @@
 
 Why one thread and cheap calls: NVML takes a driver lock that games also need (polling
 every 25 ms made MangoHud users' games stutter), and peer monitors burn most of a core.
-So the default beat is 2 s (users may choose 1 to 5 s) and each tick makes only the cheap
-per-GPU reading; the expensive process list is the activity guard's to pace
+So the beat is 1 s by default (users may choose 1 to 5 s) and each tick makes only the
+cheap per-GPU reading; the expensive process list is the activity guard's to pace
 (desktop/guard/gpu_use.py: every 10 s, or early when a reading hints at a newcomer).
 
 Health is judged here, once, for every consumer: a call slower than 250 ms marks the GPU
@@ -124,6 +124,12 @@ class Sampler:
     def degraded(self, index: int) -> bool:
         health = self._gpus.get(index)
         return bool(health and health.degraded)
+
+    def failing(self, index: int) -> bool:
+        """The GPU is lost, or its reads failed ``FAILURES_BEFORE_EVENT`` times in a row (and
+        have not answered since): its latest reading no longer stands for it."""
+        health = self._gpus.get(index)
+        return bool(health and (health.lost or health.failure_reported))
 
     # --- the beat --------------------------------------------------------------------
 

@@ -99,9 +99,13 @@ class PowerView(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class GpuStatus(msgspec.Struct, kw_only=True, frozen=True):
-    """One GPU as every view shows it: a snapshot of its record plus its last reading.
+    """One GPU as every view shows it: a snapshot of its record plus its current reading.
 
     Attributes:
+        sample: the GPU's current reading; None before the first one, and once readings
+            stop (the GPU was lost, its reads keep failing, or the latest is older than
+            three sampling periods): the telemetry keeps the last one, with its time.
+        degraded: its readings are slow (a call over 250 ms), failing, gone or stale.
         state: the one word for the GPU (see ``desktop.model.GpuState``).
         owner: the network that holds the GPU (its work runs there), "local" for jobs run
             by hand, or None.

@@ -10,30 +10,38 @@ Every call has explicit httpx timeouts. A failed call (unreachable, timeout, 5xx
 malformed JSON) arms a capped, jittered backoff per endpoint family and logs the delay
 ("nosana: node API unreachable, retrying in 4.2 s"); until it expires, calls fail fast
 with ``ApiUnavailable`` instead of hammering the endpoint.
+
+httpx is imported, and each client made, at the first call: every worker loads this
+module, enrolled in Nosana or not (issue 18). Timeouts are httpx's 4-tuples
+(connect, read, write, pool).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from desktop.networks.backoff import Backoff, RetryGate
 from desktop.networks.base import NetworkError
+
+if TYPE_CHECKING:
+    import httpx
+
+Timeout = tuple[float, float, float, float]  # connect, read, write, pool: what httpx takes
 
 log = logging.getLogger(__name__)
 
 NODE_API_URL = "http://127.0.0.1:5001"
 DASHBOARD_URL = "https://dashboard.k8s.prd.nos.ci"
 MAX_BODY = 4 * 1024 * 1024
-DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+DEFAULT_TIMEOUT: Timeout = (2.0, 5.0, 5.0, 5.0)
 # Enrollment checks the registration while the user's request waits (its client gives up
 # after 5 s): a dashboard slower than this is "could not check", and checked again later.
-ENROLL_CHECK_TIMEOUT = httpx.Timeout(2.5, connect=1.0)
+ENROLL_CHECK_TIMEOUT: Timeout = (1.0, 2.5, 2.5, 2.5)
 
 
 class ApiUnavailable(NetworkError):
@@ -59,7 +67,7 @@ class _JsonEndpoint:
         self,
         what: str,
         base_url: str,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout | httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff: Backoff | None = None,
@@ -67,12 +75,27 @@ class _JsonEndpoint:
         self.what = what
         self.base_url = base_url.rstrip("/")
         self.gate = RetryGate(backoff or Backoff(base=1.0, cap=300.0), clock)
-        self._client = httpx.Client(
-            timeout=timeout, transport=transport, follow_redirects=False, trust_env=False
-        )
+        self._timeout, self._transport = timeout, transport
+        self._made: httpx.Client | None = None
+        self._making = threading.Lock()
+
+    @property
+    def _client(self) -> httpx.Client:
+        with self._making:
+            if self._made is None:
+                import httpx
+
+                self._made = httpx.Client(
+                    timeout=self._timeout,
+                    transport=self._transport,
+                    follow_redirects=False,
+                    trust_env=False,
+                )
+            return self._made
 
     def close(self) -> None:
-        self._client.close()
+        if self._made is not None:
+            self._made.close()
 
     def _fail(self, reason: str) -> ApiUnavailable:
         delay = self.gate.failed()
@@ -83,8 +106,10 @@ class _JsonEndpoint:
         self,
         path: str,
         params: Mapping[str, str | int] | None = None,
-        timeout: httpx.Timeout | None = None,
+        timeout: Timeout | httpx.Timeout | None = None,
     ) -> Any:
+        import httpx
+
         if not self.gate.ready():
             wait = self.gate.remaining
             raise ApiUnavailable(f"the {self.what} failed recently; next try in {wait:.0f} s", wait)
@@ -120,7 +145,7 @@ class NodeApi:
     """The node's own Express API (``node start --port``, default 5001, host network)."""
 
     def __init__(self, base_url: str = NODE_API_URL, **kwargs: Any) -> None:
-        kwargs.setdefault("timeout", httpx.Timeout(3.0, connect=1.0))
+        kwargs.setdefault("timeout", (1.0, 3.0, 3.0, 3.0))
         kwargs.setdefault("backoff", Backoff(base=1.0, cap=30.0))
         self._endpoint = _JsonEndpoint("node API", base_url, **kwargs)
 
@@ -146,7 +171,7 @@ class DashboardApi:
     def gate(self) -> RetryGate:
         return self._endpoint.gate
 
-    def specs(self, address: str, timeout: httpx.Timeout | None = None) -> Any | None:
+    def specs(self, address: str, timeout: Timeout | httpx.Timeout | None = None) -> Any | None:
         """``GET /api/nodes/{addr}/specs``; None when the dashboard does not know the node.
         ``timeout`` replaces the usual one (enrollment asks while a request waits)."""
         try:

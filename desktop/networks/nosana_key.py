@@ -5,6 +5,8 @@ RigPilot reuses ``~/.nosana/nosana_key.json`` when it exists (the file the node 
 create on first start) and otherwise creates one in the same place, user-only (0600), never
 overwriting. Only the public half (base58, Solana's address format) leaves this module;
 the secret half is never copied: not to the keyring, not to the ledger, not to a log.
+``cryptography`` is imported where a key is made or checked, not with the module: every
+worker loads the module, enrolled in Nosana or not (issue 18).
 """
 
 from __future__ import annotations
@@ -12,14 +14,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
 
 from desktop.networks.base import NetworkError
 
@@ -44,6 +38,9 @@ def b58encode(data: bytes) -> str:
 
 
 def _public_of(seed: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return (
         Ed25519PrivateKey.from_private_bytes(seed)
         .public_key()
@@ -91,6 +88,14 @@ def create_keypair(path: Path) -> str:
     """Create a new keypair file at ``path`` (0600, never overwriting); returns the address."""
     path = path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        PublicFormat,
+    )
+
     key = Ed25519PrivateKey.generate()
     seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)

@@ -15,7 +15,9 @@ RigPilot adds its labels (``io.rigpilot.managed=1``, ``io.rigpilot.network=nosan
 ``io.rigpilot.role``) and never pulls an image that is already present (``--pull=always``
 is dropped: an update is the user's choice). On start it adopts a running container of
 its own, replaces a stopped one, and removes any other labelled node container, so a
-crashed worker that starts again never leaves two nodes on one GPU.
+crashed worker that starts again never leaves two nodes on one GPU. The Docker SDK is
+imported where the containers are driven, not with the module: every worker loads the
+module, enrolled in Nosana or not (issue 18).
 """
 
 from __future__ import annotations
@@ -25,10 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import docker
-import docker.errors
-from docker.types import DeviceRequest, Mount
 
 from desktop.jobs.engine_words import unreachable_words
 from desktop.networks.base import NetworkError
@@ -86,6 +84,8 @@ def node_command(cfg: NodeContainerConfig) -> list[str]:
 
 def podman_create_kwargs(cfg: NodeContainerConfig) -> dict[str, Any]:
     """docker-py ``containers.create`` arguments of the Podman sidecar (pure, for tests)."""
+    from docker.types import DeviceRequest, Mount
+
     kwargs: dict[str, Any] = {
         "image": cfg.podman_image,
         "command": ["unix:/podman/podman.sock"],
@@ -129,10 +129,18 @@ def node_create_kwargs(cfg: NodeContainerConfig) -> dict[str, Any]:
 
 def _image_tags(container: Any) -> set[str]:
     """The tags of a container's image; none when the image is gone from the engine."""
+    import docker.errors
+
     try:
         return set(container.image.tags or [])
     except docker.errors.DockerException:  # ImageNotFound: removed since the container ran
         return set()
+
+
+def _docker_from_env() -> Any:
+    import docker
+
+    return docker.from_env(timeout=30)
 
 
 class NodeContainers:
@@ -142,10 +150,12 @@ class NodeContainers:
         self, cfg: NodeContainerConfig, client_factory: Callable[[], Any] | None = None
     ) -> None:
         self.cfg = cfg
-        self._factory = client_factory or (lambda: docker.from_env(timeout=30))
+        self._factory = client_factory or _docker_from_env
         self._client: Any = None
 
     def _docker(self) -> Any:
+        import docker.errors
+
         if self._client is None:
             try:
                 self._client = self._factory()
@@ -158,6 +168,8 @@ class NodeContainers:
         return self._client
 
     def _get(self, name: str) -> Any | None:
+        import docker.errors
+
         try:
             return self._docker().containers.get(name)
         except docker.errors.NotFound:
@@ -166,6 +178,8 @@ class NodeContainers:
             raise NetworkError(f"Docker could not look up {name}: {exc.explanation}") from None
 
     def _ensure_image(self, image: str) -> None:
+        import docker.errors
+
         client = self._docker()
         try:
             client.images.get(image)
@@ -186,6 +200,8 @@ class NodeContainers:
         return found.get(LABEL_NETWORK) == "nosana" and found.get(LABEL_ROLE) == role
 
     def _ensure(self, role: str, kwargs: dict[str, Any]) -> Any:
+        import docker.errors
+
         name = kwargs["name"]
         client = self._docker()
         # stray labelled containers of this role under another name (an old config)
@@ -235,6 +251,8 @@ class NodeContainers:
 
     def stop(self, timeout_s: int = 60) -> None:
         """``docker stop --time 60`` the node (its exit handler leaves the market), then podman."""
+        import docker.errors
+
         for name in (self.cfg.node_name, self.cfg.podman_name):
             container = self._get(name)
             if container is None or container.status != "running":

@@ -18,8 +18,8 @@ _CARD = "to derive it from the card"
 _NOCAP = "for no cap"
 # fmt: off
 FIELDS: dict[str, Field] = {f.key: f for f in (
-    Field("sampling.interval_s", "number", 2, "How often the GPU is read; faster costs a little "
-          "CPU and does not make the guard safer.", 1, 5, "s"),
+    Field("sampling.interval_s", "number", 1, "How often the GPU is read (the thermal guard "
+          "acts on each reading); slower costs a little less CPU.", 1, 5, "s"),
     Field("thermal.soft_limit_c", "number", None, "Core temperature at which RigPilot eases the "
           "load (duty cycle or lower power).", 50, 95, "°C", True, _CARD),
     Field("thermal.pause_limit_c", "number", None, "Core temperature at which work pauses until "

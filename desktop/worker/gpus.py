@@ -22,6 +22,8 @@ from desktop.worker.telemetry import TelemetryBuffer
 
 log = logging.getLogger(__name__)
 
+STALE_MIN_S = 10.0  # a reading older than 3 sampling periods, and than this, is no longer current
+
 
 class GpuMonitor:
     """One backend (or none), its sampler and the recent samples.
@@ -102,8 +104,30 @@ class GpuMonitor:
             except Exception:
                 log.exception("closing the GPU backend failed")
 
-    def degraded(self, index: int) -> bool:
-        return self._sampler.degraded(index) if self._sampler is not None else False
+    def current(self, index: int, now: float) -> GpuSample | None:
+        """The reading that stands for the GPU now: the latest one, unless the GPU was lost,
+        its reads keep failing, or the latest is older than three sampling periods (10 s at
+        least, as the guards judge it). Then there is none: an old reading shown as the
+        current one would tell of a card that may since be hotter, or gone."""
+        latest = self.buffer.latest_of(index)
+        if latest is None or self.failing(index):
+            return None
+        return latest if now - latest.ts <= self.stale_after_s else None
+
+    @property
+    def stale_after_s(self) -> float:
+        return max(STALE_MIN_S, 3 * self.interval_s)
+
+    def failing(self, index: int) -> bool:
+        """Lost, or its reads keep failing (the sampler's judgement)."""
+        return self._sampler.failing(index) if self._sampler is not None else False
+
+    def degraded(self, index: int, now: float) -> bool:
+        """Its readings are slow (over 250 ms a call), failing, gone, or stale."""
+        slow = self._sampler.degraded(index) if self._sampler is not None else False
+        latest = self.buffer.latest_of(index)
+        stale = latest is not None and now - latest.ts > self.stale_after_s
+        return slow or self.failing(index) or stale
 
     def error_json(self) -> dict[str, Any] | None:
         if self.error is None:

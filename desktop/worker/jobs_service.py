@@ -119,6 +119,7 @@ class JobService:
         self._done: OrderedDict[str, _Job] = OrderedDict()
         self.admission = admission
         self._unwatched: set[str] = set()  # jobs whose last poll failed (runner unreachable)
+        self.on_live: Callable[[], None] = lambda: None  # a job went live (any thread)
 
     # --- queries ---------------------------------------------------------------------
 
@@ -145,6 +146,12 @@ class JobService:
     @property
     def running_count(self) -> int:
         return len(self._live)
+
+    def needs_poll(self) -> bool:
+        """Whether ``poll`` has anything to do: a live job to watch, or the Docker
+        runner's lease to renew (its reaper watches the lease between jobs too). Without
+        either, the worker's poll every second would wake a thread to find nothing."""
+        return bool(self._live) or self.runner.kind == "docker"
 
     def networks_on(self, gpu_index: int) -> set[str]:
         """The networks with a live job (running or frozen) on this GPU."""
@@ -213,6 +220,7 @@ class JobService:
                 self._finish(job, info)
                 return job.record
             self._live[spec.job_id] = job
+            self.on_live()
             job.record = replace(
                 job.record, state=JobState.RUNNING, started_ts=job.handle.started_ts
             )

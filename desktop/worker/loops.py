@@ -5,8 +5,9 @@ closes them in reverse order, so at a stop the networks let go of their jobs fir
 the remaining jobs stop, then the ledger writes its last rows and closes.
 
 - :class:`JobsLoop`: reconcile at start (jobs a dead worker left become INTERRUPTED once,
-  orphan containers go), ``poll()`` every second (lease renewal, deadlines, endings),
-  and ``shutdown()`` at the end (containers stopped, the reaper released).
+  orphan containers go), ``poll()`` every second (lease renewal, deadlines, endings)
+  while there is something to poll (else it sleeps until a job starts), and
+  ``shutdown()`` at the end (containers stopped, the reaper released).
 - :class:`NetworksLoop`: the supervisor's start (restored enrollments), the networks
   enrolled by themselves (the practice network in demo mode), its poll loop and close.
 - :class:`ControlLife`, :class:`PowerRestore`: the control loop's thread, and the power
@@ -30,6 +31,7 @@ from desktop.jobs.runner import RunnerError
 from desktop.model import Event, Severity
 from desktop.worker.control_loop import ControlLoop
 from desktop.worker.jobs_service import JobService
+from desktop.worker.loop_bridge import LoopBridge
 from desktop.worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class JobsLoop:
         self.runner_note, self.every_s = runner_note, every_s
         self._task: asyncio.Task[None] | None = None
         self._complained = False
+        self._live = asyncio.Event()  # set (on the loop) when a job starts
 
     async def start(self) -> None:
         kind = self.service.runner.kind
@@ -65,10 +68,16 @@ class JobsLoop:
             await asyncio.to_thread(self.service.reconcile)
         except RunnerError as exc:
             log.error("reconciling the jobs failed: %s", exc.message)
+        bridge = LoopBridge()
+        bridge.bind(asyncio.get_running_loop())
+        self.service.on_live = lambda: bridge.call(self._live.set)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="jobs-poll")
 
     async def _run(self) -> None:
         while True:
+            self._live.clear()  # (cleared and set on the loop: a start is never missed)
+            if not self.service.needs_poll():  # no job, no lease: sleep until a job starts
+                await self._live.wait()
             await asyncio.sleep(self.every_s)
             try:
                 await asyncio.to_thread(self.service.poll)

@@ -113,12 +113,17 @@ class StatusView:
 
     def _gpu(self, position: int) -> schema.GpuStatus:
         info = self.monitor.infos[position]
-        sample = self.monitor.buffer.latest_of(info.index)
+        now = self.clock()
+        sample = self.monitor.current(info.index, now)  # None once it stopped answering
+        gone = sample is None and self.monitor.buffer.latest_of(info.index) is not None
         record = self.control.record(info.index) if self.control is not None else None
         jobs = self.jobs.jobs_on(info.index) if self.jobs is not None else 0
         owner = record.owner if record is not None else None
         state = gpu_state(record, jobs)
-        limit = sample.power_limit_w if sample is not None else info.power.enforced_w
+        if sample is not None:
+            limit = sample.power_limit_w
+        else:  # the limit read at start until the first reading; unknown once it is gone
+            limit = None if gone else info.power.enforced_w
         power = schema.PowerView(
             limit_w=limit,
             user_w=record.user_w if record else info.power.enforced_w,
@@ -129,17 +134,18 @@ class StatusView:
             index=info.index,
             info=info,
             sample=sample,
-            degraded=self.monitor.degraded(info.index),
+            degraded=self.monitor.degraded(info.index, now),
             state=state,
             owner=owner,
             holds=list(record.holds) if record else self.user.covering_gpu(info.index),
             work=record.work if record else "run",
             jobs_running=jobs,
             power=power,
-            thermal=self._thermal(info.index),
+            thermal=self._thermal(info.index, current=not gone),
         )
 
-    def _thermal(self, index: int) -> schema.ThermalView | None:
+    def _thermal(self, index: int, *, current: bool) -> schema.ThermalView | None:
+        """The guard's state; its readings only while they are current (see ``_gpu``)."""
         g = self.control.guards.get(index) if self.control is not None else None
         if g is None:
             return None
@@ -147,8 +153,8 @@ class StatusView:
         return schema.ThermalView(
             state=st.state.value,
             reason=st.reason,
-            core_c=st.core_c,
-            mem_c=st.mem_c,
+            core_c=st.core_c if current else None,
+            mem_c=st.mem_c if current else None,
             recent_pauses=st.recent_pauses,
             vram_temperature_reported=st.vram_temperature_reported,
             limits=schema.ThermalLimits(

@@ -164,6 +164,7 @@ class Supervisor:
             action, op = await self.enrollments.enroll(network, credentials)
         except NetworkError as exc:
             raise api_error(exc) from None
+        self.polls.enrolled(network)
         return {
             "status": await self.network_status(network),
             "action_required": None if action is None else action.to_json(),

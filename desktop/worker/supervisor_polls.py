@@ -10,7 +10,9 @@ one per network, by the rule above), so a hung network can neither starve the wo
 shared threads (ledger, API) nor hold up the process when it exits.
 
 The slow details (reputation, the earnings a network reports, and whether the user has
-taken a pending step) are read every ``details_every_s`` of the network's spec.
+taken a pending step) are read every ``details_every_s`` of the network's spec. A network
+that is not enrolled has nothing to poll: its loop sleeps until ``enrolled`` wakes it (a
+worker knows every network, and most are never enrolled on a given machine).
 """
 
 from __future__ import annotations
@@ -62,13 +64,26 @@ class Polls:
         self.table, self.agents, self.money, self.ledger = table, agents, money, ledger
         self.recheck, self.now = recheck, now
         self.interval_s, self.call_timeout_s = interval_s, call_timeout_s
+        self._woken: dict[str, asyncio.Event] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every network on its own loop until ``stop`` is set."""
         await asyncio.gather(*(self._loop(network, stop) for network in self.table.ids()))
 
+    def enrolled(self, network: str) -> None:
+        """The network was just enrolled (on the loop): its loop polls it now."""
+        self._wake(network).set()
+
+    def _wake(self, network: str) -> asyncio.Event:
+        return self._woken.setdefault(network, asyncio.Event())
+
     async def _loop(self, network: str, stop: asyncio.Event) -> None:
+        woken = self._wake(network)
         while not stop.is_set():
+            woken.clear()
+            if not self.table.get(network).rt.enrolled:  # nothing to poll until enrolled
+                await _first(woken.wait(), stop.wait())
+                continue
             try:
                 await self.poll(network)
             except Exception:  # one network's bug must not end its polling for good
@@ -188,6 +203,16 @@ class Polls:
                 "supervisor: %s did not answer within %g s", entry.adapter.id, self.call_timeout_s
             )
             raise CallTimedOut(entry.adapter.id) from None
+
+
+async def _first(*waits: Awaitable[object]) -> None:
+    """Until the first of ``waits`` is done (the others are cancelled)."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _answer(

@@ -1,16 +1,22 @@
 """Recent GPU samples in memory, for ``GET /telemetry`` (the live charts).
 
-A ring buffer per GPU holds about two hours at 1 Hz, which is what the dashboard's live
-view needs without touching the disk. Longer ranges come from the ledger's rollups once
-the ledger is wired (``WorkerService.telemetry_source``); until then a long range answers
+A ring per GPU holds about two hours at 1 Hz, which is what the dashboard's live view
+needs without touching the disk. Longer ranges come from the ledger's rollups once the
+ledger is wired (``WorkerService.telemetry_source``); until then a long range answers
 with what memory holds, rolled up to the range's resolution.
+
+Only the chart fields are kept, one packed array of doubles per field (None as NaN):
+64 bytes a reading instead of a sample object's 430, so two hours of one GPU take half a
+megabyte rather than three (issue 18: the worker's memory must stay under a monitor's).
+The newest whole sample of each GPU is kept apart, for ``latest``.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-from collections import deque
+import math
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -37,27 +43,63 @@ POINT_FIELDS = (
 )
 
 
-def point(sample: GpuSample) -> dict[str, Any]:
-    """The API's telemetry point: the chart fields of one sample."""
-    body: dict[str, Any] = {"ts": sample.ts, "gpu_index": sample.gpu_index}
-    for name in POINT_FIELDS:
-        body[name] = getattr(sample, name)
-    return body
+class _Ring:
+    """One GPU's readings, oldest first: a column of doubles per chart field (NaN: None).
+
+    It grows to ``capacity`` plus a slack, then drops the oldest slack at once, so that
+    a reading costs an append and the columns move once per ``slack`` readings.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.slack = max(1, min(600, capacity // 10))
+        self.ts = array("d")
+        self.columns = {name: array("d") for name in POINT_FIELDS}
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def append(self, sample: GpuSample) -> None:
+        self.ts.append(sample.ts)
+        for name, column in self.columns.items():
+            value = getattr(sample, name)
+            column.append(math.nan if value is None else value)
+        if len(self.ts) > self.capacity + self.slack:
+            drop = len(self.ts) - self.capacity
+            del self.ts[:drop]
+            for column in self.columns.values():
+                del column[:drop]
+
+    def points(self, gpu: int, since: float) -> list[dict[str, Any]]:
+        """The points newer than ``since`` (strictly), oldest first (the last ``capacity``)."""
+        start = max(bisect.bisect_right(self.ts, since), len(self.ts) - self.capacity)
+        found = []
+        for i in range(start, len(self.ts)):
+            body: dict[str, Any] = {"ts": self.ts[i], "gpu_index": gpu}
+            for name, column in self.columns.items():
+                value = column[i]
+                body[name] = None if math.isnan(value) else value
+            found.append(body)
+        return found
+
+    def oldest_ts(self) -> float | None:
+        held = len(self.ts)
+        return self.ts[max(0, held - self.capacity)] if held else None
 
 
 class TelemetryBuffer:
-    """The last ``capacity`` samples of each GPU, oldest first. Used on the event loop."""
+    """The last ``capacity`` readings of each GPU, oldest first. Used on the event loop."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
-        self._samples: dict[int, deque[GpuSample]] = {}
+        self._samples: dict[int, _Ring] = {}
         self._latest: dict[int, GpuSample] = {}
 
     def add(self, sample: GpuSample) -> None:
         ring = self._samples.get(sample.gpu_index)
         if ring is None:
-            ring = self._samples[sample.gpu_index] = deque(maxlen=self.capacity)
-        if ring and sample.ts <= ring[-1].ts:
+            ring = self._samples[sample.gpu_index] = _Ring(self.capacity)
+        if ring and sample.ts <= ring.ts[-1]:
             return  # a clock step backwards would break since= polls; keep order strict
         ring.append(sample)
         self._latest[sample.gpu_index] = sample
@@ -76,10 +118,8 @@ class TelemetryBuffer:
         points: list[dict[str, Any]] = []
         for index in [gpu] if gpu is not None else self.gpus():
             ring = self._samples.get(index)
-            if not ring:
-                continue
-            start = bisect.bisect_right(ring, since, key=lambda s: s.ts)
-            points.extend(point(ring[i]) for i in range(start, len(ring)))
+            if ring:
+                points.extend(ring.points(index, since))
         if gpu is None:
             points.sort(key=lambda p: p["ts"])
         return points
@@ -146,5 +186,5 @@ class SampleFeed(TelemetryBuffer):
     def oldest_ts(self, gpu: int | None) -> float | None:
         """The oldest sample memory holds (of one GPU, or the newest of the oldest)."""
         rings = [self._samples.get(gpu)] if gpu is not None else list(self._samples.values())
-        firsts = [ring[0].ts for ring in rings if ring]
+        firsts = [first for ring in rings if ring and (first := ring.oldest_ts()) is not None]
         return max(firsts) if firsts else None

@@ -33,7 +33,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,7 @@ PROBE_TIMEOUT_S = 3
 POLL_S = {"demo": 2.0}  # supervisor status polls; others use DEFAULT_POLL_S
 DEFAULT_POLL_S = 5.0
 CDI_SPECS = (Path("/etc/cdi"), Path("/var/run/cdi"))
+DEFAULT_UNIX_HOST = "unix:///var/run/docker.sock"  # the Docker SDK's, without DOCKER_HOST
 
 
 @dataclass
@@ -98,7 +99,14 @@ class EngineProbe:
 
 
 def probe_engine(images: Collection[str] = (), timeout_s: int = PROBE_TIMEOUT_S) -> EngineProbe:
-    """Ping the engine of DOCKER_HOST (or the platform default) with a short timeout."""
+    """Ping the engine of DOCKER_HOST (or the platform default) with a short timeout.
+
+    When the engine's unix socket is not there, it is not reachable: said without loading
+    the Docker SDK (a sixth of an idle worker's memory) on the many machines with no Docker.
+    """
+    missing = missing_engine_socket(os.environ)
+    if missing is not None:
+        return EngineProbe(False, f"the Docker engine is not reachable (no socket at {missing})")
     import docker
     from docker.errors import DockerException, ImageNotFound
 
@@ -126,6 +134,18 @@ def probe_engine(images: Collection[str] = (), timeout_s: int = PROBE_TIMEOUT_S)
         client.close()
 
 
+def missing_engine_socket(env: Mapping[str, str]) -> str | None:
+    """The unix socket DOCKER_HOST (or the default) names, when nothing is there; else None
+    (another kind of address, or a path that exists: only a ping can tell then)."""
+    host = (env.get("DOCKER_HOST") or "").strip()
+    if not host and sys.platform != "win32":
+        host = DEFAULT_UNIX_HOST
+    if not host.startswith("unix://"):
+        return None
+    path = host[len("unix://") :]
+    return None if os.path.exists(path) else path
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
@@ -139,12 +159,12 @@ def choose_runner(
     demo_image: str,
 ) -> tuple[Runner, str]:
     """The job runner of this worker, and a note saying why when it is not Docker."""
-    from desktop.jobs.docker_runner import DockerRunner
-
     reason = probe.reason
     if probe.reachable and mode == "demo" and not probe.images.get(demo_image):
         reason = f"the practice image {demo_image} is not on this machine"
     elif probe.reachable:
+        from desktop.jobs.docker_runner import DockerRunner  # the SDK only with an engine
+
         try:
             runner = DockerRunner(
                 install_id=install_id(paths.data_dir),

@@ -10,7 +10,8 @@ the tests check the worker says ``mode: nvml`` about a card that is not ``simula
 - a real ``rigpilot worker`` throttles a card above the soft limit by lowering its power
   limit, and puts the card's own limit back when it stops (seen from another process);
 - a GPU that falls off the bus mid-run (every ``nvmlDevice*`` call answers GPU_IS_LOST after
-  its first few) becomes an emergency in a real worker, which keeps answering.
+  its first few) becomes an emergency in a real worker, which keeps answering and shows
+  no stale reading as the card's current one.
 """
 
 from __future__ import annotations
@@ -134,6 +135,13 @@ def test_a_gpu_that_falls_off_the_bus_is_an_emergency(
     hold = gpu.holds[0]
     assert hold.kind == "emergency" and "gpu_lost" in hold.reason, gpu
     assert "will not restart by itself" in hold.reason
+    # No reading of a card that no longer answers is shown as its current one: the status
+    # says it is degraded and has no temperature, power or limit for it now (the last
+    # good reading stays in the telemetry, with its own time).
+    assert gpu.degraded and gpu.sample is None, gpu
+    assert gpu.power.limit_w is None and gpu.thermal is not None
+    assert gpu.thermal.core_c is None and gpu.thermal.state == "emergency", gpu.thermal
+    assert latest(worker)["core_temp_c"] is not None
     assert events_of(worker, "guard.kill"), worker.output()
     assert worker.alive() and worker.client.status().mode == "nvml"  # it still answers
     assert worker.stop() == 0, worker.output()

@@ -41,7 +41,7 @@ def test_missing_file_gives_defaults_quietly(store: SettingsStore) -> None:
     settings = store.load()
     assert settings.to_json() == DEFAULTS and store.warnings == []
     assert (
-        settings.get("sampling.interval_s") == 2 and settings.get("thermal.pause_limit_c") is None
+        settings.get("sampling.interval_s") == 1 and settings.get("thermal.pause_limit_c") is None
     )
     with pytest.raises(KeyError):
         settings.get("no.such.key")
@@ -211,7 +211,7 @@ def test_bad_values_unknown_keys_and_rule_breaks_in_the_file(store: SettingsStor
         "thermal.pause_limit_c": 80, "thermal.resume_limit_c": 78,
     }}))  # fmt: skip
     settings = store.load()
-    assert settings.get("sampling.interval_s") == 2 and settings.get("ui.theme") == "dark"
+    assert settings.get("sampling.interval_s") == 1 and settings.get("ui.theme") == "dark"
     assert (
         settings.get("thermal.pause_limit_c") == 80
         and settings.get("thermal.resume_limit_c") is None

@@ -98,7 +98,7 @@ def test_json_output(client: StoreClient, capsys: pytest.CaptureFixture[str]) ->
     assert run(["--json"], client) == 0
     assert json.loads(capsys.readouterr().out)["electricity.currency"] == "USD"
     assert run(["get", "sampling.interval_s", "--json"], client) == 0
-    assert capsys.readouterr().out.strip() == "2"
+    assert capsys.readouterr().out.strip() == "1"  # once a second by default (issue 18)
 
 
 def test_show_is_a_readable_table(client: StoreClient, capsys: pytest.CaptureFixture[str]) -> None:

@@ -173,3 +173,60 @@ def test_the_secrets_live_in_the_keyring_only() -> None:
     assert (fresh.metrics_token, fresh.ntfy_topic) == (token, "rigpilot-7f3k9q2m")
     fresh.set_topic(None)
     assert fresh.ntfy_topic is None and ("rigpilot", f"{OWNER}:ntfy_topic") not in backend.items
+
+
+class CountingKeyring(MemoryKeyring):
+    """Counts reads: a worker whose user set no fleet secret must not open the keyring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
+def test_the_keyring_is_read_only_for_the_secrets_the_index_says_are_kept(tmp_path: Path) -> None:
+    backend = CountingKeyring()
+    index = tmp_path / "fleet-secrets.json"
+
+    def fresh() -> FleetSecrets:
+        secrets = FleetSecrets(SecretStore(backend=backend), index=index)
+        secrets.load()
+        return secrets
+
+    assert (fresh().ntfy_topic, backend.reads) == (None, 0)  # nothing set: no read at all
+    fresh().set_topic("rigpilot-7f3k9q2m")
+    assert "7f3k9q2m" not in index.read_text()  # names only, never values
+    backend.reads = 0
+    later = fresh()
+    assert later.ntfy_topic == "rigpilot-7f3k9q2m" and later.metrics_token is None
+    token, _ = later.token()
+    assert fresh().metrics_token == token
+    later.set_topic(None)
+    backend.reads = 0
+    gone = fresh()
+    assert (gone.ntfy_topic, gone.metrics_token, backend.reads) == (None, token, 1)
+    index.write_text("{not json")  # a damaged note: read both rather than miss one
+    backend.reads = 0
+    assert fresh().metrics_token == token and backend.reads == 2
+
+
+def test_no_status_is_built_for_failing_networks_without_a_destination(tmp_path: Path) -> None:
+    asked: list[int] = []
+
+    async def status() -> Any:
+        asked.append(1)
+        return sample.status(networks=[])
+
+    async def scenario() -> None:
+        alerter = _alerter(tmp_path, [])
+        alerter.setting["alerts.webhook_url"] = None  # type: ignore[index]
+        alerter.status = status
+        await alerter.check_networks()  # no one to tell: nothing to look at
+        alerter.setting["alerts.webhook_url"] = "https://example.org/hook"  # type: ignore[index]
+        await alerter.check_networks()
+
+    asyncio.run(scenario())
+    assert asked == [1]

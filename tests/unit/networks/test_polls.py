@@ -122,3 +122,29 @@ def test_a_status_that_raises_is_unknown_with_the_reason(
     asyncio.run(sup.poll_once())
     (brief,) = sup.summary()
     assert brief["state"] == "unknown" and brief["message"] == "status failed: the node API is gone"
+
+
+def test_a_network_not_enrolled_is_never_polled_and_enrolling_polls_it_at_once(
+    clock: Any, ledger: Any, memory_keyring: Any
+) -> None:
+    idle, other = Scripted(clock, "idle"), Scripted(clock, "other")
+    # An hour between polls: only the wake at enrollment can make the poll happen now.
+    sup, _ = supervisor(clock, ledger, memory_keyring, idle, other, poll_interval_s=3600)
+
+    async def scenario() -> tuple[int, int]:
+        polls = asyncio.create_task(sup.run())
+        for _ in range(20):  # many turns of the loop: nothing is due for either network
+            await asyncio.sleep(0)
+        before = idle.calls.count("status") + other.calls.count("status")
+        await sup.enroll("idle", {"token": "t"})
+        for _ in range(500):  # a time-out of ~5 s, not a measurement
+            if idle.calls.count("status"):
+                break
+            await asyncio.sleep(0.01)
+        after = idle.calls.count("status")
+        await sup.close()
+        await asyncio.wait_for(polls, 5)
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    assert before == 0 and after == 1 and other.calls.count("status") == 0

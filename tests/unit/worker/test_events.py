@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
+from collections.abc import Callable
 
 from desktop.model import Event, Severity
 from desktop.worker.events import EventBus
@@ -52,18 +52,27 @@ def test_sink_sees_every_event_and_its_failure_is_contained() -> None:
     assert bus.last_seq == 3
 
 
+async def _turns(done: Callable[[], bool], most: int = 100) -> bool:
+    """Let the loop run a few turns (no time passes) until ``done``: what returns here was
+    woken by what the test did, never by a time-out an hour away."""
+    for _ in range(most):
+        if done():
+            return True
+        await asyncio.sleep(0)
+    return done()
+
+
 def test_long_poll_returns_as_soon_as_an_event_arrives() -> None:
-    async def scenario() -> tuple[list[int], float]:
+    async def scenario() -> tuple[bool, bool, list[int]]:
         bus = EventBus()
         bus.bind(asyncio.get_running_loop())
-        asyncio.get_running_loop().call_later(0.05, bus.publish, event())
-        started = time.monotonic()
-        found = await bus.wait_since(0, timeout=5)
-        return [e.seq for e in found], time.monotonic() - started
+        waiter = asyncio.create_task(bus.wait_since(0, timeout=3600))
+        waiting = not await _turns(waiter.done)  # nothing yet: it waits
+        bus.publish(event())
+        woken = await _turns(waiter.done)
+        return waiting, woken, [e.seq for e in waiter.result()]
 
-    seqs, waited = asyncio.run(scenario())
-    assert seqs == [1]
-    assert waited < 2
+    assert asyncio.run(scenario()) == (True, True, [1])
 
 
 def test_long_poll_times_out_empty() -> None:
@@ -86,16 +95,15 @@ def test_publish_from_another_thread_reaches_waiters() -> None:
 
 
 def test_close_releases_every_long_poll() -> None:
-    async def scenario() -> float:
+    async def scenario() -> tuple[bool, bool, list[list[Event]]]:
         bus = EventBus()
-        waiters = [asyncio.create_task(bus.wait_since(0, timeout=30)) for _ in range(3)]
-        await asyncio.sleep(0.01)
-        started = time.monotonic()
+        waiters = [asyncio.create_task(bus.wait_since(0, timeout=3600)) for _ in range(3)]
+        waiting = not await _turns(lambda: any(w.done() for w in waiters))
         bus.close()
-        await asyncio.gather(*waiters)
-        return time.monotonic() - started
+        released = await _turns(lambda: all(w.done() for w in waiters))
+        return waiting, released, [w.result() for w in waiters]
 
-    assert asyncio.run(scenario()) < 1
+    assert asyncio.run(scenario()) == (True, True, [[], [], []])
 
 
 def test_seq_order_and_time_order_agree_even_when_an_event_arrives_late() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ from desktop.worker.events import EventBus
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.main import WorkerOptions, open_gpus
 from desktop.worker.service import Components, WorkerService
+from desktop.worker.status_view import StatusView
 from desktop.worker.user_holds import UserHolds
 from tests.conftest import FakeClock
 
@@ -178,18 +180,18 @@ def test_a_timed_pause_ends_by_itself(tmp_path: Path) -> None:
 
 def test_settings_patch_applies_the_interval_live(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> tuple[Any, float, InvalidSetting]:
-        answer = await service.patch_settings({"sampling.interval_s": 1})
+        answer = await service.patch_settings({"sampling.interval_s": 3})  # the default is 1
         interval = service.monitor.interval_s
         with pytest.raises(InvalidSetting) as refused:
             await service.patch_settings({"sampling.interval_s": 1, "thermal.cooldown_s": 5})
         return answer, interval, refused.value
 
     answer, interval, refused = run(scenario, make_service(tmp_path))
-    assert answer.applied == ["sampling.interval_s"] and interval == 1.0
+    assert answer.applied == ["sampling.interval_s"] and interval == 3.0
     assert refused.code == "invalid_setting" and refused.field == "thermal.cooldown_s"
     assert refused.allowed
     saved = SettingsStore(tmp_path / "settings.json").load()
-    assert saved.get("sampling.interval_s") == 1 and saved.get("thermal.cooldown_s") == 120
+    assert saved.get("sampling.interval_s") == 3 and saved.get("thermal.cooldown_s") == 120
 
 
 def test_unwired_parts_answer_unavailable(tmp_path: Path) -> None:
@@ -300,3 +302,22 @@ def test_sampler_events_reach_the_bus(tmp_path: Path) -> None:
         return await kinds_until(service, start, "gpu.lost")
 
     assert "gpu.lost" in run(scenario, make_service(tmp_path))
+
+
+def test_a_reading_that_stopped_coming_is_not_shown_as_the_current_one() -> None:
+    clock = FakeClock()
+    backend = SimulatedBackend(["warm"], seed=1)
+    monitor = GpuMonitor(backend, clock=clock)
+    monitor.set_interval(1.0)
+    view = StatusView("simulated", monitor, UserHolds(None, clock), None, clock)
+    before = view.gpus()[0]
+    assert before.sample is None and before.power.limit_w == monitor.infos[0].power.enforced_w
+    reading = backend.sample(0)
+    monitor.buffer.add(replace(reading, ts=clock()))
+    fresh = view.gpus()[0]
+    assert fresh.sample is not None and not fresh.degraded
+    assert fresh.power.limit_w == reading.power_limit_w
+    clock.advance(monitor.stale_after_s + 1)  # no reading since: the sampler hangs
+    stale = view.gpus()[0]
+    assert stale.sample is None and stale.degraded and stale.power.limit_w is None
+    assert monitor.buffer.latest_of(0) is not None  # the telemetry keeps it, with its time

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop.model import GpuSample
-from desktop.worker.telemetry import TelemetryBuffer, rollup
+from desktop.worker.telemetry import SampleFeed, TelemetryBuffer, rollup
 
 
 def sample(ts: float, gpu: int = 0, temp: float | None = 50.0) -> GpuSample:
@@ -68,6 +68,18 @@ def test_ring_is_bounded_and_refuses_time_going_back() -> None:
         buffer.add(sample(float(ts)))
     buffer.add(sample(3.0))
     assert [p["ts"] for p in buffer.since(0, -1)] == [15.0, 16.0, 17.0, 18.0, 19.0]
+
+
+def test_fields_a_card_does_not_report_stay_none_and_the_ring_keeps_its_capacity() -> None:
+    buffer = SampleFeed([], capacity=50)
+    for ts in range(500):  # past the capacity and its slack, several times over
+        buffer.add(sample(float(ts), temp=None if ts % 2 else 60.0))
+    points = buffer.since(0, -1)
+    assert [p["ts"] for p in points] == [float(ts) for ts in range(450, 500)]
+    assert buffer.oldest_ts(0) == 450.0
+    assert [p["core_temp_c"] for p in points[:2]] == [60.0, None]
+    assert points[0]["mem_temp_c"] is None and points[0]["fan_pct"] == 40.0
+    assert buffer.latest_of(0) == sample(499.0, temp=None)  # the whole sample, kept apart
 
 
 def test_rollup_means_max_and_last_energy() -> None:

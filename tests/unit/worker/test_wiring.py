@@ -34,7 +34,14 @@ from desktop.worker.adapters import NoEngineRunner
 from desktop.worker.control_loop import Probes
 from desktop.worker.gpus import GpuMonitor
 from desktop.worker.service import WorkerService
-from desktop.worker.wiring import EngineProbe, Wiring, allowed_images, build, choose_runner
+from desktop.worker.wiring import (
+    EngineProbe,
+    Wiring,
+    allowed_images,
+    build,
+    choose_runner,
+    missing_engine_socket,
+)
 
 T = TypeVar("T")
 IMAGE = "rigpilot-test/busybox:latest"
@@ -102,6 +109,14 @@ def test_runner_choice_follows_the_engine_and_the_mode(tmp_path: Path) -> None:
     assert isinstance(runner, SimulatedRunner) and IMAGE in note
 
 
+def test_no_engine_socket_is_said_without_asking_docker(tmp_path: Path) -> None:
+    gone = tmp_path / "docker.sock"
+    assert missing_engine_socket({"DOCKER_HOST": f"unix://{gone}"}) == str(gone)
+    assert missing_engine_socket({"DOCKER_HOST": f"unix://{tmp_path}"}) is None  # there
+    assert missing_engine_socket({"DOCKER_HOST": "tcp://127.0.0.1:2375"}) is None  # a ping
+    assert missing_engine_socket({"DOCKER_HOST": "npipe:////./pipe/docker_engine"}) is None
+
+
 def test_allowed_images_come_from_settings_env_and_demo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -121,15 +136,18 @@ def test_a_job_runs_and_every_record_reaches_the_ledger(tmp_path: Path) -> None:
     async def scenario(service: WorkerService) -> tuple[Any, ...]:
         jobs = service.parts.jobs
         assert jobs is not None
+        idle = wired.jobs.needs_poll()  # no job, no lease: the poll does not wake a thread
         submitted = await jobs.submit(spec("unit-1"))
+        watched = wired.jobs.needs_poll()
         done = await until(
             lambda: (r := wired.jobs.get("unit-1")) is not None and r.state.finished and r
         )
         shown = await jobs.get_job("unit-1")
         status = await service.status()
-        return submitted, done, shown, status
+        return (idle, watched, wired.jobs.needs_poll()), submitted, done, shown, status
 
-    submitted, done, shown, status = run(service, scenario)
+    polls, submitted, done, shown, status = run(service, scenario)
+    assert polls == (False, True, False)
     assert submitted.state is JobState.RUNNING and done.state is JobState.SUCCEEDED
     assert "finished its load profile" in shown[1]
     assert status.components.jobs and status.jobs_running == 0
