@@ -19,8 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import docker
-import docker.errors
 import psutil
 
 from desktop.jobs.engine_words import unreachable_words
@@ -31,6 +29,14 @@ log = logging.getLogger(__name__)
 IMAGE_PREFIX = "ionetcontainers/"
 WORKER_IMAGE = "ionetcontainers/io-worker-vc"
 MONITOR_IMAGE = "ionetcontainers/io-worker-monitor"
+
+
+def _docker_from_env() -> Any:
+    """The Docker SDK is imported here, once io.net is enrolled: an idle worker loads none
+    of it (issue 18)."""
+    import docker
+
+    return docker.from_env(timeout=30)
 
 
 @dataclass(frozen=True)
@@ -96,13 +102,15 @@ class IoContainers:
         client_factory: Callable[[], Any] | None = None,
         label_filter: Mapping[str, str] | None = None,
     ) -> None:
-        self._factory = client_factory or (lambda: docker.from_env(timeout=30))
+        self._factory = client_factory or _docker_from_env
         self._client: Any = None
         self.labels = dict(label_filter or {})
         self._pids: set[int] = set()
         self._lock = threading.Lock()
 
     def _docker(self) -> Any:
+        import docker.errors
+
         if self._client is None:
             try:
                 client = self._factory()
@@ -116,6 +124,8 @@ class IoContainers:
 
     def listing(self) -> Listing:
         """Every container (running or not), split into io.net's and the others."""
+        import docker.errors
+
         filters = {"label": [f"{k}={v}" for k, v in self.labels.items()]} if self.labels else {}
         try:
             found = self._docker().containers.list(all=True, filters=filters)
@@ -136,6 +146,8 @@ class IoContainers:
     def stop(self, grace_s: int) -> list[str]:
         """Stop (``docker stop --time grace_s``; 0 kills at once) and remove io.net's
         containers, as io.net's own stop does, but only io.net's. Returns their names."""
+        import docker.errors
+
         client, names = self._docker(), []
         for found in self.listing().io:
             try:

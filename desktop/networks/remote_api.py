@@ -9,6 +9,10 @@ answered HTTP 500, retrying in 4.2 s"), and until it expires calls fail at once 
 the network's own client says is one) is ``CredentialRefused``, remembered until the
 backoff expires so the status keeps telling the user what to do; any other 4xx is
 ``ApiRefused``. ``spacing_s`` keeps requests apart (Clore.ai allows one a second).
+
+httpx is imported, and the client made, at the first request: every worker loads the
+modules of every network, and a network that is not enrolled never calls its API, so an
+idle worker should not pay for an HTTP client (issue 18).
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from desktop.networks.backoff import Backoff, RetryGate
 from desktop.networks.base import NetworkError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -93,25 +98,44 @@ class JsonApi:
         self._refused: CredentialRefused | None = None
         self._last_sent = float("-inf")
         self._pace = threading.Lock()
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
-            headers=dict(headers or {}),
-            transport=transport,
-            follow_redirects=False,
-            trust_env=False,
-            verify=verify,
-        )
+        self._headers = dict(headers or {})
+        self._timeout_s, self._verify, self._transport = timeout_s, verify, transport
+        self._made: httpx.Client | None = None
+        self._making = threading.Lock()  # the client and its headers
+
+    def _client(self) -> httpx.Client:
+        """The HTTP client, made at the first request (module docstring)."""
+        with self._making:
+            if self._made is None:
+                import httpx
+
+                self._made = httpx.Client(
+                    timeout=httpx.Timeout(self._timeout_s, connect=min(self._timeout_s, 3.0)),
+                    headers=self._headers,
+                    transport=self._transport,
+                    follow_redirects=False,
+                    trust_env=False,
+                    verify=self._verify,
+                )
+            return self._made
 
     def close(self) -> None:
-        self._client.close()
+        with self._making:
+            if self._made is not None:
+                self._made.close()
 
     def set_header(self, name: str, value: str | None) -> None:
         """Send ``name: value`` from now on (None: stop sending it): a token or app key
         that is known only once the agent runs or the user gives a new one."""
-        if value is None:
-            self._client.headers.pop(name, None)
-        else:
-            self._client.headers[name] = value
+        with self._making:
+            if value is None:
+                self._headers.pop(name, None)
+                if self._made is not None:
+                    self._made.headers.pop(name, None)
+            else:
+                self._headers[name] = value
+                if self._made is not None:
+                    self._made.headers[name] = value
 
     # --- failures -----------------------------------------------------------------------
 
@@ -145,6 +169,8 @@ class JsonApi:
         body: Any = None,
     ) -> Any:
         """The decoded JSON answer; ApiUnavailable, CredentialRefused or ApiRefused."""
+        import httpx  # loaded by the first request's client (module docstring)
+
         if not self.gate.ready():
             if self._refused is not None:
                 raise self._refused
@@ -158,7 +184,7 @@ class JsonApi:
                 if wait > 0:
                     self.sleep(wait)
                 self._last_sent = self.clock()
-                response = self._client.request(
+                response = self._client().request(
                     method, f"{self.base_url}{path}", params=query, json=body
                 )
         except httpx.TimeoutException:

@@ -7,6 +7,11 @@ usd,eur``) for every token RigPilot knows plus a reference coin for fiat rates, 
 every ``money.price_refresh_min`` minutes, and keeps the answer in the ledger with its
 time. Errors never stop it: a 429 or 5xx waits longer (backoff up to an hour), garbage
 is refused whole, and the last known rates stay in force, labelled stale once old.
+
+It asks only while a rate has a use (``wanted``: the wiring says a network that pays is
+enrolled, or the user's currency is not the dollar): most workers run all day with no
+such network, and an idle worker should neither reach the internet on a timer nor load
+an HTTP client (httpx is imported at the first request; issue 18).
 """
 
 from __future__ import annotations
@@ -14,11 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from desktop.ledger.health import LedgerError
 from desktop.ledger.money import StoredRate
@@ -26,10 +29,20 @@ from desktop.money import units
 from desktop.money.rates import parse_simple_price
 from desktop.settings.schema import FIELDS
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger(__name__)
 TIMEOUT_S = 10.0
 MAX_BACKOFF_S = 3600.0
 DEFAULT_URL = str(FIELDS["money.price_api_url"].default)
+
+
+def rates_in_use(enrolled: Iterable[str], currency: str) -> bool:
+    """Whether a rate has a use: a network that pays (not practice money) is enrolled, or
+    the user counts in a currency other than the dollar (estimates, electricity)."""
+    paying = any(not units.is_practice_network(network) for network in enrolled)
+    return paying or (currency or "USD").upper() != "USD"
 
 
 @dataclass
@@ -46,9 +59,10 @@ class PriceFeed:
         settings: Callable[[str], Any],
         now: Callable[[], float],
         transport: httpx.AsyncBaseTransport | None = None,
+        wanted: Callable[[], bool] = lambda: True,
     ) -> None:
         self.ledger, self.settings, self.now = ledger, settings, now
-        self.transport = transport
+        self.transport, self.wanted = transport, wanted
         self.state = FeedState()
         self._task: asyncio.Task[None] | None = None
 
@@ -70,6 +84,8 @@ class PriceFeed:
 
     async def fetch_once(self) -> int:
         """One request; the number of rates kept. Raises nothing: errors go to ``state``."""
+        import httpx  # here: a worker that values nothing never loads it
+
         base = self.base_url()
         ids = dict(units.PRICE_IDS)
         params = {
@@ -120,8 +136,11 @@ class PriceFeed:
 
     async def _run(self) -> None:
         while True:
-            await self.fetch_once()
-            await asyncio.sleep(self.next_wait_s())
+            if self.wanted():
+                await self.fetch_once()
+                await asyncio.sleep(self.next_wait_s())
+            else:  # nothing to value: look again at the next interval, without a request
+                await asyncio.sleep(self.interval_s())
 
     async def close(self) -> None:
         if self._task is not None:

@@ -69,7 +69,7 @@ from desktop.worker.loops import ControlLife, EarningsView, JobsLoop, NetworksLo
 from desktop.worker.money_api import MoneyApi
 from desktop.worker.ports import Lifecycle
 from desktop.worker.power import can_set_power_limits
-from desktop.worker.price_feed import PriceFeed
+from desktop.worker.price_feed import PriceFeed, rates_in_use
 from desktop.worker.reconciler import Ranking
 from desktop.worker.service import Components
 from desktop.worker.supervisor import Supervisor
@@ -291,7 +291,15 @@ def build(
         return store.current.get(key)
 
     wear = WearKeeper(ledger, lambda: monitor.infos, setting, wall.read)
-    prices = PriceFeed(ledger, setting, wall.read)
+    prices = PriceFeed(
+        ledger,
+        setting,
+        wall.read,
+        wanted=lambda: rates_in_use(
+            [n for n in supervisor.table.ids() if supervisor.is_enrolled(n)],
+            str(setting("electricity.currency") or "USD"),
+        ),
+    )
     money = MoneyApi(supervisor.money, ledger, setting, lambda: monitor.infos, wear, wall.read)
 
     pump = LedgerPump(

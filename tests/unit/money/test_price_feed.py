@@ -15,7 +15,7 @@ from desktop.ledger import Ledger
 from desktop.model import Money
 from desktop.money.valuation import Tariff
 from desktop.views import money as words
-from desktop.worker.price_feed import PriceFeed
+from desktop.worker.price_feed import PriceFeed, rates_in_use
 from desktop.worker.supervisor_money import NetworkMoney
 from tests.price_server import PriceServer
 
@@ -183,3 +183,31 @@ def test_pay_the_ledger_cannot_write_is_kept_and_written_later(ledger: Any) -> N
     # a retry of pay already written (the network re-sent it) is not counted twice
     assert money.credit("nosana", "j1", pay, "nosana:j1:pay") is False
     assert len(ledger.earnings()) == 1
+
+
+def test_rates_have_a_use_only_with_a_paying_network_or_another_currency() -> None:
+    assert not rates_in_use([], "USD")
+    assert not rates_in_use(["demo"], "usd")  # practice money needs no rate
+    assert rates_in_use(["demo", "nosana"], "USD")
+    assert rates_in_use([], "EUR")  # estimates and electricity in the user's currency
+
+
+def test_a_feed_with_nothing_to_value_asks_nothing(ledger: Any) -> None:
+    """An idle worker (nothing enrolled, dollars) sends no request and loads no client."""
+    asked: list[bool] = []
+
+    def wanted() -> bool:
+        asked.append(False)
+        return False
+
+    async def run_until_asked(feed: PriceFeed) -> None:
+        await feed.start()
+        while not asked:
+            await asyncio.sleep(0)
+        await feed.close()
+
+    with PriceServer() as server:
+        feed = PriceFeed(ledger, settings(server.url, currency="USD"), Clock(), wanted=wanted)
+        asyncio.run(run_until_asked(feed))
+        assert asked and server.requests == []
+        assert feed.state.last_ok_ts is None and feed.state.last_error is None
