@@ -7,6 +7,8 @@ it in the app's Events. Callers log the raw error and show this sentence instead
 
 from __future__ import annotations
 
+NOT_RUNNING = "Docker is not installed or not running"
+
 
 def unreachable_words(exc: BaseException) -> str:
     """ "Docker is not installed or not running", "this user may not use it", or "did not
@@ -19,5 +21,5 @@ def unreachable_words(exc: BaseException) -> str:
             "group, then log out and in)"
         )
     if "FileNotFoundError" in text or "No such file" in text or "Connection refused" in text:
-        return "Docker is not installed or not running"
+        return NOT_RUNNING
     return "the Docker engine did not answer"

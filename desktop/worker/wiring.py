@@ -45,6 +45,7 @@ from desktop.fleet.parts import Fleet
 from desktop.hardware.host import WslKind, free_disk_bytes, read_host_facts
 from desktop.ipc import schema
 from desktop.ipc.schema_data import EarningsAnswer
+from desktop.jobs import engine_words
 from desktop.jobs.engine_words import unreachable_words
 from desktop.jobs.lease import install_id
 from desktop.jobs.runner import GpuSlot, Runner, RunnerError
@@ -105,8 +106,9 @@ def probe_engine(images: Collection[str] = (), timeout_s: int = PROBE_TIMEOUT_S)
     the Docker SDK (a sixth of an idle worker's memory) on the many machines with no Docker.
     """
     missing = missing_engine_socket(os.environ)
-    if missing is not None:
-        return EngineProbe(False, f"the Docker engine is not reachable (no socket at {missing})")
+    if missing is not None:  # the path to the log; the user's words as engine_words says
+        log.info("Docker engine probe: no socket at %s", missing)
+        return EngineProbe(False, engine_words.NOT_RUNNING)
     import docker
     from docker.errors import DockerException, ImageNotFound
 
