@@ -19,6 +19,8 @@ from desktop.cli._rig import add_rig_option
 from desktop.cli._table import table, wrap
 from desktop.cli.status import print_json
 from desktop.ipc import endpoints
+from desktop.ipc.client import WorkerClient
+from desktop.ipc.protocol import ApiError
 from desktop.ipc.schema_money import (
     EarningRowsQuery,
     EstimatesAnswer,
@@ -260,7 +262,16 @@ def estimate_text(answer: EstimatesAnswer, width: int | None = None) -> str:
 
 def cmd_estimate(args: argparse.Namespace) -> int:
     query = EstimatesQuery(gpu=args.gpu, utilisation_pct=args.utilisation)
-    answer = call_worker(args, lambda c: c.call(endpoints.ESTIMATES, query))
+
+    def ask(client: WorkerClient) -> EstimatesAnswer:
+        try:
+            return client.call(endpoints.ESTIMATES, query)
+        except ApiError as exc:
+            if exc.code == "unavailable" and not args.gpu:  # no GPU here: name a model
+                exc.message += ": name a model, for example `--gpu 'RTX 3080'`"
+            raise
+
+    answer = call_worker(args, ask)
     if answer is None:
         return 1
     if args.json:

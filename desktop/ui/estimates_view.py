@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ipc.schema_money import EstimatesAnswer, NetworkEstimate
 from desktop.views import money
-from desktop.views.text import DASH
+from desktop.views.text import DASH, plain
 
 HEADERS = ["Network", "Gross / day", "Electricity / day", "Net / day", "Recorded"]
 
@@ -72,6 +72,7 @@ class EstimatesView(QWidget):
 
     def show_answer(self, answer: EstimatesAnswer) -> None:
         self.answer = answer
+        self.table.show()
         self.head.setText(
             f"{answer.model or answer.gpu_name}, busy {answer.utilisation_pct.normalize():f} % "
             f"of the day (setting estimates.utilisation_pct), {answer.power_w.normalize():f} W, "
@@ -95,4 +96,8 @@ class EstimatesView(QWidget):
         )
 
     def show_error(self, message: str) -> None:
-        self.head.setText(f"No estimate: {message}")
+        """The worker's reason, in the window's words (no CLI backticks); no empty table."""
+        self.head.setText(f"No estimate: {plain(message)}.".replace("..", "."))
+        self.table.setRowCount(0)
+        self.table.hide()
+        self.sources.setText("")

@@ -27,6 +27,9 @@ from desktop.money.rates import USD
 from desktop.worker.supervisor_money import NetworkMoney, day_start, local_day
 from desktop.worker.wear_keeper import WearKeeper
 
+# In words for every client: the command line adds how to name a model (``--gpu``), which
+# the window has no use for.
+NO_GPU_TO_ESTIMATE = "There is no GPU on this computer to estimate for"
 
 def _dec(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(repr(value))
@@ -172,9 +175,7 @@ class MoneyApi:
         infos = list(self.infos())
         name = query.gpu or (infos[0].name if infos else "")
         if not name:
-            raise Unavailable(
-                "There is no GPU to estimate for: name a model, for example `--gpu 'RTX 3080'`"
-            )
+            raise Unavailable(NO_GPU_TO_ESTIMATE)  # the CLI adds how to name a model
         info = next((i for i in infos if i.name == name), None)
         watts = None
         if info is not None and not query.gpu:
