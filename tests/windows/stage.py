@@ -30,8 +30,10 @@ from winebox import Box, BoxError  # noqa: E402
 
 PYTEST_WINDOWS = [
     "python", "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider", "--import-mode=importlib",
-    # pyproject's addopts name pytest-qt's option; Qt is not part of this tier.
-    "-o", "addopts=", "--strict-markers", "-p", "tests.windows.unit_selection",
+    # pyproject's addopts and ini options name pytest-qt's; Qt is not part of this tier,
+    # so its ini options (qt_api, qt_log_level_fail) are unknown here and only that is let be.
+    "-o", "addopts=", "-W", "ignore::pytest.PytestConfigWarning", "--strict-markers",
+    "-p", "tests.windows.unit_selection",
     "--timeout", "300", "tests/unit", "tests/windows",
 ]  # fmt: skip
 
