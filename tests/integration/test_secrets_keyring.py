@@ -149,9 +149,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
         terms=OfferTerms(mean_gap_s=30.0, duration_s=(60.0, 90.0), gpus=0),
         tick_interval_s=0.1,
     )
-    sup = Supervisor(
-        [DEMO_SPEC], {"demo": demo}, ledger, real_keyring, events.append, money=money
-    )
+    sup = Supervisor([DEMO_SPEC], {"demo": demo}, ledger, real_keyring, events.append, money=money)
 
     counter = [1000.0]  # the GPU's cumulative energy counter (J)
 
@@ -221,7 +219,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
             inspected = [
                 client.api.inspect_container(c.id)
                 for c in client.containers.list(
-                    all=True, filters={"label": "io.rigpilot.managed=1"}
+                    ignore_removed=True, all=True, filters={"label": "io.rigpilot.managed=1"}
                 )
             ]
             assert canary not in repr(inspected)
@@ -236,6 +234,8 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
 
             client = docker.from_env()
             for c in client.containers.list(
-                all=True, filters={"label": f"io.rigpilot.install={install_id}"}
+                ignore_removed=True,
+                all=True,
+                filters={"label": f"io.rigpilot.install={install_id}"},
             ):
                 c.remove(force=True)
