@@ -222,6 +222,10 @@ class EngineResponse:
             raise ParseError(f"not JSON: {exc}", self.body) from exc
 
 
+def _on_windows() -> bool:
+    return os.name == "nt"
+
+
 class EngineClient:
     """Requests to one engine with explicit timeouts. ``transport`` is for tests."""
 
@@ -244,6 +248,12 @@ class EngineClient:
             transport = self._transport
             verify: ssl.SSLContext | bool = True
             if transport is None and self.address.socket_path:
+                if _on_windows():  # httpx would raise a bare RuntimeError at connect time
+                    raise EngineError(
+                        "bad_host",
+                        f"DOCKER_HOST={clean(self.address.raw, 120)} is a unix socket, which "
+                        "programs on Windows cannot reach",
+                    )
                 transport = httpx.HTTPTransport(uds=self.address.socket_path)
             elif transport is None and self.address.pipe:
                 if os.name != "nt":

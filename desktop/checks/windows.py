@@ -44,6 +44,10 @@ DOCKER_DESKTOP_HUNG_FIX = (
     "Docker Desktop's engine is hung or still starting: open Docker Desktop, wait until it "
     "says the engine is running (or choose Troubleshoot → Restart), then try again."
 )
+DOCKER_HOST_FIX = (
+    "Unset DOCKER_HOST (System → Environment Variables) so RigPilot uses Docker Desktop's "
+    "engine at npipe:////./pipe/docker_engine, or set it to that pipe or to tcp://host:port."
+)
 TOOLKIT_NOT_NEEDED = (
     "not needed on Windows: Docker Desktop's WSL 2 backend gives containers the GPU "
     "through the Windows NVIDIA driver"
@@ -75,6 +79,8 @@ def engine_fix(kind: str) -> str | None:
         return DOCKER_DESKTOP_ACCESS_FIX
     if kind == "timeout":
         return DOCKER_DESKTOP_HUNG_FIX
+    if kind == "bad_host":
+        return DOCKER_HOST_FIX
     return None
 
 

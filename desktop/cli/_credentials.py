@@ -110,7 +110,30 @@ def piped_secret(
 def _has_input(stdin: TextIO) -> bool:
     """Whether stdin holds data (not just an end of file), without waiting for it."""
     try:
+        if sys.platform == "win32":
+            return _windows_has_input(stdin.fileno())
         ready, _, _ = select.select([stdin], [], [], 0)
         return bool(ready) and os.read(stdin.fileno(), 1) != b""
-    except (OSError, ValueError, TypeError, io.UnsupportedOperation):  # Windows pipes
+    except (OSError, ValueError, TypeError, io.UnsupportedOperation):
         return False
+
+
+if sys.platform == "win32":
+
+    def _windows_has_input(fd: int) -> bool:
+        """select() takes only sockets on Windows: a pipe is asked with PeekNamedPipe how
+        many bytes wait in it; a file given with ``<`` holds input when it is not empty."""
+        import ctypes
+        import msvcrt
+        import stat
+        from ctypes import wintypes
+
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISREG(mode):
+            return os.fstat(fd).st_size > 0
+        waiting = wintypes.DWORD(0)
+        peek = ctypes.windll.kernel32.PeekNamedPipe
+        handle = wintypes.HANDLE(msvcrt.get_osfhandle(fd))
+        return bool(peek(handle, None, 0, None, ctypes.byref(waiting), None)) and bool(
+            waiting.value
+        )

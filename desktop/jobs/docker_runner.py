@@ -140,7 +140,9 @@ def connect(timeout_s: float = 30.0) -> docker.DockerClient:
 def reap(client: docker.DockerClient, labels: list[str], stop_timeout_s: int = 5) -> list[str]:
     """Stop and remove every container (and job network) carrying all ``labels`` (k=v)."""
     removed = []
-    for container in client.containers.list(all=True, filters={"label": labels}):
+    for container in client.containers.list(
+        ignore_removed=True, all=True, filters={"label": labels}
+    ):
         try:
             if container.status in ("running", "paused", "restarting"):
                 if container.status == "paused":
@@ -390,7 +392,9 @@ class DockerRunner:
     def managed(self) -> list[Any]:
         """This installation's job containers, whichever worker instance started them."""
         labels = [f"{LABEL_MANAGED}=1", f"{LABEL_INSTALL}={self.install_id}"]
-        return list(self.client.containers.list(all=True, filters={"label": labels}))
+        return list(
+            self.client.containers.list(ignore_removed=True, all=True, filters={"label": labels})
+        )
 
     def reconcile(self, ledger_running: list[str], live: list[str]) -> ReconcileResult:
         """Remove every container of ours no live job owns; report lost ledger jobs.
@@ -433,7 +437,9 @@ class DockerRunner:
         the managed label): the activity guard must not take them for a game."""
         pids: set[int] = set()
         try:
-            containers = self.client.containers.list(filters={"label": MANAGED_SELECTOR})
+            containers = self.client.containers.list(
+                ignore_removed=True, filters={"label": MANAGED_SELECTOR}
+            )
         except DockerException:
             return pids
         for container in containers:

@@ -206,7 +206,9 @@ class NodeContainers:
         client = self._docker()
         # stray labelled containers of this role under another name (an old config)
         for other in client.containers.list(
-            all=True, filters={"label": [f"{LABEL_NETWORK}=nosana", f"{LABEL_ROLE}={role}"]}
+            ignore_removed=True,
+            all=True,
+            filters={"label": [f"{LABEL_NETWORK}=nosana", f"{LABEL_ROLE}={role}"]},
         ):
             if other.name != name:
                 log.info("nosana: removing stray %s container %s", role, other.name)

@@ -71,7 +71,9 @@ def install(client: Any) -> Iterator[str]:
 
 def ours(client: Any, install: str) -> list[Any]:
     return list(
-        client.containers.list(all=True, filters={"label": [f"io.rigpilot.install={install}"]})
+        client.containers.list(
+            ignore_removed=True, all=True, filters={"label": [f"io.rigpilot.install={install}"]}
+        )
     )
 
 

@@ -75,7 +75,7 @@ def cfg(docker_client: Any, tmp_path: Path) -> Iterator[NodeContainerConfig]:
     )
     yield config
     for container in docker_client.containers.list(
-        all=True, filters={"label": f"io.rigpilot.test={run}"}
+        ignore_removed=True, all=True, filters={"label": f"io.rigpilot.test={run}"}
     ):
         container.remove(force=True)
     for name in (config.cache_volume, config.socket_volume):
@@ -169,6 +169,7 @@ def adapter(
 def ours(client: Any, cfg: NodeContainerConfig, role: str) -> list[Any]:
     run = cfg.extra_labels["io.rigpilot.test"]
     return client.containers.list(
+        ignore_removed=True,
         all=True,
         filters={
             "label": [

@@ -219,7 +219,7 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
             inspected = [
                 client.api.inspect_container(c.id)
                 for c in client.containers.list(
-                    all=True, filters={"label": "io.rigpilot.managed=1"}
+                    ignore_removed=True, all=True, filters={"label": "io.rigpilot.managed=1"}
                 )
             ]
             assert canary not in repr(inspected)
@@ -234,6 +234,8 @@ def test_demo_end_to_end_and_the_canary_never_leaks(
 
             client = docker.from_env()
             for c in client.containers.list(
-                all=True, filters={"label": f"io.rigpilot.install={install_id}"}
+                ignore_removed=True,
+                all=True,
+                filters={"label": f"io.rigpilot.install={install_id}"},
             ):
                 c.remove(force=True)

@@ -65,7 +65,7 @@ def start_with_job(
 
 def job_containers(engine: Any, install: str) -> list[Any]:
     labels = [f"io.rigpilot.install={install}", "io.rigpilot.job=crash-1"]
-    return list(engine.containers.list(all=True, filters={"label": labels}))
+    return list(engine.containers.list(ignore_removed=True, all=True, filters={"label": labels}))
 
 
 def interruptions(home: Path) -> int:
@@ -95,7 +95,7 @@ def reaper_said(home: Path) -> str:
 
 def remove_leftovers(engine: Any, install: str) -> None:
     for container in engine.containers.list(
-        all=True, filters={"label": f"io.rigpilot.install={install}"}
+        ignore_removed=True, all=True, filters={"label": f"io.rigpilot.install={install}"}
     ):
         container.remove(force=True)
 

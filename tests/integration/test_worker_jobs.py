@@ -46,7 +46,9 @@ def our_containers(home: Path) -> list[Any]:
     client = docker.from_env()
     try:
         labels = [f"io.rigpilot.install={install}"]
-        return list(client.containers.list(all=True, filters={"label": labels}))
+        return list(
+            client.containers.list(ignore_removed=True, all=True, filters={"label": labels})
+        )
     finally:
         client.close()
 

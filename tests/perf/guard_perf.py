@@ -86,7 +86,7 @@ def latency_to_container(
             spec = {"job_id": "hot", "image": image, "command": ["sleep", "60"], "gpus": 1,
                     "memory_mb": 32, "pids": 32, "scratch_mb": 8}  # fmt: skip
             record = jobs.submit(spec)
-            [container] = client.containers.list(filters={"label": labels})
+            [container] = client.containers.list(ignore_removed=True, filters={"label": labels})
             guard.start()
             ts = time.time()
             while True:

@@ -30,16 +30,30 @@ from winebox import Box, BoxError  # noqa: E402
 
 PYTEST_WINDOWS = [
     "python", "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider", "--import-mode=importlib",
-    # pyproject's addopts name pytest-qt's option; Qt is not part of this tier.
-    "-o", "addopts=", "--strict-markers", "-p", "tests.windows.unit_selection",
-    "--timeout", "300", "tests/unit", "tests/windows",
+    # pyproject's addopts and ini options name pytest-qt's; Qt is not part of this tier,
+    # so its ini options (qt_api, qt_log_level_fail) are unknown here and only that is let be.
+    "-o", "addopts=", "-W", "ignore::pytest.PytestConfigWarning", "--strict-markers",
+    "-p", "tests.windows.unit_selection",
+    "--timeout", "300",
 ]  # fmt: skip
+WINDOWS_TESTS = ["tests/unit", "tests/windows"]
+
+
+def failures_first(output: str, budget: int = 60000) -> str:
+    """pytest's report from its FAILURES section on (the progress dots before it say nothing),
+    cut to ``budget`` characters from the end if a run fails in many places."""
+    start = output.find("= FAILURES =")
+    if start < 0:
+        start = output.find("= ERRORS =")
+    shown = output[output.rfind("\n", 0, start) + 1 :] if start >= 0 else output
+    return shown[-budget:]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-installer", action="store_true", help="skip the build and install")
     parser.add_argument("--box", default=str(ROOT / "build" / "windows"))
+    parser.add_argument("tests", nargs="*", default=WINDOWS_TESTS, help="pytest paths or ids")
     args = parser.parse_args()
     box = Box(Path(args.box).resolve(), sys.executable)
     timings: list[tuple[str, float]] = []
@@ -65,8 +79,8 @@ def main() -> int:
 
     t0 = time.monotonic()
     print("=== pytest on Windows CPython under Wine: tests/unit, tests/windows", flush=True)
-    tests = box.run(PYTEST_WINDOWS, check=False, timeout=1800)
-    print(tests.stdout[-20000:], tests.stderr[-5000:], sep="\n", flush=True)
+    tests = box.run([*PYTEST_WINDOWS, *args.tests], check=False, timeout=1800)
+    print(failures_first(tests.stdout), tests.stderr[-5000:], sep="\n", flush=True)
     timings.append(("pytest on Windows", time.monotonic() - t0))
     if tests.returncode != 0:
         failed.append("pytest on Windows")

@@ -96,7 +96,7 @@ def test_install_run_uninstall_and_nothing_is_left(box: Box, profile: Path) -> N
     report = json.loads(out[out.index("{") :])
     checks = {check["id"]: check for check in report["checks"]}
     assert "nvml.dll" in checks["driver"]["summary"]
-    assert "Docker Desktop" in checks["docker.engine"]["fix"]
+    assert "Docker Desktop" in checks["docker.engine"]["fix"], checks["docker.engine"]
 
     code, out = run_installed(box, install, "worker", "--detach", "--simulate", "warm", "--json")
     assert code == 0, out

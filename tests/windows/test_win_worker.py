@@ -49,7 +49,10 @@ def test_detached_worker_answers_the_cli_over_loopback(detached: dict[str, Any])
     assert httpx.get(url, headers=evil, timeout=5).status_code == 403
     paused = rigpilot(home, "pause", "--for", "1h", "--reason", "gaming")
     assert paused.returncode == 0, paused.stderr
-    assert rigpilot_json(home, "status")["paused"]["all"] is True
+    status = rigpilot_json(home, "status")
+    (hold,) = status["user_holds"]
+    assert (hold["scope"], hold["kind"], hold["reason"]) == ("all", "user", "gaming")
+    assert status["gpus"][0]["state"] == "paused" and status["gpus"][0]["holds"] == [hold]
 
 
 def test_a_second_worker_is_refused_by_the_lock(detached: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import httpx
@@ -192,4 +193,4 @@ def test_bad_docker_host_fails_with_the_supported_forms(fakes: Any) -> None:
     result = check_engine(DoctorContext({"DOCKER_HOST": "ssh://me@rig"}))
     assert result.status is CheckStatus.FAIL
     assert "'ssh'" in result.summary
-    assert "unix://" in result.fix
+    assert ("npipe:" if sys.platform == "win32" else "unix://") in result.fix

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from desktop.checks import engine as engine_module
 from desktop.checks.engine import (
     EngineAddress,
     EngineClient,
@@ -206,3 +207,14 @@ def test_tls_without_certificates_says_where_it_looked(tmp_path: Path) -> None:
         EngineClient(address).get_json("/version")
     assert caught.value.kind == "tls"
     assert str(tmp_path) in caught.value.reason
+
+
+def test_a_unix_socket_on_windows_is_a_bad_host_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Windows programs cannot reach a unix socket (a DOCKER_HOST left from WSL, say)."""
+    monkeypatch.setattr(engine_module, "_on_windows", lambda: True)
+    client = EngineClient(parse_docker_host({"DOCKER_HOST": "unix:///var/run/docker.sock"}))
+    with pytest.raises(EngineError) as caught:
+        client.request("GET", "/version")
+    assert caught.value.kind == "bad_host" and "Windows" in caught.value.reason

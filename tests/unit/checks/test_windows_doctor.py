@@ -11,6 +11,7 @@ import errno
 import httpx
 
 from desktop.checks import windows
+from desktop.checks.engine import EngineError
 from desktop.checks.runner import run_checks
 from desktop.hardware.gpu import GpuError
 from desktop.model import CheckResult, CheckStatus
@@ -56,3 +57,11 @@ def test_linux_keeps_its_own_fixes() -> None:
     assert "nvml.dll" not in results["driver"].summary
     assert results["toolkit.version"].status is CheckStatus.PASS  # the recorded 1.17.8
     assert "not needed" not in results["toolkit.version"].summary
+
+
+def test_a_unix_docker_host_on_windows_says_unset_it() -> None:
+    engine = FakeEngine(raise_on_connect=EngineError("bad_host", "a unix socket"))
+    results = by_id(run_checks(make_context(engine=engine, host=WINDOWS, smoke=False)))
+    docker = results["docker.engine"]
+    assert docker.status is CheckStatus.FAIL and docker.fix == windows.DOCKER_HOST_FIX
+    assert "Docker Desktop" in docker.fix and "npipe:" in docker.fix

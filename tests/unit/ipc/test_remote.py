@@ -3,6 +3,7 @@ command lines, what each ssh failure tells the user, and the route's retry pacin
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,11 @@ def test_anything_else_is_refused_with_what_was_expected(text: str, said: str | 
     assert "user@host" in str(caught.value) or "65535" in str(caught.value)
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32",
+    reason="the app refuses ssh tunnels on Windows (its OpenSSH has no ControlMaster and cannot "
+    "forward to a local unix socket: desktop/ipc/ssh_tunnel.py says so to the user)",
+)
 def test_the_master_never_prompts_and_the_destination_follows_a_double_dash(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

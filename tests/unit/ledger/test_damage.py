@@ -131,6 +131,11 @@ KILLED_WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32",
+    reason="a POSIX kill -9 and a log unlinked under a dead writer; the Windows tier kills its "
+    "worker in tests/windows/test_win_worker.py",
+)
 def test_a_log_deleted_after_a_kill_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     fill(path, rows=10, backup_at=None)
@@ -162,7 +167,9 @@ def test_a_new_ledger_never_appears_half_made(tmp_path: Path) -> None:
     temp.write_bytes(b"half")
     with Ledger.open(path) as ledger:
         assert ledger.schema_version >= 1 and ledger.health().ok
-    assert not temp.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert not temp.exists()
+    if sys.platform != "win32":  # Windows keeps the ledger private by its folder's ACL
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
 def test_backups_are_daily_checked_self_contained_and_rotated(tmp_path: Path) -> None:
