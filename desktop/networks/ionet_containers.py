@@ -128,7 +128,7 @@ class IoContainers:
 
         filters = {"label": [f"{k}={v}" for k, v in self.labels.items()]} if self.labels else {}
         try:
-            found = self._docker().containers.list(all=True, filters=filters)
+            found = self._docker().containers.list(ignore_removed=True, all=True, filters=filters)
         except docker.errors.DockerException as exc:
             self._client = None
             raise NetworkError(f"Docker could not list the containers: {exc}") from None
