@@ -75,7 +75,7 @@ class EstimatesView(QWidget):
         self.table.show()
         self.head.setText(
             f"{answer.model or answer.gpu_name}, busy {answer.utilisation_pct.normalize():f} % "
-            f"of the day (setting estimates.utilisation_pct), {answer.power_w.normalize():f} W, "
+            f"of the day (assumed), {answer.power_w.normalize():f} W, "
             f"electricity {answer.price_per_kwh.normalize():f} {answer.currency} per kWh."
         )
         self.table.setRowCount(len(answer.networks))

@@ -240,7 +240,7 @@ class MoneyPage(QWidget):
             lines.append("Not counted (no rate yet): " + money.unpriced(answer.unpriced))
         if not answer.configured:
             lines.append(
-                "Enter what the card cost (here, or setting roi.card_cost) for a payback date."
+                "Enter what the card cost in Card cost below for a payback date."
             )
         else:
             for s in answer.scenarios:

@@ -146,9 +146,10 @@ class ForeignUse:
                 done = min(1.0, (time.monotonic() - began) / ramp_s) if ramp_s else 1.0
                 self.backend.set_load(0, PEAK * done)
                 if PEAK * done * 100 > RULE_PCT and self.crossed_at is None:
-                    self.crossed_at = time.monotonic() - start
-                    if self.watch is not None:
+                    crossed = time.monotonic() - start
+                    if self.watch is not None:  # before crossed_at: a test waits on that
                         self.watched_then = self.watch()
+                    self.crossed_at = crossed
                 self._stop.wait(0.02)
 
         threading.Thread(target=climb, name="foreign-use", daemon=True).start()
