@@ -21,6 +21,33 @@ REQUIRED = os.environ.get("RIGPILOT_REQUIRE_SERVICES") == "1"
 os.environ.setdefault("RIGPILOT_PRICE_API_URL", "http://127.0.0.1:9")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--days-ahead",
+        type=int,
+        default=0,
+        help="run with the date and wall clock this many days ahead (tests/run.sh runs the "
+        "unit tests again a year ahead: no test may depend on today's date)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``--days-ahead N``: the wall clock and the date of this process (all its threads)
+    move N days ahead and keep ticking; the monotonic clock, which timeouts use, does not
+    move. (libfaketime would do it for the whole process tree, but its timed waits break
+    Python's sleeps and condition waits; time-machine patches only the date and wall-clock
+    functions.)"""
+    days = config.getoption("--days-ahead")
+    if days:
+        import time
+
+        import time_machine
+
+        traveller = time_machine.travel(time.time() + days * 86400, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
 def missing_service(what: str) -> None:
     """Fail under tests/run.sh, skip in an ad-hoc run."""
     message = f"{what} is not available (tests/run.sh starts it)"

@@ -160,6 +160,9 @@ run "ruff" .venv/bin/ruff check desktop tests
 run "mypy" .venv/bin/mypy
 run "import-linter" .venv/bin/lint-imports --no-cache
 run "pytest unit" "${PYTEST[@]}" -n 2 -m "not alone" tests/unit
+# No test may depend on today's date: the same tests with the date and the wall clock a year
+# ahead (tests/conftest.py: --days-ahead).
+run "pytest unit, a year ahead" "${PYTEST[@]}" -n 2 -m "not alone" --days-ahead 365 tests/unit
 # Files run whole on one xdist worker (--dist loadfile): tests of one file share fixtures
 # and names. Tests of different files share one dockerd and one keyring safely: each test
 # labels its containers with its own install id and uses its own keyring service name.

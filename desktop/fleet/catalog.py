@@ -83,7 +83,9 @@ FAMILIES: tuple[Family, ...] = (
            "where the network reports one"),
     Family("rigpilot_network_jobs", _G, ("network", "state"),
            "Jobs of RigPilot's job service in the ledger, by state (queued, running, "
-           "paused, succeeded, failed, stopped, interrupted).", "once a job has run"),
+           "paused, succeeded, failed, stopped, interrupted); starting, running and paused "
+           "are 0 rather than absent for an enrolled network.",
+           "for an enrolled network; other states once a job has been in them"),
     Family("rigpilot_network_earned_total", _C, ("network", "unit"),
            "Pay in the network's own unit (NOS, PRACTICE...), all the ledger holds.",
            "once the network has paid"),

@@ -61,7 +61,7 @@ def families(snap: RigSnapshot) -> list[Metric]:
         b.add("rigpilot_guard_actions_total", (gpu_label, action), count)
     for network in snap.networks:
         _network(b, network)
-    for (network_id, state), count in sorted(snap.jobs.items()):
+    for (network_id, state), count in sorted(_job_counts(snap).items()):
         b.add("rigpilot_network_jobs", (network_id, state), count)
     _money(b, snap)
     return b.families()
@@ -97,6 +97,21 @@ def _gpu(b: Builder, gpu: GpuStatus) -> None:
             ("emergency", lim.emergency_c),
         ):
             b.add("rigpilot_gpu_thermal_limit_celsius", (i, name), value)
+
+
+LIVE_JOB_STATES = ("starting", "running", "paused")
+
+
+def _job_counts(snap: RigSnapshot) -> dict[tuple[str, str], int]:
+    """The ledger's counts, with the live states of every enrolled network present even at
+    zero: "nothing runs now" is a 0 on the dashboard, not a hole (Prometheus's advice for
+    counts that can be none)."""
+    counts = dict(snap.jobs)
+    for network in snap.networks:
+        if network.enrolled:
+            for state in LIVE_JOB_STATES:
+                counts.setdefault((network.network, state), 0)
+    return counts
 
 
 def _network(b: Builder, n: NetworkRecord) -> None:

@@ -132,6 +132,7 @@ def test_values_come_from_the_answers_in_base_units() -> None:
     assert value("rigpilot_network_electricity_cost_total", network="nosana", currency="EUR") > 0
     assert value("rigpilot_network_net_earnings_total", network="nosana", currency="EUR") == 0.1993
     assert value("rigpilot_network_jobs", network="demo", state="succeeded") == 3
+    assert value("rigpilot_network_jobs", network="demo", state="running") == 0  # not a hole
     assert value("rigpilot_network_energy_joules_total", network="nosana") == 0.232101 * 3.6e6
     assert value("rigpilot_net_earnings_today", currency="USD") == 0.1993
     assert value("rigpilot_worker_info", host="rig1", mode="simulated", version="0.1.0") == 1
