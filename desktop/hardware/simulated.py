@@ -6,9 +6,11 @@ limit really lowers the steady temperature, and the reason bits switch on near t
 thresholds as a real card's do. This module adds what a backend needs around the model:
 several cards, simulated time, faults on demand and the GpuBackend protocol.
 
-Simulated time starts at the wall time and runs ``speed`` times faster (``clock()``; the
-worker stamps its records with it in simulation mode); ``advance()`` adds time by hand so
-tests are deterministic. The cards also catch up by themselves whenever they are read.
+Simulated time starts at the wall time and runs ``speed`` times faster (``clock()``): it
+drives the physics only. Samples are stamped with the wall clock (``stamp()``), like every
+other record of the worker: one clock in every view, whatever ``--sim-speed`` says (issue
+13). ``advance()`` adds time by hand, to both, so tests are deterministic. The cards also
+catch up by themselves whenever they are read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 from desktop import clock as wall_clock
 from desktop.hardware.gpu import GpuError, GpuLost, GpuProcess, PermissionRequired
@@ -90,6 +93,10 @@ class SimulatedBackend:
         """Simulated epoch seconds: wall time at start, then ``speed`` times faster."""
         return self._base0 + (self._base() - self._base0) * self._speed + self._offset
 
+    def stamp(self) -> float:
+        """The time a sample carries: the wall clock (plus what ``advance()`` added)."""
+        return self._base() + self._offset
+
     def advance(self, seconds: float) -> None:
         """Move simulated time forward by hand (deterministic stepping for tests)."""
         if seconds < 0:
@@ -148,7 +155,7 @@ class SimulatedBackend:
             now = self.clock()
             card.advance_to(now)
             self._check_faults(card, reading=True)
-            return read_sample(card, now)
+            return replace(read_sample(card, now), ts=self.stamp())
 
     def processes(self, index: int) -> list[GpuProcess]:
         with self._lock:

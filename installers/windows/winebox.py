@@ -64,6 +64,10 @@ WINE_CANDIDATES = ("/usr/lib/wine/wine64", "wine64", "wine")
 WINESERVER_CANDIDATES = ("/usr/lib/wine/wineserver", "wineserver")
 
 
+LINUX_ONLY_ENV = frozenset(
+    {"DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONTEXT"}
+)
+
 class BoxError(RuntimeError):
     """The box cannot be made or used; the message says what is missing and how to get it."""
 
@@ -119,7 +123,10 @@ class Box:
     # --- environment and processes ---------------------------------------------------
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = dict(os.environ)
+        # Wine hands the Linux environment to Windows programs. The Linux tests' private
+        # Docker engine (a unix socket) is no engine a Windows PC has: without it the
+        # Windows programs look for Docker Desktop's pipe, as on a gamer's PC.
+        env = {k: v for k, v in os.environ.items() if k not in LINUX_ONLY_ENV}
         env.update(
             WINEPREFIX=str(self.prefix),
             WINEDEBUG="-all",

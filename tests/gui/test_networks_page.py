@@ -46,7 +46,7 @@ def page(
     # own enrollment is done, or that would enroll it again after the removal).
     qtbot.waitUntil(lambda: api_network(worker, "demo").enrolled, timeout=15_000)
     worker.client.call(endpoints.REMOVE, NetworkRef(network="demo"))
-    qtbot.waitUntil(lambda: not api_network(worker, "demo").enrolled, timeout=15_000)
+    qtbot.waitUntil(lambda: not api_network(worker, "demo").enrolled, timeout=30_000)
     networks_page = NetworksPage(worker.client)
     networks_page.worker = worker
     qtbot.addWidget(networks_page)

@@ -132,9 +132,11 @@ def test_wizard_completes_with_the_practice_network_which_then_earns(
         monkeypatch.setenv("RIGPILOT_DEMO_IMAGE", os.environ["RIGPILOT_TEST_IMAGE"])
     worker = start_worker("--demo", "--sim-speed", "100")
     client: WorkerClient = worker.client
-    # Demo mode enrolls the practice network by itself; a first-time user has none.
+    # Demo mode enrolls the practice network by itself; a first-time user has none. Removal
+    # lets a running job end first (an operation), so it is waited for.
+    qtbot.waitUntil(lambda: api_network(client, "demo").enrolled, timeout=15_000)
     client.call(endpoints.REMOVE, NetworkRef(network="demo"))
-    assert not api_network(client, "demo").enrolled
+    qtbot.waitUntil(lambda: not api_network(client, "demo").enrolled, timeout=30_000)
 
     dialog = open_dialog(qtbot, ClientPort(client))
     assert dialog.state.networks_loaded and dialog.state.settings

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def periods(worker: WorkerProcess) -> list[tuple[str, str, float, float, float]]:
     """(gpu, network, start, end, joules) of every energy period in the worker's ledger."""
-    with sqlite3.connect(home_paths(worker.home).ledger_file) as conn:
+    with closing(sqlite3.connect(home_paths(worker.home).ledger_file)) as conn:
         rows = conn.execute(
             "SELECT gpu_uuid, network, start_ts, end_ts, energy_j FROM energy_periods"
         )

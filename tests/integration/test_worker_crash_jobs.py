@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def job_containers(engine: Any, install: str) -> list[Any]:
 
 
 def interruptions(home: Path) -> int:
-    with sqlite3.connect(home_paths(home).ledger_file) as conn:
+    with closing(sqlite3.connect(home_paths(home).ledger_file)) as conn:
         row = conn.execute(
             "SELECT count(*) FROM job_transitions WHERE job_id = 'crash-1' AND state = ?",
             ("interrupted",),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ Q = Decimal("0.000001")
 
 def ledger_rows(worker: WorkerProcess, sql: str) -> list[tuple[Any, ...]]:
     """Read the worker's ledger directly (WAL: readers never block its writer)."""
-    with sqlite3.connect(home_paths(worker.home).ledger_file) as conn:
+    with closing(sqlite3.connect(home_paths(worker.home).ledger_file)) as conn:
         return list(conn.execute(sql).fetchall())
 
 
@@ -168,3 +169,36 @@ def test_the_practice_network_runs_end_to_end(
     assert abs(Decimal(practice["net"]) - net) <= Q * days
     assert totals["networks"]["demo"]["net"] == practice["net"]
     assert worker.stop() == 0
+
+
+def test_every_time_the_demo_shows_is_on_the_workers_one_clock(
+    start_worker: StartWorker, tmp_path: Path, poll: Callable[..., Any]
+) -> None:
+    """One clock (issue 13): with the practice market 120 times faster, the events, jobs,
+    earnings and samples of ``--demo`` all carry the worker's own clock (a second, simulated
+    clock would put some of them hours ahead), and ``rigpilot events`` lists them in order."""
+    home = tmp_path / "home"
+    SettingsStore(home_paths(home).ensure().settings_file).patch({"sampling.interval_s": 1})
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}  # the simulated job runner
+    worker = start_worker("--demo", "--sim-speed", "120", home=home, env=env)
+    paid = "SELECT count(*) FROM earnings WHERE network = 'demo'"
+    poll(lambda: ledger_rows(worker, paid)[0][0] >= 2, timeout=45, interval=0.3)
+
+    listed = worker.cli("events", "--json")
+    assert listed.returncode == 0, listed.stderr
+    stamps = [json.loads(line)["ts"] for line in listed.stdout.splitlines()]
+    assert len(stamps) > 5 and stamps == sorted(stamps), stamps
+    status = worker.client.status()
+    jobs = worker.client.call(endpoints.JOBS).jobs
+    job_times = [t for j in jobs for t in (j.created_ts, j.started_ts, j.ended_ts) if t]
+    earned = [ts for (ts,) in ledger_rows(worker, "SELECT ts FROM earnings")]
+    samples = [g.sample.ts for g in status.gpus if g.sample is not None]
+    assert job_times and earned and samples
+    lo, hi = status.started_ts - 1, status.now + 1
+    off = {
+        what: [t for t in times if not lo <= t <= hi]
+        for what, times in (("events", stamps), ("jobs", job_times), ("earnings", earned),
+                            ("samples", samples))
+    }  # fmt: skip
+    assert not any(off.values()), (lo, hi, off)
+    assert max(samples) >= status.now - 3  # the newest reading is within a refresh of now

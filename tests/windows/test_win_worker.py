@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def test_worker_stop_stops_it_and_removes_the_port_file(detached: dict[str, Any]
 
 
 def _events(ledger: Path, prefix: str) -> list[str]:
-    with sqlite3.connect(f"file:{ledger.as_posix()}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"file:{ledger.as_posix()}?mode=ro", uri=True)) as conn:
         rows = conn.execute("SELECT kind FROM events WHERE kind LIKE ?", (prefix + "%",))
         return [kind for (kind,) in rows]
 
@@ -102,7 +103,7 @@ def test_settings_and_the_ledger_survive_a_kill(detached: dict[str, Any]) -> Non
     shown = rigpilot_json(home, "settings")
     assert shown["gaming.quiet_period_s"] == 240
     assert "user.pause" in _events(ledger, "user.")
-    with sqlite3.connect(f"file:{ledger.as_posix()}?mode=ro", uri=True) as conn:
+    with closing(sqlite3.connect(f"file:{ledger.as_posix()}?mode=ro", uri=True)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

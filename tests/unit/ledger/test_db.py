@@ -6,6 +6,7 @@ import sqlite3
 import stat
 import sys
 import threading
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,12 +50,13 @@ def test_failed_migration_leaves_old_version_and_a_backup(tmp_path: Path) -> Non
 
     backup = tmp_path / f"ledger.sqlite.bak-v{len(MIGRATIONS)}"
     assert backup.exists()
-    with sqlite3.connect(backup) as copy:
+    with closing(sqlite3.connect(backup)) as copy:
         assert copy.execute("SELECT idem_key FROM earnings").fetchall() == [("k1",)]
     with Ledger.open(path) as again:  # still opens at the old version, data intact
         assert again.schema_version == len(MIGRATIONS)
         assert again.has_earning("k1")
-        tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+        with closing(sqlite3.connect(path)) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables
 
 
@@ -77,7 +79,7 @@ def test_damaged_file_gives_a_clear_error(tmp_path: Path) -> None:
 
 def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite"
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("CREATE TABLE t (x)")
     with pytest.raises(LedgerError, match="not a RigPilot ledger"):
         Ledger.open(path)

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -255,7 +256,7 @@ def test_samples_reach_the_ledger_and_old_telemetry_is_read_from_it(tmp_path: Pa
         ledger_file = paths_in(tmp_path).ledger_file
 
         def stored() -> int:
-            with sqlite3.connect(ledger_file) as conn:
+            with closing(sqlite3.connect(ledger_file)) as conn:
                 return int(conn.execute("SELECT count(*) FROM telemetry_raw").fetchone()[0])
 
         await until(lambda: stored() >= 5)
