@@ -21,8 +21,24 @@ def registered() -> list[NetworkSpec]:
     return registry.load_specs({})
 
 
+def ids(when: Callable[[Case], bool] = lambda case: True) -> list[str]:
+    """The registered networks whose case satisfies ``when`` (a test that does not apply
+    to a network is not generated for it, rather than skipped)."""
+    out = []
+    for spec in registered():
+        try:
+            case = load_case(spec.id)
+        except FileNotFoundError:
+            continue  # test_every_registered_network_has_a_case names it
+        if when(case):
+            out.append(spec.id)
+    return out
+
+
 @pytest.fixture(params=[spec.id for spec in registered()])
 def network(request: pytest.FixtureRequest) -> str:
+    """Every registered network; a test narrows it with ``@pytest.mark.parametrize(
+    "network", ids(...))``."""
     return str(request.param)
 
 

@@ -32,7 +32,7 @@ from desktop.networks.base import (
     ReputationReporter,
 )
 from desktop.networks.records import HostFacts
-from tests.contract.conftest import Build, registered
+from tests.contract.conftest import Build, ids, registered
 from tests.contract.harness import Case, NetworkServer, Reply, case_names, contains, load_case
 
 FACTS = HostFacts("linux", False, 64.0, 500.0, True, True, ("NVIDIA GeForce RTX 4090",))
@@ -40,11 +40,14 @@ ACTION_STATES = (NodeState.ERROR, NodeState.BLOCKED)  # the user must act (a new
 BACKOFF_LOGGED = re.compile(r"retrying in \d")
 
 
-def needs_api(case: Case) -> None:
-    if case.kind == "local":
-        pytest.skip(f"{case.network} answers from memory: there is no remote answer to break")
-    if case.kind == "listed":
-        pytest.skip(f"{case.network} is listed only: RigPilot asks it nothing")
+# Which networks each test is about (README.md): the bad-answer tests need remote answers
+# to break ("local" networks answer from memory, "listed" ones are asked nothing).
+API = ids(lambda case: case.kind == "api")
+MONEY = ids(lambda case: case.kind != "listed")
+PAUSES = ids(lambda case: case.pause is not None)
+CREDENTIALED = ids(lambda case: case.kind == "api" and case.expired is not None)
+SURPRISES = ids(lambda case: case.kind == "api" and bool(case.unseen))
+LISTED = ids(lambda case: case.kind == "listed")
 
 
 def enrolled(case: Case, server: NetworkServer, build: Build) -> Any:
@@ -101,11 +104,10 @@ def test_healthy_answers_map_to_the_documented_states(
         assert snap.as_of > 0
 
 
+@pytest.mark.parametrize("network", MONEY)
 def test_money_and_reputation_come_in_the_networks_own_unit(
     case: Case, server: NetworkServer, build: Build
 ) -> None:
-    if case.kind == "listed":
-        pytest.skip(f"{case.network} is listed only: it reports no money")
     adapter = enrolled(case, server, build)
     summary = nulls.earnings_api(adapter).earnings(None, None)
     assert totals(summary.earned) == case.earned
@@ -120,11 +122,10 @@ def test_money_and_reputation_come_in_the_networks_own_unit(
             assert seen.get(key) == value, f"reputation {key}: {seen.get(key)!r} != {value!r}"
 
 
+@pytest.mark.parametrize("network", PAUSES)
 def test_pause_and_resume_send_the_documented_requests(
     case: Case, server: NetworkServer, build: Build
 ) -> None:
-    if case.pause is None:
-        pytest.skip(f"{case.network} documents no remote pause (its agent, if any, is local)")
     adapter = enrolled(case, server, build)
     assert isinstance(adapter, Pausable)
     assert case.resume is not None
@@ -169,6 +170,7 @@ def assert_unknown_with_reason(snap: Any) -> None:
     assert snap.message.strip(), f"no reason given: {snap}"
 
 
+@pytest.mark.parametrize("network", API)
 @pytest.mark.parametrize("kind", ["http 500", "timeout", "malformed json", "rate limited"])
 def test_a_failing_api_is_unknown_with_the_reason_and_backed_off(
     case: Case,
@@ -177,7 +179,6 @@ def test_a_failing_api_is_unknown_with_the_reason_and_backed_off(
     caplog: pytest.LogCaptureFixture,
     kind: str,
 ) -> None:
-    needs_api(case)
     adapter = enrolled(case, server, build)
     case.break_all(server, bad_reply(case, kind))
     with caplog.at_level(logging.INFO):
@@ -190,10 +191,10 @@ def test_a_failing_api_is_unknown_with_the_reason_and_backed_off(
     assert any(case.network in line.lower() for line in said), said
 
 
+@pytest.mark.parametrize("network", API)
 def test_missing_fields_are_unknown_with_the_reason(
     case: Case, server: NetworkServer, build: Build
 ) -> None:
-    needs_api(case)
     adapter = enrolled(case, server, build)
     for overrides in ({route: (200, b"{}") for route in case.routes}, case.missing):
         if not overrides:
@@ -203,23 +204,19 @@ def test_missing_fields_are_unknown_with_the_reason(
         reads_survive(adapter)
 
 
+@pytest.mark.parametrize("network", SURPRISES)
 def test_a_state_never_seen_is_unknown_with_the_reason(
     case: Case, server: NetworkServer, build: Build
 ) -> None:
-    needs_api(case)
-    if not case.unseen:
-        pytest.skip(f"{case.network}'s answers carry no state word to be surprised by")
     adapter = enrolled(case, server, build)
     case.serve(server, case.unseen)
     assert_unknown_with_reason(adapter.status())
 
 
+@pytest.mark.parametrize("network", CREDENTIALED)
 def test_expired_credentials_are_an_action_for_the_user(
     case: Case, server: NetworkServer, build: Build
 ) -> None:
-    needs_api(case)
-    if case.expired is None:
-        pytest.skip(f"{case.network} asks no credential of its remote APIs")
     adapter = enrolled(case, server, build)
     case.break_all(server, case.reply(case.expired))
     snap = adapter.status()
@@ -228,12 +225,10 @@ def test_expired_credentials_are_an_action_for_the_user(
     reads_survive(adapter)
 
 
+@pytest.mark.parametrize("network", CREDENTIALED)
 def test_enrolling_with_refused_credentials_names_the_field(
     case: Case, server: NetworkServer, build: Build
 ) -> None:
-    needs_api(case)
-    if case.expired is None:
-        pytest.skip(f"{case.network} asks no credential of its remote APIs")
     case.serve(server)
     case.break_all(server, case.reply(case.expired))
     adapter = build()
@@ -246,11 +241,10 @@ def test_enrolling_with_refused_credentials_names_the_field(
 # --- listed-only networks ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("network", LISTED)
 def test_a_listed_network_says_why_it_cannot_be_joined_and_what_to_do(
     case: Case, build: Build, tmp_path: Path
 ) -> None:
-    if case.kind != "listed":
-        pytest.skip(f"{case.network} can be joined or watched through RigPilot")
     adapter = build()
     for capability in (
         Enrollable,
