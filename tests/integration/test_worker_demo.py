@@ -202,3 +202,34 @@ def test_every_time_the_demo_shows_is_on_the_workers_one_clock(
     }  # fmt: skip
     assert not any(off.values()), (lo, hi, off)
     assert max(samples) >= status.now - 3  # the newest reading is within a refresh of now
+
+
+def practice_gross(worker: WorkerProcess) -> Decimal:
+    run = worker.cli("earnings", "--json")
+    assert run.returncode == 0, run.stderr
+    practice = json.loads(run.stdout)["totals"]["practice"]
+    return Decimal(practice["gross"]) if practice else Decimal(0)
+
+
+@pytest.mark.slow
+def test_earnings_never_decrease_across_ten_restarts(
+    start_worker: StartWorker, tmp_path: Path, poll: Callable[..., Any]
+) -> None:
+    """Issue 17: the demo's earnings survive restarts, graceful and kill -9 alike. Each
+    round waits for new pay, stops the worker (every other time with SIGKILL), starts it
+    again and reads the totals first thing: never below what was shown before the stop."""
+    home = tmp_path / "home"
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}  # the simulated job runner
+    shown = Decimal(0)
+    seen: list[Decimal] = []
+    for round_ in range(10):
+        worker = start_worker("--demo", "--sim-speed", "300", home=home, env=env)
+        after_start = practice_gross(worker)
+        assert after_start >= shown, (round_, seen, after_start)
+        shown = poll(lambda: (g := practice_gross(worker)) > after_start and g, timeout=40)
+        seen.append(shown)
+        if round_ % 2:
+            worker.kill()
+        else:
+            assert worker.stop() == 0
+    assert practice_gross(start_worker("--demo", home=home, env=env)) >= shown, seen
