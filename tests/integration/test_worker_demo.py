@@ -226,7 +226,7 @@ def test_earnings_never_decrease_across_ten_restarts(
         worker = start_worker("--demo", "--sim-speed", "300", home=home, env=env)
         after_start = practice_gross(worker)
         assert after_start >= shown, (round_, seen, after_start)
-        shown = poll(lambda: (g := practice_gross(worker)) > after_start and g, timeout=40)
+        shown = poll(lambda w=worker, a=after_start: (g := practice_gross(w)) > a and g, timeout=40)
         seen.append(shown)
         if round_ % 2:
             worker.kill()
