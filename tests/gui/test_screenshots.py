@@ -1,8 +1,9 @@
 """README screenshots of the real app in demo mode: dashboard, tray menu, jobs view.
 
-The worker runs ``--demo`` with a fast simulated clock and 1 s sampling, so the 10 minute
-chart is full after about a minute; when the worker runs jobs, the test also waits for
-paid jobs so the earnings chart and the jobs table are not empty. The PNGs land in
+The worker runs ``--demo`` (its card and market ten times faster) with 1 s sampling. One
+clock (issue 13): samples carry the wall clock, so the shot is taken after two minutes of
+them, not a full 10 minute chart; when the worker runs jobs, the test also waits for paid
+jobs so the earnings chart and the jobs table are not empty. The PNGs land in
 resources/screenshots/ (dark theme, 1280x800).
 """
 
@@ -20,7 +21,7 @@ from desktop.ipc import endpoints
 
 OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
 SIZE = (1280, 800)
-FULL_CHART_S = 600.0  # the 10 min chart filled: about a minute at 10x speed
+CHART_S = 120.0  # two minutes of samples on the chart (wall time: one clock)
 
 
 def _grab_screen(rect: QRect) -> Any:
@@ -38,7 +39,7 @@ def test_screenshots(
     window = rig.window
     window.resize(*SIZE)
     page = window.dashboard
-    qtbot.waitUntil(lambda: page.live_span() >= FULL_CHART_S, timeout=150_000)
+    qtbot.waitUntil(lambda: page.live_span() >= CHART_S, timeout=180_000)
     with_jobs = worker.status().components.jobs
     if with_jobs:  # money on the chart: two paid jobs, and a full chart width
         qtbot.waitUntil(lambda: len(page.earn_chart.history.pay_by_job) >= 2, timeout=180_000)
