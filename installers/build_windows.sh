@@ -38,7 +38,8 @@ fi
 
 step "PyInstaller under Wine (log: build/pyinstaller-windows.log)"
 rm -rf "$bundle"
-if ! winebox run -- python -m PyInstaller --noconfirm --log-level WARN --distpath dist/windows \
+# 20 minutes: about 4 under Wine on 2 idle cores, far more beside a whole test run
+if ! winebox --timeout 1200 run -- python -m PyInstaller --noconfirm --log-level WARN --distpath dist/windows \
   --workpath build/pyinstaller-windows installers/rigpilot.spec >build/pyinstaller-windows.log 2>&1; then
   tail -n 30 build/pyinstaller-windows.log >&2
   die "PyInstaller failed under Wine (full log: build/pyinstaller-windows.log)"

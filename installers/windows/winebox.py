@@ -392,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=["prepare", "run", "stop", "info"])
     parser.add_argument("--box", default=str(ROOT / "build" / "windows"), help="the box folder")
+    parser.add_argument("--timeout", type=float, default=600, help="run: seconds to wait (before run)")
     parser.add_argument("argv", nargs=argparse.REMAINDER, help="run: the Windows command")
     args = parser.parse_args(argv)
     box = Box(Path(args.box).resolve())
@@ -408,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not command:
                 parser.error("run needs a command after --")
             box.start_server()
-            done = box.run(command, check=False, cwd=Path.cwd())
+            done = box.run(command, check=False, cwd=Path.cwd(), timeout=args.timeout)
             sys.stdout.write(done.stdout)
             sys.stderr.write(done.stderr)
             return done.returncode

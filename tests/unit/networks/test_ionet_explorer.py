@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -89,7 +90,7 @@ def adapter(server: NetworkServer, clock: Clock, tmp_path: Path, token: str) -> 
     )
     made.enroll(
         {
-            "launch_binary": "/bin/sh",
+            "launch_binary": sys.executable,  # an absolute, executable file on every OS
             "device_id": DEVICE,
             "device_name": "rig",
             "token": "refresh",
