@@ -147,7 +147,7 @@ class _NoActions:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         results: dict[str, Any] = {"penalties": {}, "job_running": {}, "our_pids": set(),
                                    "owners": [], "runs_own_agent": False,
-                                   "working": set()}  # fmt: skip
+                                   "working": set(), "agent_pids": set()}  # fmt: skip
         return lambda *args: results.get(name, [] if name == "gpu_processes" else None)
 
 
