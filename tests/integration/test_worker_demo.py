@@ -112,7 +112,7 @@ def test_the_practice_network_runs_end_to_end(
     # Jobs arrive, run and are paid, in the ledger.
     paid = "SELECT e.job_id FROM earnings e JOIN jobs j ON j.job_id = e.job_id"
     paid += " WHERE e.idem_key = 'demo:' || e.job_id || ':pay' AND j.state = 'succeeded'"
-    poll(lambda: len(ledger_rows(worker, paid)) >= 2, timeout=45, interval=0.3)
+    poll(lambda: len(ledger_rows(worker, paid)) >= 2, timeout=90, interval=0.3)
     (job_id,) = ledger_rows(worker, paid)[0]
     shown = json.loads(worker.cli("job", "show", job_id, "--json").stdout)["job"]
     assert shown["network"] == "demo" and shown["pay"]["unit"] == "DEMO"
@@ -182,7 +182,7 @@ def test_every_time_the_demo_shows_is_on_the_workers_one_clock(
     env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}  # the simulated job runner
     worker = start_worker("--demo", "--sim-speed", "120", home=home, env=env)
     paid = "SELECT count(*) FROM earnings WHERE network = 'demo'"
-    poll(lambda: ledger_rows(worker, paid)[0][0] >= 2, timeout=45, interval=0.3)
+    poll(lambda: ledger_rows(worker, paid)[0][0] >= 2, timeout=90, interval=0.3)
 
     listed = worker.cli("events", "--json")
     assert listed.returncode == 0, listed.stderr
