@@ -119,9 +119,16 @@ def test_the_practice_network_runs_end_to_end(
     listed = {j.job_id: j for j in worker.client.call(endpoints.JOBS).jobs}
     pay = listed[job_id].pay
     assert pay is not None and pay.unit == "DEMO", "the job list shows the pay credited"
-    status = worker.client.status()
+    # today's totals in status follow the ledger at their own pace: wait for the practice line
+    status = poll(
+        lambda: (
+            (s := worker.client.status()).earnings_today is not None
+            and s.earnings_today.practice is not None
+            and s
+        ),
+        timeout=30,
+    )
     assert [n.state for n in status.networks if n.network == "demo"] != ["not_enrolled"]
-    assert status.earnings_today is not None and status.earnings_today.practice is not None
     assert status.earnings_today.practice.gross > 0 and status.earnings_today.gross == 0
 
     # An interruption costs reputation and the job's pay.
