@@ -31,7 +31,7 @@ class TokenError(Exception):
 def load_or_create_token(path: Path) -> str:
     """The install's API token; creates it (0600, atomically) on the first call."""
     try:
-        return read_token(path)
+        return _read_token_made_by_another(path)
     except FileNotFoundError:
         pass
     token = secrets.token_hex(TOKEN_BYTES)
@@ -50,16 +50,31 @@ def load_or_create_token(path: Path) -> str:
         try:
             os.link(temp, path)  # atomic, and never replaces a token another process made
         except FileExistsError:
-            return read_token(path)
+            return _read_token_made_by_another(path)
         except OSError:  # a file system without hard links: rename (a tiny race window)
             if path.exists():
-                return read_token(path)
+                return _read_token_made_by_another(path)
             os.replace(temp, path)
         _fsync_dir(path.parent)
     finally:
         os.umask(old_umask)
         _remove_temp(temp)
     return token
+
+
+def _read_token_made_by_another(path: Path) -> str:
+    """read_token, patient on Windows for a moment: there the process or thread that just
+    made the token may be deleting its temp name of the same file, and while a name of a
+    file is being deleted, opening the file by another name is refused (permission denied).
+    Elsewhere, and after about a second there, the error stands."""
+    for attempt in range(50):
+        try:
+            return read_token(path)
+        except TokenError as exc:
+            if os.name != "nt" or not isinstance(exc.__cause__, PermissionError) or attempt == 49:
+                raise
+            time.sleep(0.02)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _remove_temp(temp: Path) -> None:
