@@ -236,10 +236,13 @@ class Agents:
 
     # --- after each status poll -----------------------------------------------------------------
 
-    def observed(self, entry: NetworkEntry, snapshot: StatusSnapshot) -> None:
+    def observed(self, entry: NetworkEntry, snapshot: StatusSnapshot, asked: float) -> None:
         """Learn from a status: a stable agent resets its backoff; one that should be up
         and is not counts as failing, and a crashed agent is started again when its
-        backoff allows, unless the user holds the network."""
+        backoff allows, unless the user holds the network. A status asked for before the
+        agent's latest start (``asked``) says nothing about that start: a poll that raced
+        the worker's start-up once read "offline" and restarted a healthy agent, with a
+        "restarted after a crash" event at boot."""
         adapter, rt = entry.adapter, entry.rt
         if snapshot.state in UP_STATES:
             rt.failing = None
@@ -251,6 +254,8 @@ class Agents:
             rt.target is AgentState.RUNNING and rt.agent is AgentState.RUNNING
         )
         if snapshot.state not in CRASHED_STATES or not wanted_up:
+            return
+        if rt.up_since is not None and asked < rt.up_since:
             return
         rt.failing = snapshot.message or f"{adapter.display_name} is {snapshot.state}"
         rt.up_since = None

@@ -103,6 +103,7 @@ class Polls:
         adapter, rt = entry.adapter, entry.rt
         if not rt.enrolled or rt.refused is not None or rt.removing:
             return
+        asked = self.now()
         try:
             seen = await self.call(entry, adapter.status)
         except CallBusy:
@@ -129,7 +130,7 @@ class Polls:
                 state=str(snapshot.state),
                 native_state=snapshot.native_state,
             )
-        self.agents.observed(entry, snapshot)
+        self.agents.observed(entry, snapshot, asked)
         if self.now() - rt.details_ts >= entry.spec.details_every_s:
             rt.details_ts = self.now()
             await self.details(entry)

@@ -218,6 +218,19 @@ def practice_gross(worker: WorkerProcess) -> Decimal:
     return Decimal(practice["gross"]) if practice else Decimal(0)
 
 
+def new_pay(worker: WorkerProcess, above: Decimal, poll: Callable[..., Any], when: str) -> Decimal:
+    """The practice gross once it is above ``above``. A paid job takes about 2 s after a
+    start; the bound is for a busy CI machine, and a miss shows the worker's log."""
+    try:
+        return Decimal(poll(lambda: (g := practice_gross(worker)) > above and g, timeout=90))
+    except AssertionError:
+        log = (worker.home / "logs" / "worker.log").read_text(errors="replace")
+        tail = "\n".join(log.splitlines()[-40:])
+        raise AssertionError(
+            f"no new pay within 90 s ({when}); the worker's log ends:\n{tail}"
+        ) from None
+
+
 @pytest.mark.slow
 def test_earnings_never_decrease_across_ten_restarts(
     start_worker: StartWorker, tmp_path: Path, poll: Callable[..., Any]
@@ -233,7 +246,7 @@ def test_earnings_never_decrease_across_ten_restarts(
         worker = start_worker("--demo", "--sim-speed", "300", home=home, env=env)
         after_start = practice_gross(worker)
         assert after_start >= shown, (round_, seen, after_start)
-        shown = poll(lambda w=worker, a=after_start: (g := practice_gross(w)) > a and g, timeout=40)
+        shown = new_pay(worker, after_start, poll, f"round {round_}, after {seen}")
         seen.append(shown)
         if round_ % 2:
             worker.kill()

@@ -4,6 +4,8 @@ history, removal and money, with a scripted adapter, the real ledger and real op
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 from desktop.ipc.protocol import ApiError
 from desktop.model import Money, NodeState
 from desktop.money.valuation import Tariff
-from desktop.networks.records import ActionRequired, HostFacts, NetworkJob
+from desktop.networks.records import ActionRequired, HostFacts, NetworkJob, StatusSnapshot
 from tests.unit.networks.fakes import Scripted, settle, supervisor
 
 
@@ -260,6 +262,50 @@ def test_a_worker_restart_restores_the_enrollment_and_leaves_a_held_network_stop
     second.resume_agent("fake", "you resumed")  # the reconciler lets it go
     settle(second)
     assert adapter.calls == ["enroll", "start"]
+
+
+class StartsWhileAsked(Scripted):
+    """Its status is asked while the agent is down, and answers after the agent's start
+    has completed (the race of a worker's boot: the first poll against the restore)."""
+
+    def __init__(self, clock: Any) -> None:
+        super().__init__(clock)
+        self.asked = threading.Event()
+        self.sup: Any = None
+
+    def start(self) -> None:
+        self.asked.wait(5)  # a status call is out
+        self.clock.advance(1.0)
+        super().start()
+
+    def status(self) -> StatusSnapshot:
+        snapshot = StatusSnapshot(self.state, str(self.state).upper(), self.clock())
+        self.asked.set()
+        deadline = time.monotonic() + 5
+        while self.sup.operations.unfinished() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the start completes while this answer is on its way
+        self.calls.append("status")
+        return snapshot
+
+
+def test_a_status_asked_before_the_agent_started_does_not_restart_it(
+    clock: Any, ledger: Any, memory_keyring: Any
+) -> None:
+    first, _, _ = make(clock, ledger, memory_keyring)
+    run(first.enroll("fake", {"token": "tok"}))
+    settle(first)
+    adapter = StartsWhileAsked(clock)
+    second, events = supervisor(clock, ledger, memory_keyring, adapter)
+    adapter.sup = second
+
+    async def boot() -> None:
+        await second.start()  # restores the enrollment; the start waits for the poll
+        await second.poll_once()  # "offline", asked before the start: old news
+
+    run(boot())
+    settle(second)
+    assert adapter.calls.count("start") == 1, adapter.calls
+    assert not [e for e in events if e.kind == "network.restarted"]
 
 
 def test_credit_and_sync_are_idempotent(clock: Any, ledger: Any, memory_keyring: Any) -> None:
