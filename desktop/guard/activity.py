@@ -51,6 +51,7 @@ DEFAULT_IGNORED_GPU_PROCESSES: frozenset[str] = frozenset(
 )  # fmt: skip
 
 _COMM_LEN = 15  # Linux truncates process names to 15 characters
+_MEMO_MAX = 4096  # process names whose verdict a guard remembers
 
 
 def normalize_name(name: str) -> str:
@@ -126,6 +127,7 @@ class ActivityGuard:
         self._games |= frozenset(normalize_name(n) for n in policy.extra_game_names)
         self._ignored = frozenset(normalize_name(n) for n in policy.ignored_gpu_processes)
         self._gpu: dict[int, str] = {}
+        self._is_game: dict[str, bool] = {}  # process name -> a game? (names rarely change)
         self._last_busy: float | None = None
         self._last_gone = ""
 
@@ -178,9 +180,20 @@ class ActivityGuard:
             )
         return self._decide(GuardAction.RUN, "No game or other GPU program is running.", now)
 
+    def _game(self, name: str) -> bool:
+        """Whether a process name is a game, remembered: the same hundred names come back
+        every 2 s all day, and matching each against the list was a third of an idle
+        worker's CPU (issue 18). The memory is bounded; a policy change makes a new guard."""
+        known = self._is_game.get(name)
+        if known is None:
+            if len(self._is_game) >= _MEMO_MAX:
+                self._is_game.clear()
+            known = self._is_game[name] = _matches(name, self._games)
+        return known
+
     def _busy_cause(self, obs: ActivityObservation) -> tuple[str, str, str]:
         """(what keeps us off the GPU, when that ends, the sentence once it has ended)."""
-        games = sorted({n for n in obs.process_names if _matches(n, self._games)}, key=str.lower)
+        games = sorted({n for n in obs.process_names if self._game(n)}, key=str.lower)
         if games:
             verb = "is" if len(games) == 1 else "are"
             gone = f"{listing(games)} {'has' if len(games) == 1 else 'have'} closed"

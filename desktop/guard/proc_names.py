@@ -16,7 +16,8 @@ monitor). Three things make a round cheap:
   the pids on a desktop (a kernel worker's name suffix may then be an old one);
 - the kernel keeps 15 bytes of a name; as psutil does, such a name is replaced by the
   base name of the first command-line word when that word starts with it
-  ("gnome-keyring-d" -> "gnome-keyring-daemon"). Those few are read whole each round.
+  ("gnome-keyring-d" -> "gnome-keyring-daemon"). A kept process's name is decoded (and a
+  cut one made whole) again only when its ``comm`` reads differently from the last round.
 
 Processes that end while a round reads are skipped. One lock: rounds never overlap.
 """
@@ -57,6 +58,8 @@ class ProcessNames:
         self._dir: int | None = None
         self._kernel: dict[str, str] = {}  # pid -> name of a kernel thread
         self._kept: dict[str, int] = {}  # pid -> its open comm file
+        self._named: dict[str, tuple[bytes, str]] = {}  # pid -> (comm as read, its name)
+        self._was_named: dict[str, tuple[bytes, str]] = {}  # the same, last round
 
     def __call__(self) -> set[str]:
         with self._lock:
@@ -67,6 +70,7 @@ class ProcessNames:
             names: set[str] = set()
             kernel: dict[str, str] = {}
             old, self._kept = self._kept, {}
+            self._was_named, self._named = self._named, {}
             try:
                 for pid in os.listdir(self._dir):
                     if not pid.isdigit():
@@ -102,20 +106,27 @@ class ProcessNames:
     def _user_process(self, pid: str, fd: int | None, kernel: dict[str, str]) -> str | None:
         """The name of a pid that is not a known kernel thread (recording a new one)."""
         comm = _pread(fd) if fd is not None else None
-        if comm is None:  # a pid not seen before, or a kept file whose process is gone
+        if fd is None or comm is None:  # a pid not seen before, or its process is gone
             if fd is not None:
                 os.close(fd)
-                fd = None
             name, is_kernel = self._first_look(pid)
             if name is None or is_kernel:
                 if name is not None:
                     kernel[pid] = name
                 return name
-            fd = self._keep(pid)
-        else:
-            name = os.fsdecode(comm.removesuffix(b"\n"))
-        if fd is not None:
-            self._kept[pid] = fd
+            kept = self._keep(pid)
+            if kept is not None:
+                self._kept[pid] = kept
+            return self._whole(pid, name)
+        self._kept[pid] = fd
+        known = self._was_named.get(pid)
+        if known is None or known[0] != comm:  # new, renamed or exec'd: decode it again
+            known = (comm, self._whole(pid, os.fsdecode(comm.removesuffix(b"\n"))))
+        self._named[pid] = known
+        return known[1]
+
+    def _whole(self, pid: str, name: str) -> str:
+        """A name the kernel cut at 15 bytes, made whole from the command line."""
         if len(name) < COMM_LEN:
             return name
         return _long_name(name, self._read(f"{pid}/cmdline", whole=True) or b"")

@@ -28,7 +28,10 @@ class Settings(Mapping[str, Any]):
         self._values = merged
 
     def __getitem__(self, key: str) -> Any:
-        return copy.deepcopy(self._values[key])
+        value = self._values[key]
+        if value is None or isinstance(value, str | int | float):  # immutable: as it is
+            return value
+        return copy.deepcopy(value)  # a list or dict: the caller's own copy
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)

@@ -76,6 +76,27 @@ def test_names_kept_files_and_kernel_threads_in_a_made_up_proc(tmp_path: Path) -
     assert names.kept == 0
 
 
+def test_a_name_is_worked_out_again_only_when_its_comm_changes(tmp_path: Path) -> None:
+    """A round decodes only what changed: a cut name's command line is read once while the
+    process keeps its name (the guard asks every 2 s all day), and again after a rename."""
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    _process(proc, 101, "gnome-keyring-d", argv="/usr/bin/gnome-keyring-daemon\0--start\0")
+    names = ProcessNames(str(proc))
+    reads: list[str] = []
+    read = names._read
+    names._read = lambda path, whole=False: reads.append(path) or read(path, whole)  # type: ignore[method-assign]
+    for _ in range(3):
+        assert names() == {"gnome-keyring-daemon"}
+    assert reads.count("101/cmdline") == 2  # its first look (no kept file yet), its first pread
+    (proc / "101" / "cmdline").write_bytes(b"/usr/bin/gnome-keyring-daemonX\0")
+    assert names() == {"gnome-keyring-daemon"}  # same comm: the name worked out before
+    _rename(proc, 101, "gnome-keyring-X")
+    (proc / "101" / "cmdline").write_bytes(b"/usr/bin/gnome-keyring-Xtra\0")
+    assert names() == {"gnome-keyring-Xtra"} and reads.count("101/cmdline") == 3
+    names.close()
+
+
 def test_no_file_is_kept_beyond_the_share_of_the_open_file_limit(tmp_path: Path) -> None:
     proc = tmp_path / "proc"
     proc.mkdir()
