@@ -108,9 +108,14 @@ def test_without_a_gpu_the_first_window_offers_the_demo_and_the_wizard_names_wha
     # The last page: not "All set"; it names the missing GPU (with its fix) and network.
     assert wizard.title.text() == readiness.NOT_READY
     last = wizard.pages[Step.DONE]
-    shown = " ".join(w.text() for w in last.findChildren(type(last.summary)) if w.isVisibleTo(last))
-    assert "No usable NVIDIA GPU" in shown and "No network enrolled" in shown
-    assert "`" not in shown and "app's menu" not in shown
+
+    def shown() -> str:  # labels added to a shown page appear at Qt's next turn (queued)
+        return " ".join(
+            w.text() for w in last.findChildren(type(last.summary)) if w.isVisibleTo(last)
+        )
+
+    qtbot.waitUntil(lambda: "No usable NVIDIA GPU" in shown() and "No network enrolled" in shown())
+    assert "`" not in shown() and "app's menu" not in shown()
     assert last.demo_button.isVisibleTo(last)
 
     # The Networks page judges as the wizard did (same checks, same ✔ and ✘, same lines).

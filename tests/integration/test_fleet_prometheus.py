@@ -28,11 +28,11 @@ def _families_seen(names: list[str]) -> dict[str, set[frozenset[str]]]:
 
 def test_both_rigs_are_up_and_every_documented_family_has_its_labels() -> None:
     f = fleet()
-    up = wait_until(
-        lambda: [r for r in f.query('up{job=~"rigpilot.*"} == 1')],
-        30, lambda: str(f.query("up")),
-    )  # fmt: skip
-    assert {r["metric"]["instance"] for r in up} == set(f.targets)
+    def up_instances() -> set[str]:
+        return {r["metric"]["instance"] for r in f.query('up{job=~"rigpilot.*"} == 1')}
+
+    # both, not the first one up: the two rigs' first scrapes need not fall together
+    wait_until(lambda: up_instances() == set(f.targets), 60, lambda: str(f.query("up")))
     names = [family.name for family in FAMILIES]
 
     def all_seen() -> dict[str, set[frozenset[str]]] | None:

@@ -56,8 +56,9 @@ def latest(worker: WorkerProcess) -> dict[str, Any]:
 
 
 def events_of(worker: WorkerProcess, kind: str) -> list[dict[str, Any]]:
+    """The worker's events of one kind ("" for all), as JSON."""
     events = worker.client.call(endpoints.EVENTS, EventsQuery(limit=500)).events
-    return [e.to_json() for e in events if e.kind == kind]
+    return [e.to_json() for e in events if not kind or e.kind == kind]
 
 
 def test_the_backend_reads_the_card_and_sets_its_power_limit(stand_in: Path) -> None:
@@ -108,10 +109,13 @@ def test_the_worker_throttles_a_hot_card_and_gives_its_limit_back(
 
     throttled = poll(lambda: events_of(worker, "guard.set_power_limit"), timeout=30)
     assert "soft limit" in throttled[0]["message"], throttled
-    sample = poll(
-        lambda: (s := latest(worker))["power_limit_w"] < 450 and s,
-        timeout=30,
-    )
+    try:
+        sample = poll(lambda: (s := latest(worker))["power_limit_w"] < 450 and s, timeout=60)
+    except AssertionError:  # once, on a loaded CI machine: show what the worker did
+        guard = [e for e in events_of(worker, "") if e["kind"].startswith(("guard", "gpu"))]
+        raise AssertionError(
+            f"the limit read back stayed at 450 W: latest {latest(worker)}, events {guard[-8:]}"
+        ) from None
     assert sample["core_temp_c"] is not None and sample["power_w"] <= sample["power_limit_w"] + 1
 
     assert worker.stop() == 0, worker.output()
