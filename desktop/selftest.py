@@ -52,7 +52,7 @@ RUNTIME_IMPORTS: dict[str, tuple[str, ...]] = {
         "uvicorn.protocols.http.h11_impl",  # the worker's Config(http="h11")
         "uvicorn.lifespan.off",  # Config(lifespan="off")
         "uvicorn.loops.asyncio",
-        "anyio._backends._asyncio",  # starlette's thread pool
+        "anyio._backends._asyncio",  # httpx's async client (the price feed)
         "keyring.backends.chainer",
         "keyring.backends.fail",
         "keyring.backends.null",

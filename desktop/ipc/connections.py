@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import h11
-from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from desktop.ipc.asgi import ASGIApp, Receive, Scope, Send
 from desktop.ipc.gate import error_body, send_error, stamp_protocol
 from desktop.ipc.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ApiError
 

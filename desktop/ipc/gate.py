@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
+from desktop.ipc.asgi import ASGIApp, Message, Receive, Scope, Send
 from desktop.ipc.auth import host_allowed, token_matches
 from desktop.ipc.codec import encode_answer
 from desktop.ipc.protocol import (

@@ -15,15 +15,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp
-
 from desktop import clock
 from desktop.errors import Conflict, DomainError, NotFound, Refused, Unavailable
+from desktop.ipc.asgi import Answer, ASGIApp, ClientDisconnect, Request, Route, Router
 from desktop.ipc.codec import RequestInvalid, decode_body, decode_query, encode_answer
 from desktop.ipc.controller import Controller
 from desktop.ipc.endpoints import ENDPOINTS, Endpoint
@@ -32,7 +26,6 @@ from desktop.ipc.protocol import API_PREFIX, MAX_BODY_BYTES, ApiError
 from desktop.ipc.schema import RequestProblem
 
 log = logging.getLogger(__name__)
-JSON = "application/json"
 
 # The one place where a domain refusal becomes an HTTP status (most specific class first).
 DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
@@ -65,15 +58,15 @@ def domain_status(error: DomainError) -> int:
     return 422
 
 
-def error_response(error: ApiError) -> Response:
-    return Response(error_body(error), error.status, media_type=JSON)
+def error_response(error: ApiError) -> Answer:
+    return Answer(error_body(error), error.status)
 
 
 async def read_request(endpoint: Endpoint[Any, Any], request: Request) -> Any:
     """The request of ``endpoint`` decoded from the query or the body, and the path."""
     path = {name: str(request.path_params[name]) for name in endpoint.path_fields}
     if endpoint.in_query:
-        return decode_query(request.query_params.multi_items(), path, endpoint.request)
+        return decode_query(request.query_items(), path, endpoint.request)
     try:
         raw = await request.body()
     except ClientDisconnect:
@@ -87,7 +80,7 @@ def _route(
 ) -> Route:
     serve: Callable[..., Awaitable[Any]] = getattr(controller, endpoint.name)
 
-    async def run(request: Request) -> Response:
+    async def run(request: Request) -> Answer:
         try:
             typed = await read_request(endpoint, request)
             if isinstance(typed, TimeChecked):
@@ -105,7 +98,7 @@ def _route(
         except ApiError as exc:  # the body cap (raised while reading), or older worker code
             return error_response(exc)
         except Exception:
-            log.exception("internal error on %s %s", request.method, request.url.path)
+            log.exception("internal error on %s %s", request.method, request.path)
             return _internal()
         if not isinstance(answer, endpoint.answer):
             log.error(
@@ -115,12 +108,12 @@ def _route(
         status = endpoint.status
         if isinstance(answer, MayBeAccepted) and answer.accepted:
             status = 202
-        return Response(encode_answer(answer), status, media_type=JSON)
+        return Answer(encode_answer(answer), status)
 
-    return Route(API_PREFIX + endpoint.path, run, methods=[endpoint.method])
+    return Route(API_PREFIX + endpoint.path, run, endpoint.method)
 
 
-def _internal() -> Response:
+def _internal() -> Answer:
     message = "the worker hit an internal error; `rigpilot logs` shows the details"
     return error_response(ApiError("internal", message, 500))
 
@@ -132,17 +125,12 @@ def build_routes(
     return [_route(e, controller, now or clock.read) for e in ENDPOINTS]
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 answers, in our JSON shape."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    if status == 404:
-        error = ApiError("not_found", f"there is no API resource {request.url.path}", 404)
-    elif status == 405:
-        message = f"{request.method} is not allowed on {request.url.path}"
-        error = ApiError("invalid_request", message, 405)
-    else:
-        error = ApiError("invalid_request", str(getattr(exc, "detail", "bad request")), status)
-    return error_response(error)
+async def _not_matched(request: Request, status: int) -> Answer:
+    """No route: 404 for a path the API does not have, 405 for a method it has not."""
+    if status == 405:
+        message = f"{request.method} is not allowed on {request.path}"
+        return error_response(ApiError("invalid_request", message, 405))
+    return error_response(ApiError("not_found", f"there is no API resource {request.path}", 404))
 
 
 def build_app(
@@ -152,9 +140,4 @@ def build_app(
     now: Callable[[], float] | None = None,
 ) -> ASGIApp:
     """The whole API as one ASGI app: the gate in front of the routes."""
-    app = Starlette(
-        routes=build_routes(controller, now),
-        exception_handlers={HTTPException: _http_error},
-    )
-    app.router.redirect_slashes = False  # "/v1/jobs/" is a 404 in JSON, not a plain 307
-    return ApiGate(app, token, max_body)
+    return ApiGate(Router(build_routes(controller, now), _not_matched), token, max_body)

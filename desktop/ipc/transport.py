@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from starlette.types import ASGIApp
 
+from desktop.ipc.asgi import ASGIApp
 from desktop.ipc.connections import ConnectionBook, ConnectionLimits, protocol_class
 from desktop.paths import Paths
 

@@ -1,7 +1,7 @@
 """Property: whatever a local client sends to any API route, the worker never answers 500,
 and every refusal is JSON with a stable code and a message.
 
-The routes are enumerated from the Starlette app that ``build_app`` returns (unwrapping
+The routes are enumerated from the router that ``build_app`` returns (unwrapping
 the gate), so a route added, renamed or re-typed later is covered without touching this
 file. Behind the app runs the REAL worker service (settings file, SQLite ledger, job
 service with the simulated runner, the network supervisor with the practice network, the
@@ -29,9 +29,9 @@ import keyring
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from starlette.routing import Route
 
 from desktop.hardware.simulated import SimulatedBackend
+from desktop.ipc.asgi import Route
 from desktop.ipc.server import build_app
 from desktop.jobs.spec import KNOWN_KEYS
 from desktop.jobs.validate import JOB_ID_RE
@@ -77,7 +77,7 @@ class Api:
 
 
 def routes_of(app: Any) -> list[Route]:
-    """The Starlette routes behind any number of middleware layers."""
+    """The routes behind any number of middleware layers."""
     while not hasattr(app, "routes"):
         app = app.app
     return [r for r in app.routes if isinstance(r, Route)]
