@@ -3,7 +3,7 @@
 Order matters and is fixed: body cap (so nothing reads an oversized body), Host header
 (DNS-rebinding defence), bearer token, protocol version. The same layer stamps every
 response with the ``RigPilot-Protocol`` header, so even errors carry the version.
-Written as raw ASGI rather than Starlette middleware to stay cheap on the status path.
+Written as raw ASGI, like the router behind it (asgi.py), to stay cheap on the status path.
 """
 
 from __future__ import annotations
