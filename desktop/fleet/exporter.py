@@ -9,7 +9,7 @@ in ``rigpilot status``.
 
 A scrape runs on the server's thread: it asks the worker's loop for one snapshot
 (snapshot.py, a few milliseconds) and formats it there, so the loop does no text work.
-``prometheus_client`` is imported only when the exporter first listens.
+``prometheus_client`` and the HTTP server are imported only when the exporter first listens.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.fleet.exporter_http import MetricsHttpServer, Page, ScrapeStats
 from desktop.fleet.snapshot import GuardCounter, RigReaders, gather
 from desktop.model import Event, Severity
 from desktop.settings import Validator
 from desktop.settings.addresses import is_loopback, split_address
+
+if TYPE_CHECKING:  # the server (http.server and friends) loads when the exporter listens
+    from desktop.fleet.exporter_http import MetricsHttpServer, ScrapeStats
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,8 @@ class Exporter:
             self._fail(listen, needs_token_message(listen))
             return
         host, port = split_address(listen)
+        from desktop.fleet.exporter_http import MetricsHttpServer, Page
+
         try:
             server = MetricsHttpServer(host, port, Page(self.render, self.clock), None)
         except OSError as exc:
@@ -139,6 +143,8 @@ class Exporter:
 
     @property
     def stats(self) -> ScrapeStats:
+        from desktop.fleet.exporter_http import ScrapeStats
+
         return self._server.stats if self._server is not None else ScrapeStats()
 
     def token_changed(self) -> None:

@@ -9,13 +9,13 @@ text instead of on whatever machine runs the tests.
 from __future__ import annotations
 
 import enum
+import os
 import platform
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import psutil
 
 # Text we read from /proc and /etc is capped: these files are small, and a cap keeps a
 # hostile or broken file from eating memory.
@@ -147,8 +147,8 @@ def read_host_facts(proc_root: Path = Path("/proc"), etc_root: Path = Path("/etc
     elif system == "Darwin":
         os_name = f"macOS {platform.mac_ver()[0]}".strip()
     try:
-        ram = int(psutil.virtual_memory().total)
-    except (OSError, RuntimeError):
+        ram = total_ram_bytes()
+    except (OSError, RuntimeError, ValueError):
         ram = 0
         notes.append("could not read the amount of RAM")
     return HostFacts(
@@ -163,9 +163,24 @@ def read_host_facts(proc_root: Path = Path("/proc"), etc_root: Path = Path("/etc
     )
 
 
+def total_ram_bytes() -> int:
+    """The machine's RAM: from ``sysconf`` where the system has it (Linux, macOS), else
+    psutil's. A worker reads this at every start; psutil's import cost more than the rest
+    of these facts together (issue 18)."""
+    names = getattr(os, "sysconf_names", {})
+    if "SC_PHYS_PAGES" in names and "SC_PAGE_SIZE" in names:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        if pages > 0 and size > 0:
+            return int(pages * size)
+    import psutil  # Windows: GlobalMemoryStatusEx through psutil
+
+    return int(psutil.virtual_memory().total)
+
+
 def free_disk_bytes(path: str | Path) -> int:
-    """Free bytes for an unprivileged writer on the file system holding ``path``.
+    """Free bytes for an unprivileged writer on the file system holding ``path``
+    (``statvfs``'s available blocks, as psutil reports them too).
 
     Raises OSError (FileNotFoundError, PermissionError) when the path cannot be seen.
     """
-    return int(psutil.disk_usage(str(path)).free)
+    return int(shutil.disk_usage(str(path)).free)

@@ -24,7 +24,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import psutil
 import pynvml as _pynvml
 
 from desktop import clock as wall
@@ -75,6 +74,8 @@ def _field_value(field: Any) -> float:
 
 
 def _process_name(pid: int) -> str:
+    import psutil  # here: only when another program is on the GPU (a worker's start skips it)
+
     try:
         return psutil.Process(pid).name()
     except (psutil.Error, OSError):

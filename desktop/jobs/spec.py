@@ -61,9 +61,9 @@ class HostLimits:
 
     @classmethod
     def detect(cls) -> HostLimits:
-        import psutil  # local: spec parsing in tests passes explicit limits
+        from desktop.hardware.host import total_ram_bytes  # local: tests pass explicit limits
 
-        return cls(cpus=float(os.cpu_count() or 1), memory_mb=psutil.virtual_memory().total >> 20)
+        return cls(cpus=float(os.cpu_count() or 1), memory_mb=total_ram_bytes() >> 20)
 
     @property
     def max_memory_mb(self) -> int:

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from desktop.networks.base import NetworkError
 
 log = logging.getLogger(__name__)
@@ -94,6 +92,8 @@ class NativeProcess:
         and a command line that runs this binary)."""
         if self._proc is not None:
             return self._proc.pid if self._proc.poll() is None else None
+        import psutil  # here: every worker loads this module, few run Golem
+
         try:
             pid = int(self.pid_file.read_text(encoding="utf-8").split()[0])
             cmdline = psutil.Process(pid).cmdline()
@@ -111,6 +111,8 @@ class NativeProcess:
         """Ctrl+C, then SIGKILL after ``wait_s``; no-op when it does not run."""
         pid = self.pid()
         if pid is not None:
+            import psutil  # loaded by pid() already
+
             log.info("golem: stopping %s (pid %d)", self.name, pid)
             try:
                 target = psutil.Process(pid)

@@ -19,8 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import psutil
-
 from desktop.jobs.engine_words import unreachable_words
 from desktop.networks.base import NetworkError
 
@@ -177,6 +175,8 @@ class IoContainers:
         asks). Empty where container pids are not host pids (Docker Desktop's VM)."""
         if not sys.platform.startswith("linux"):
             return set()
+        import psutil  # here: a worker without io.net enrolled never asks
+
         with self._lock:
             roots = set(self._pids)
         pids = set(roots)
