@@ -2,7 +2,9 @@
 every earning for the CSV export (typed answers of desktop/ipc/schema_money.py).
 
 Why one collaborator: each answer is the daily report (supervisor_money) seen another
-way, so they share its valuation and never disagree with ``GET /earnings``.
+way, so they share its valuation and never disagree with ``GET /earnings``. The modules
+behind history, ROI and estimates load at their first request: a worker nobody asks about
+money does not carry them (issue 18).
 """
 
 from __future__ import annotations
@@ -20,9 +22,7 @@ from desktop.ipc import schema_money as m
 from desktop.ledger.networks import MAX_GAP_S
 from desktop.ledger.pay_rollup import hour_of
 from desktop.model import GpuInfo
-from desktop.money import history, roi, units
-from desktop.money.estimates import estimates
-from desktop.money.market_data import RECORDS
+from desktop.money import units
 from desktop.money.rates import USD
 from desktop.worker.supervisor_money import NetworkMoney, day_start, local_day
 from desktop.worker.wear_keeper import WearKeeper
@@ -51,6 +51,8 @@ class MoneyApi:
     # --- history --------------------------------------------------------------------
 
     def _history(self, days: int) -> dict[str, Any]:
+        from desktop.money import history  # this and roi, estimates: at the first request
+
         report = self.money.report(days)
         now = self.now()
         since = report["since"]
@@ -103,6 +105,8 @@ class MoneyApi:
     # --- ROI ------------------------------------------------------------------------
 
     def _roi(self, query: m.RoiQuery) -> dict[str, Any]:
+        from desktop.money import roi
+
         tariff = self.money.tariff()
         cost = _dec(
             query.card_cost if query.card_cost is not None else self.settings("roi.card_cost")
@@ -172,6 +176,9 @@ class MoneyApi:
     # --- estimates ------------------------------------------------------------------
 
     def _estimates(self, query: m.EstimatesQuery) -> dict[str, Any]:
+        from desktop.money.estimates import estimates
+        from desktop.money.market_data import RECORDS
+
         infos = list(self.infos())
         name = query.gpu or (infos[0].name if infos else "")
         if not name:
