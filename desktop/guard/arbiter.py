@@ -117,6 +117,8 @@ def user_decision(
 
 @dataclass(frozen=True)
 class _Choice:
+    """One guard's or network's wish for a GPU, before the arbiter picks the strongest."""
+
     kind: ActionKind
     reason: str
     source: str

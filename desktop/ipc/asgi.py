@@ -84,22 +84,31 @@ Handler = Callable[[Request], Awaitable[Answer]]
 
 
 class Route:
-    """One path template and method, e.g. ``GET /v1/jobs/{job_id}``."""
+    """One path template and method, e.g. ``GET /v1/jobs/{job_id}``: the path must have
+    the template's segments, a ``{name}`` segment taking any non-empty text."""
 
     def __init__(self, path: str, handler: Handler, method: str) -> None:
         self.path, self.handler = path, handler
         self.methods = {method, "HEAD"} if method == "GET" else {method}
-        parts = _PARAMETER.split(path)  # literal, name, literal, name, ..., literal
-        pattern = "".join(
-            f"(?P<{part}>[^/]+)" if odd else re.escape(part)
-            for odd, part in ((i % 2 == 1, part) for i, part in enumerate(parts))
-        )
-        self._regex = re.compile(pattern + r"\Z")
+        self._segments = [
+            (True, part[1:-1]) if _PARAMETER.fullmatch(part) else (False, part)
+            for part in path.split("/")
+        ]
 
     def match(self, path: str) -> dict[str, str] | None:
         """The path's ``{name}`` values when the path is this route's, else None."""
-        found = self._regex.match(path)
-        return None if found is None else found.groupdict()
+        parts = path.split("/")
+        if len(parts) != len(self._segments):
+            return None
+        params: dict[str, str] = {}
+        for part, (is_parameter, text) in zip(parts, self._segments, strict=True):
+            if is_parameter:
+                if not part:
+                    return None
+                params[text] = part
+            elif part != text:
+                return None
+        return params
 
 
 NotMatched = Callable[[Request, int], Awaitable[Answer]]

@@ -23,6 +23,8 @@ MAX_PLAUSIBLE_W = 3000.0  # a counter jump above this is garbage, not a GPU
 
 @dataclass(frozen=True)
 class EnergyPeriod:
+    """A stretch of one GPU's energy charged to one network (open while it runs)."""
+
     id: int
     gpu_uuid: str
     network: str

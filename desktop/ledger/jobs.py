@@ -31,6 +31,8 @@ _KEEP_KNOWN = {
 
 @dataclass(frozen=True)
 class JobTransition:
+    """One change of a job's state, numbered in order, with why."""
+
     job_id: str
     seq: int
     state: JobState

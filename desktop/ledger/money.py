@@ -22,6 +22,8 @@ REPUTATION_EVERY_S = 3600.0  # an unchanged score is written at most once an hou
 
 @dataclass(frozen=True)
 class StoredRate:
+    """A price of ``unit`` in ``quote`` as the feed gave it, with its time and source."""
+
     unit: str
     quote: str
     rate: Decimal
@@ -31,6 +33,8 @@ class StoredRate:
 
 @dataclass(frozen=True)
 class ReputationPoint:
+    """A network's reputation as it reported it at one time."""
+
     network: str
     ts: float
     score: float | None

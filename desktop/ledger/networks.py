@@ -28,6 +28,8 @@ _SECRET = re.compile(r"secret|token|passw|passphrase|api_?key|private|mnemonic|s
 
 @dataclass(frozen=True)
 class Enrollment:
+    """A network this install is enrolled with: its saved (non-secret) config."""
+
     network: str
     enrolled_ts: float
     config: dict[str, Any] = field(default_factory=dict)
@@ -39,6 +41,8 @@ class Enrollment:
 
 @dataclass(frozen=True)
 class StatusSpan:
+    """A network seen in one state from ``ts`` to ``until_ts``."""
+
     network: str
     state: NodeState
     ts: float  # first seen

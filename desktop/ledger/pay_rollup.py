@@ -16,6 +16,8 @@ HOUR_S = 3600.0
 
 @dataclass(frozen=True)
 class PayHour:
+    """The pay of one network in one unit over one hour (the rollup's row)."""
+
     hour_ts: float
     network: str
     unit: str

@@ -83,6 +83,8 @@ class HourPay:
 
 @dataclass(frozen=True)
 class DayEnergy:
+    """Energy charged to one network on one local day, and how long it ran."""
+
     date: str
     network: str
     energy_kwh: Decimal
@@ -140,6 +142,8 @@ class Figures:
 
 @dataclass
 class DayFigures(Figures):
+    """The money figures of one network on one local day."""
+
     date: str = ""
     network: str = ""
     practice: bool = False
@@ -241,6 +245,8 @@ def value_days(
 
 @dataclass
 class Totals:
+    """The sums over days: real money, per network, and practice money apart."""
+
     real: Figures
     networks: dict[str, Figures]
     practice: Figures | None

@@ -18,6 +18,8 @@ MAX_PLAUSIBLE_W = 3000.0
 
 @dataclass(frozen=True)
 class WearState:
+    """What one card has been through since it was first seen (for its wear)."""
+
     gpu_uuid: str
     name: str
     since_ts: float

@@ -19,6 +19,8 @@ from typing import Any
 
 @dataclass
 class _Open:
+    """An energy period being written: where its last reading left it."""
+
     period_id: int
     written_ts: float
     ts: float

@@ -41,6 +41,8 @@ PAYMENT_NETWORKS = {"mainnet": "polygon", "testnet": "holesky"}  # the facade's 
 
 @dataclass(frozen=True)
 class Binaries:
+    """Where Golem's two programs are: yagna (the node) and ya-provider."""
+
     yagna: Path
     provider: Path
 

@@ -63,6 +63,8 @@ def parse_me(answer: Any) -> str:
 
 @dataclass(frozen=True)
 class Agreement:
+    """A Golem agreement as the node's API lists it."""
+
     id: str
     valid_to: float | None
     timestamp: float | None
@@ -107,6 +109,8 @@ def parse_activity_state(answer: Any) -> str:
 
 @dataclass(frozen=True)
 class Invoice:
+    """A Golem invoice as the node's API lists it."""
+
     id: str
     agreement_id: str
     amount: Decimal

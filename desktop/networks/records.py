@@ -121,6 +121,8 @@ class EarningsSummary:
 
 @dataclass(frozen=True)
 class Reputation:
+    """A network's word on this node: uptime, verification, score, and its own details."""
+
     uptime_pct: float | None
     verified: bool | None = None
     score: float | None = None

@@ -83,6 +83,8 @@ EventSink = Callable[[Event], None]
 
 @dataclass
 class _Job:
+    """A job the service runs: its record, its spec and the runner's handle."""
+
     record: JobRecord
     spec: JobSpec
     handle: RunningJob | None = None

@@ -61,6 +61,8 @@ def can_set_power_limits(backend: object) -> bool:
 
 @dataclass
 class _Card:
+    """One card's power limits: the user's own, the last set, the one to re-apply."""
+
     uuid: str
     original_w: float | None  # the user's own limit: what a restore puts back
     applied_w: float | None = None  # what the app set last (None: the user's own in force)

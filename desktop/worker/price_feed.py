@@ -47,6 +47,8 @@ def rates_in_use(enrolled: Iterable[str], currency: str) -> bool:
 
 @dataclass
 class FeedState:
+    """How the price feed fares: its last success, its last error, failures in a row."""
+
     last_ok_ts: float | None = None
     last_error: str | None = None
     failures: int = 0

@@ -40,6 +40,8 @@ SYNC_WINDOW_S = 7 * 86400.0  # finished jobs asked for at each sync
 
 @dataclass(frozen=True)
 class PendingCredit:
+    """Pay that could not be written yet (a full disk): kept to write again."""
+
     idem_key: str
     network: str
     job_id: str | None

@@ -121,6 +121,8 @@ def operation_kind(agent: AgentState, target: AgentState, restart: bool) -> str:
 
 @dataclass(frozen=True)
 class NetworkEntry:
+    """One network in the table: its spec, its adapter and what the worker knows of it."""
+
     spec: NetworkSpec
     adapter: NetworkAdapter
     rt: NetworkRuntime
