@@ -5,11 +5,16 @@ earnings``, agreeing to the cent (a real worker, the real app, the real CLI)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from desktop.ipc import endpoints
 from desktop.ledger import Ledger
@@ -35,6 +40,33 @@ def seed(home: Path, now: float) -> None:
         ledger.end_energy_period(period, now - 600, None, 1500.0)  # 1500 W x 20 min = 0.5 kWh
 
 
+def midday_zone(now: float) -> str:
+    """A POSIX zone in which ``now`` is about noon. The seed's pay and its 20 minutes of
+    energy before ``now`` must fall on the worker's "today" at any hour the suite runs; a
+    run at 00:09 put the energy on yesterday."""
+    east = 12 - int(now // 3600) % 24  # hours east of UTC, -11 to 12
+    return f"RPT{-east:+d}"  # POSIX: a name of 3 letters, then hours west of UTC
+
+
+@pytest.fixture
+def at_midday(start_worker: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], Any]]:
+    """Start the worker (and everything after it: the CLI, the app) in a zone where it is
+    about noon: a first worker tells the time, the second runs in that zone."""
+
+    def start() -> Any:
+        first = start_worker("--simulate", "warm")
+        zone = midday_zone(first.status().now)
+        first.process.send_signal(signal.SIGTERM)
+        first.process.wait(15)
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        return start_worker("--simulate", "warm")
+
+    yield start
+    monkeypatch.undo()
+    time.tzset()
+
+
 def eur(worker: Any) -> None:
     worker.client.call(
         endpoints.PATCH_SETTINGS,
@@ -53,8 +85,10 @@ def cli(home: Path, *args: str) -> str:
     return done.stdout
 
 
-def test_the_cli_shows_eur_everywhere_and_agrees(start_worker: Any, rigpilot_home: Path) -> None:
-    worker = start_worker("--simulate", "warm")
+def test_the_cli_shows_eur_everywhere_and_agrees(
+    at_midday: Callable[[], Any], rigpilot_home: Path
+) -> None:
+    worker = at_midday()
     seed(rigpilot_home, worker.status().now)
     eur(worker)  # (a change of the money settings also drops the worker's cached today)
     status = cli(rigpilot_home, "status")
@@ -67,9 +101,9 @@ def test_the_cli_shows_eur_everywhere_and_agrees(start_worker: Any, rigpilot_hom
 
 
 def test_the_app_shows_eur_everywhere_and_agrees(
-    start_worker: Any, open_app: Any, qtbot: Any, rigpilot_home: Path
+    at_midday: Callable[[], Any], open_app: Any, qtbot: Any, rigpilot_home: Path
 ) -> None:
-    worker = start_worker("--simulate", "warm")
+    worker = at_midday()
     seed(rigpilot_home, worker.status().now)
     eur(worker)  # (a change of the money settings also drops the worker's cached today)
     rig = open_app()
