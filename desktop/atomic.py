@@ -23,6 +23,7 @@ import contextlib
 import os
 import secrets
 import sys
+import time
 from pathlib import Path
 
 PREV_SUFFIX = ".prev"
@@ -117,3 +118,17 @@ def fsync_dir(folder: Path) -> None:
         pass  # some filesystems (network mounts) refuse fsync on folders; nothing better to do
     finally:
         os.close(fd)
+
+
+def unlink_when_free(path: Path, tries: int = 50, pause_s: float = 0.02) -> None:
+    """Delete ``path`` (gone already is fine). On Windows a file that another thread or
+    process has open at this moment (a reader of the same lease or token) cannot be deleted:
+    try again for about a second. Elsewhere, and after that, the error stands."""
+    for attempt in range(tries):
+        try:
+            path.unlink(missing_ok=True)
+            return
+        except PermissionError:
+            if os.name != "nt" or attempt == tries - 1:
+                raise
+            time.sleep(pause_s)

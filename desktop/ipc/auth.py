@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from desktop.atomic import unlink_when_free
 from desktop.ipc.win_acl import restrict_to_current_user
 
 TOKEN_BYTES = 32  # 256 bits
@@ -58,7 +59,7 @@ def load_or_create_token(path: Path) -> str:
         _fsync_dir(path.parent)
     finally:
         os.umask(old_umask)
-        _remove_temp(temp)
+        unlink_when_free(temp)  # on Windows, once a reader of the new name lets go
     return token
 
 
@@ -75,21 +76,6 @@ def _read_token_made_by_another(path: Path) -> str:
                 raise
             time.sleep(0.02)
     raise AssertionError("unreachable")  # the loop returns or raises
-
-
-def _remove_temp(temp: Path) -> None:
-    """Delete our temp name of the token. On Windows a file another process or thread is
-    reading (through the hard link just made) cannot lose a name: retry for a moment."""
-    for _ in range(50):
-        try:
-            temp.unlink()
-            return
-        except FileNotFoundError:
-            return
-        except PermissionError:
-            if os.name != "nt":
-                raise
-            time.sleep(0.02)
 
 
 def read_token(path: Path) -> str:

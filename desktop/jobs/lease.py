@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.atomic import unlink_when_free
+
 RENEW_EVERY_S = 5.0
 STALE_AFTER_S = 30.0
 CHECK_EVERY_S = 2.0
@@ -144,8 +146,9 @@ class Lease:
         return self._reaper.pid
 
     def release(self) -> None:
-        """Clean shutdown: the reaper sees the lease gone, reaps what is left and exits."""
-        self.path.unlink(missing_ok=True)
+        """Clean shutdown: the reaper sees the lease gone, reaps what is left and exits.
+        (On Windows the reaper may be reading the lease at that moment; the delete waits.)"""
+        unlink_when_free(self.path)
         if self._reaper is not None:
             try:
                 self._reaper.wait(timeout=self.check_every_s * 3 + 10)

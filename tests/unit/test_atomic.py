@@ -86,3 +86,33 @@ def test_prev_falls_back_to_a_copy_without_hard_links(
     atomic_write(target, b"b")
     assert target.read_bytes() == b"b" and prev_path(target).read_bytes() == b"a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f", "f.prev"]
+
+
+def test_a_delete_waits_for_a_windows_reader_and_elsewhere_refusal_stands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to delete a file another process has open (a sharing violation, a
+    PermissionError): the delete is tried again while that lasts; elsewhere a
+    PermissionError is a real refusal and comes out at once."""
+    target = tmp_path / "lease"
+    target.write_text("x")
+    real_unlink = Path.unlink
+    refusals = [PermissionError(32, "sharing violation")] * 3
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self == target and refusals:
+            raise refusals.pop()
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setattr(atomic.os, "name", "nt")
+    atomic.unlink_when_free(target, pause_s=0)
+    assert not target.exists() and not refusals
+    atomic.unlink_when_free(target, pause_s=0)  # gone already: fine
+
+    target.write_text("x")
+    refusals.append(PermissionError(13, "denied"))
+    monkeypatch.setattr(atomic.os, "name", "posix")
+    with pytest.raises(PermissionError):
+        atomic.unlink_when_free(target, pause_s=0)
+    assert target.exists()
