@@ -27,7 +27,7 @@ from desktop.worker.supervisor import Supervisor
 from tests.unit.networks.conftest import FakeClock, MemoryKeyring
 from tests.unit.networks.fakes import settle
 
-POLL_S = 2.0
+POLL_S = 10.0  # every 10 s of the one clock: few polls, each with its threads (slow under Wine)
 
 
 @pytest.fixture
