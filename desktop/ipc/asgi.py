@@ -66,16 +66,20 @@ class Request:
 
 @dataclass(frozen=True)
 class Answer:
-    """A JSON answer: its status and its encoded body."""
+    """A JSON answer: its status, its encoded body, and whether the connection closes after
+    it (a refusal sent before the client's body was read)."""
 
     body: bytes
     status: int = 200
+    close: bool = False
 
     async def send(self, send: Send) -> None:
         headers = [
-            (b"content-length", str(len(self.body)).encode("ascii")),
             (b"content-type", b"application/json"),
+            (b"content-length", str(len(self.body)).encode("ascii")),
         ]
+        if self.close:
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": self.body})
 

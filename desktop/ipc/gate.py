@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from desktop.ipc.asgi import ASGIApp, Message, Receive, Scope, Send
+from desktop.ipc.asgi import Answer, ASGIApp, Message, Receive, Scope, Send
 from desktop.ipc.auth import host_allowed, token_matches
 from desktop.ipc.codec import encode_answer
 from desktop.ipc.protocol import (
@@ -174,13 +174,6 @@ def error_body(error: ApiError) -> bytes:
 
 
 async def send_error(send: Send, error: ApiError, *, close: bool = False) -> None:
-    """Send an error answer straight through ASGI (used before any route is involved)."""
-    body = error_body(error)
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if close:  # the client may still be sending a body we refuse to read
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    """Send an error answer straight through ASGI (used before any route is involved);
+    ``close`` when the client may still be sending a body we refuse to read."""
+    await Answer(error_body(error), error.status, close).send(send)
