@@ -24,9 +24,12 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 PREV_SUFFIX = ".prev"
+T = TypeVar("T")
 
 
 def prev_path(path: Path) -> Path:
@@ -120,15 +123,31 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def unlink_when_free(path: Path, tries: int = 50, pause_s: float = 0.02) -> None:
-    """Delete ``path`` (gone already is fine). On Windows a file that another thread or
-    process has open at this moment (a reader of the same lease or token) cannot be deleted:
-    try again for about a second. Elsewhere, and after that, the error stands."""
+def _refused_by_a_holder(exc: Exception) -> bool:
+    return isinstance(exc, PermissionError)
+
+
+def when_free(
+    action: Callable[[], T],
+    refused: Callable[[Exception], bool] = _refused_by_a_holder,
+    tries: int = 50,
+    pause_s: float = 0.02,
+) -> T:
+    """``action()``, tried again for about a second on Windows while ``refused`` says
+    another thread or process holds the file: Windows refuses to delete a file that is
+    open, or to open a file while another of its names is being deleted (permission
+    denied, a sharing violation). Elsewhere, and after that, the error stands."""
     for attempt in range(tries):
         try:
-            path.unlink(missing_ok=True)
-            return
-        except PermissionError:
-            if os.name != "nt" or attempt == tries - 1:
+            return action()
+        except Exception as exc:
+            if os.name != "nt" or not refused(exc) or attempt == tries - 1:
                 raise
             time.sleep(pause_s)
+    raise ValueError("tries must be at least 1")
+
+
+def unlink_when_free(path: Path, tries: int = 50, pause_s: float = 0.02) -> None:
+    """Delete ``path`` (gone already is fine), waiting on Windows while a reader of the
+    same file (a lease, a token) holds it open (``when_free``)."""
+    when_free(lambda: path.unlink(missing_ok=True), tries=tries, pause_s=pause_s)

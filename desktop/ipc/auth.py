@@ -14,10 +14,9 @@ import os
 import re
 import secrets
 import sys
-import time
 from pathlib import Path
 
-from desktop.atomic import unlink_when_free
+from desktop.atomic import unlink_when_free, when_free
 from desktop.ipc.win_acl import restrict_to_current_user
 
 TOKEN_BYTES = 32  # 256 bits
@@ -68,14 +67,11 @@ def _read_token_made_by_another(path: Path) -> str:
     made the token may be deleting its temp name of the same file, and while a name of a
     file is being deleted, opening the file by another name is refused (permission denied).
     Elsewhere, and after about a second there, the error stands."""
-    for attempt in range(50):
-        try:
-            return read_token(path)
-        except TokenError as exc:
-            if os.name != "nt" or not isinstance(exc.__cause__, PermissionError) or attempt == 49:
-                raise
-            time.sleep(0.02)
-    raise AssertionError("unreachable")  # the loop returns or raises
+    return when_free(lambda: read_token(path), _unreadable_for_now)
+
+
+def _unreadable_for_now(exc: Exception) -> bool:
+    return isinstance(exc, TokenError) and isinstance(exc.__cause__, PermissionError)
 
 
 def read_token(path: Path) -> str:
