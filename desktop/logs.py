@@ -82,7 +82,7 @@ def setup_logging(
         h._rigpilot = True  # type: ignore[attr-defined]
         root.addHandler(h)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+    for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return path
 

@@ -1,7 +1,7 @@
 """``rigpilot self-test [--json]``: is this installation, above all a frozen bundle, whole?
 
 Why: PyInstaller finds a module only when something imports it by a plain ``import``
-statement. Keyring backends (entry points), Docker transports, uvicorn's protocol classes
+statement. Keyring backends (entry points), Docker transports
 and anyio's backend are loaded by name at run time, and Qt loads its platform and image
 plugins from folders; a bundle that lacks one of them starts fine and breaks later, in
 front of a user. This command exercises each such piece once and names the missing one.
@@ -49,9 +49,6 @@ QT_TIMEOUT_S = 60.0
 # The spec lists them as hidden imports; the self-test imports them, so the two agree.
 RUNTIME_IMPORTS: dict[str, tuple[str, ...]] = {
     "any": (
-        "uvicorn.protocols.http.h11_impl",  # the worker's Config(http="h11")
-        "uvicorn.lifespan.off",  # Config(lifespan="off")
-        "uvicorn.loops.asyncio",
         "anyio._backends._asyncio",  # httpx's async client (the price feed)
         "keyring.backends.chainer",
         "keyring.backends.fail",

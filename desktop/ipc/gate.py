@@ -87,8 +87,8 @@ class ApiGate:
 
 
 async def _guarded(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-    """Run ``app``; an exception it lets out becomes a JSON 500 (uvicorn's own answer is
-    plain text), or a closed connection when the answer had already begun."""
+    """Run ``app``; an exception it lets out becomes a JSON 500 (a plain server's answer
+    is plain text), or a closed connection when the answer had already begun."""
     started = False
 
     async def tracking(message: Message) -> None:

@@ -1,16 +1,17 @@
 """Where the API listens: a user-only unix socket, or a loopback port on Windows.
 
-We bind the socket ourselves instead of handing a path to uvicorn, because uvicorn makes
-unix sockets world-writable (0666); ours is created under umask 077 in a 0700 folder and
-then set to 0600, so there is no moment where another user could connect (the race
-Electrum's daemon admits). uvicorn runs inside the worker's own event loop, without its
-signal handling, and only with the pure-Python h11 parser, through the bounded protocol of
-desktop/ipc/connections.py (deadlines for heads and bodies, a connection budget that closes
-idle connections before it refuses a working client, JSON answers for bad HTTP).
+We bind the socket ourselves: it is created under umask 077 in a 0700 folder and then set to
+0600, so there is no moment where another user could connect (the race Electrum's daemon
+admits; uvicorn, which served the API before, made unix sockets world-writable). The server
+is asyncio's own, inside the worker's event loop, with one desktop/ipc/http_connection.py
+protocol per connection (h11 parses) counted by the book of desktop/ipc/connections.py
+(deadlines for heads and bodies, a connection budget that closes idle connections before it
+refuses a working client, JSON answers for bad HTTP).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -19,15 +20,14 @@ import stat
 import sys
 from pathlib import Path
 
-import uvicorn
-
 from desktop.ipc.asgi import ASGIApp
-from desktop.ipc.connections import ConnectionBook, ConnectionLimits, protocol_class
+from desktop.ipc.connections import ConnectionBook, ConnectionLimits
+from desktop.ipc.http_connection import MAX_HEAD_BYTES, connection_factory
 from desktop.paths import Paths
 
 log = logging.getLogger(__name__)
 _MAX_UNIX_PATH = 104 if sys.platform == "darwin" else 108
-MAX_HEAD_BYTES = 16 * 1024  # a request line and headers; more is a 400 invalid_http
+__all__ = ["MAX_HEAD_BYTES", "ApiServer", "TransportError", "bind_unix_socket"]
 
 
 class TransportError(Exception):
@@ -137,34 +137,17 @@ class ApiServer:
         app: ASGIApp,
         paths: Paths,
         *,
-        graceful_s: int = 3,
+        graceful_s: float = 3.0,
         limits: ConnectionLimits | None = None,
     ) -> None:
         self.paths = paths
         self.address = ""
+        self.app = app
+        self.graceful_s = graceful_s
         self._sock: socket.socket | None = None
+        self._server: asyncio.AbstractServer | None = None
         self._inode: tuple[int, int] | None = None
         self.book = ConnectionBook(limits or ConnectionLimits.for_open_files(raise_open_files()))
-        config = uvicorn.Config(
-            app,
-            http=protocol_class(self.book),  # type: ignore[arg-type]
-            ws="none",
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            server_header=False,
-            date_header=False,
-            proxy_headers=False,
-            limit_concurrency=None,  # counted idle sockets too: the book bounds connections
-            timeout_keep_alive=self.book.limits.keep_alive_s,
-            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-            timeout_graceful_shutdown=graceful_s,
-        )
-        config.load()
-        self._server = uvicorn.Server(config)
-        # serve() would also install uvicorn's signal handlers; the worker has its own, so
-        # we drive startup/shutdown directly and give the server what serve() sets up.
-        self._server.lifespan = config.lifespan_class(config)
 
     async def start(self) -> None:
         if sys.platform == "win32":
@@ -178,19 +161,40 @@ class ApiServer:
             self._inode = (info.st_dev, info.st_ino)
             self.address = os.fspath(self.paths.socket_file)
         self._sock = sock
-        await self._server.startup(sockets=[sock])
+        loop = asyncio.get_running_loop()
+        factory = connection_factory(self.app, self.book)
+        if sock.family == socket.AF_INET:
+            self._server = await loop.create_server(factory, sock=sock)
+        else:
+            self._server = await loop.create_unix_server(factory, sock=sock)
         log.info("API listening on %s", self.address)
 
     async def stop(self) -> None:
         """Stop accepting, let answers in flight finish (bounded), then remove the endpoint."""
         if self._sock is None:
             return
-        sock, self._sock = self._sock, None
+        self._sock = None
         try:
-            await self._server.shutdown(sockets=[sock])
+            await self._close_connections()
         finally:
             self._remove_endpoint()
         log.info("API stopped")
+
+    async def _close_connections(self) -> None:
+        """Idle connections close now; a busy one after its answer, or after ``graceful_s``."""
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self.book.open):
+            conn.close_after_answer = True
+            if conn.idle:
+                conn.close("the worker is stopping")
+        busy = {conn.task for conn in self.book.open if conn.task and not conn.task.done()}
+        if busy:
+            await asyncio.wait(busy, timeout=self.graceful_s)
+        for conn in list(self.book.open):
+            if conn.task is not None:
+                conn.task.cancel()
+            conn.close("the worker is stopping")
 
     def _remove_endpoint(self) -> None:
         if sys.platform == "win32":

@@ -24,6 +24,7 @@ from typing import Any
 from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks import akash_parse as parse
 from desktop.networks.akash_api import CONSOLE_URL, AkashConsole, ProviderGateway
+from desktop.networks.akash_spec import SPEC
 from desktop.networks.base import EnrollmentError, NetworkError, NotEnrolled
 from desktop.networks.records import (
     ActionRequired,
@@ -36,7 +37,7 @@ from desktop.networks.records import (
     StatusSnapshot,
 )
 from desktop.networks.remote_api import ApiRefused, ApiUnavailable, RecentStatus, env_float
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import AdapterContext, wall_now
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,9 @@ GatewayFactory = Callable[[str], ProviderGateway]
 class AkashMonitor:
     """One Akash provider, watched through public APIs."""
 
-    id = "akash"
-    display_name = "Akash"
-    description = (
-        "Watch the Akash provider you run (a Kubernetes cluster with a domain and open "
-        "ports, not this desktop): whether it is online, its leases, uptime and earnings in "
-        "AKT. RigPilot only watches it; nothing is started or paused from here."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self,
@@ -212,18 +209,8 @@ def _date(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).date().isoformat()
 
 
-def _build(ctx: AdapterContext) -> AkashMonitor:
+def build(ctx: AdapterContext) -> AkashMonitor:
     env = ctx.env
     timeout = env_float(env, "RIGPILOT_AKASH_TIMEOUT_S", 6.0, 0.1, 60.0)
     console = AkashConsole(env.get("RIGPILOT_AKASH_CONSOLE") or CONSOLE_URL, timeout_s=timeout)
     return AkashMonitor(console, lambda uri: ProviderGateway(uri, timeout_s=timeout))
-
-
-SPEC = NetworkSpec(
-    AkashMonitor.id,
-    AkashMonitor.display_name,
-    AkashMonitor.description,
-    frozenset({"linux", "windows", "macos"}),
-    _build,
-    details_every_s=300.0,
-)

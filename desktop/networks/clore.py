@@ -26,6 +26,7 @@ from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks import clore_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError, NotEnrolled
 from desktop.networks.clore_api import API_URL, SPACING_S, CloreApi
+from desktop.networks.clore_spec import SPEC
 from desktop.networks.memo import Memo
 from desktop.networks.records import (
     ActionRequired,
@@ -43,7 +44,7 @@ from desktop.networks.remote_api import (
     RecentStatus,
     env_float,
 )
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import AdapterContext, wall_now
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +60,9 @@ ApiFactory = Callable[[str], CloreApi]
 class CloreAdapter:
     """One server of a Clore.ai host account, by API key."""
 
-    id = "clore"
-    display_name = "Clore.ai"
-    description = (
-        "Rent this rig out on Clore.ai's GPU marketplace (a dedicated Linux rig running "
-        "Clore.ai's hosting software). Pausing turns its availability off: it takes effect "
-        "when the current rental ends, as a running rental cannot be taken back."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self,
@@ -253,7 +250,7 @@ class CloreAdapter:
         )
 
 
-def _build(ctx: AdapterContext) -> CloreAdapter:
+def build(ctx: AdapterContext) -> CloreAdapter:
     env = ctx.env
     url = env.get("RIGPILOT_CLORE_API") or API_URL
     timeout = env_float(env, "RIGPILOT_CLORE_TIMEOUT_S", 6.0, 0.1, 60.0)
@@ -264,13 +261,3 @@ def _build(ctx: AdapterContext) -> CloreAdapter:
 
     memo = Memo(None if ctx.data_dir is None else Path(ctx.data_dir) / "clore.json")
     return CloreAdapter(api, memo)
-
-
-SPEC = NetworkSpec(
-    CloreAdapter.id,
-    CloreAdapter.display_name,
-    CloreAdapter.description,
-    frozenset({"linux"}),
-    _build,
-    details_every_s=300.0,
-)

@@ -35,6 +35,7 @@ from desktop.model import CheckResult, ExitReason, JobState, Money, NetworkPenal
 from desktop.networks.base import EnrollmentError
 from desktop.networks.demo_market import PracticeMarket
 from desktop.networks.demo_offers import Offers, OfferTerms
+from desktop.networks.demo_spec import SPEC
 from desktop.networks.demo_terms import DEFAULT_IMAGE, UNIT, USD_PER_DEMO, log, practice_refusal
 from desktop.networks.records import (
     ActionRequired,
@@ -51,7 +52,6 @@ from desktop.networks.spec import (
     AdapterContext,
     CheckJob,
     Credit,
-    NetworkSpec,
     StopJob,
     SubmitJob,
     wall_now,
@@ -63,13 +63,9 @@ DEFAULT_TERMS = OfferTerms()
 class DemoNetwork:
     """The in-process practice marketplace (see the module docstring)."""
 
-    id = "demo"
-    display_name = "Practice network"
-    description = (
-        "A practice marketplace inside RigPilot: jobs arrive, run on your GPU (or a "
-        "simulated one) and pay practice dollars. See the whole loop in minutes, with no "
-        "account."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self,
@@ -207,7 +203,7 @@ def _speed(env: Mapping[str, str], default: float) -> float:
     return value if 0 < value <= 10000 else default
 
 
-def _build(ctx: AdapterContext) -> DemoNetwork:
+def build(ctx: AdapterContext) -> DemoNetwork:
     return DemoNetwork(
         submit_job=ctx.submit_job,
         credit=ctx.credit,
@@ -217,13 +213,3 @@ def _build(ctx: AdapterContext) -> DemoNetwork:
         speed=_speed(ctx.env, ctx.speed),
         image=ctx.env.get("RIGPILOT_DEMO_IMAGE") or DEFAULT_IMAGE,
     )
-
-
-SPEC = NetworkSpec(
-    DemoNetwork.id,
-    DemoNetwork.display_name,
-    DemoNetwork.description,
-    frozenset({"linux", "windows", "macos"}),
-    _build,
-    details_every_s=0.0,  # its books are in memory
-)

@@ -35,6 +35,7 @@ from desktop.networks.base import EnrollmentError, NetworkError
 from desktop.networks.golem_api import LOCAL_TIMEOUT_S, STATS_URL, YAGNA_URL, StatsApi, YagnaApi
 from desktop.networks.golem_node import DEFAULT_BIN, PAYMENT_NETWORKS, Binaries, GolemNode
 from desktop.networks.golem_requirements import GPU_ROUTE, GolemHost, check_requirements
+from desktop.networks.golem_spec import SPEC
 from desktop.networks.golem_status import activity_state
 from desktop.networks.records import (
     ActionRequired,
@@ -47,7 +48,7 @@ from desktop.networks.records import (
     StatusSnapshot,
 )
 from desktop.networks.remote_api import ApiRefused, env_float
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import AdapterContext, wall_now
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +61,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")
 class GolemAdapter:
     """One Golem provider node on this machine."""
 
-    id = "golem"
-    display_name = "Golem"
-    description = (
-        "Rents out CPU and memory in virtual machines for GLM, with no account to create. "
-        "RigPilot runs the yagna and ya-provider you install with Golem's installer; Golem's "
-        "GPU work needs its own boot image (gpu-golem-live), which RigPilot can only watch."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self,
@@ -354,7 +351,7 @@ class GolemAdapter:
         return parse.reputation_from(node, self.stats.uptime(self.node_id))
 
 
-def _build(ctx: AdapterContext) -> GolemAdapter:
+def build(ctx: AdapterContext) -> GolemAdapter:
     api_url = ctx.env.get("RIGPILOT_GOLEM_YAGNA_API", YAGNA_URL)
     timeout = env_float(ctx.env, "RIGPILOT_GOLEM_TIMEOUT_S", LOCAL_TIMEOUT_S, 0.1, 60.0)
     return GolemAdapter(
@@ -363,12 +360,3 @@ def _build(ctx: AdapterContext) -> GolemAdapter:
         state_dir=(ctx.data_dir / "golem") if ctx.data_dir else None,
         env=ctx.env,
     )
-
-
-SPEC = NetworkSpec(
-    GolemAdapter.id,
-    GolemAdapter.display_name,
-    GolemAdapter.description,
-    frozenset({"linux"}),
-    _build,
-)

@@ -22,6 +22,7 @@ from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks import golem_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError
 from desktop.networks.golem_api import STATS_URL, StatsApi
+from desktop.networks.golem_gpu_spec import SPEC
 from desktop.networks.golem_requirements import GPU_ROUTE
 from desktop.networks.records import (
     ActionRequired,
@@ -35,7 +36,7 @@ from desktop.networks.records import (
     requirement,
 )
 from desktop.networks.remote_api import ApiRefused, env_float
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import AdapterContext, wall_now
 
 READ_EVERY_S = 60.0
 EARNINGS_WINDOW_S = 30 * 86400.0
@@ -44,13 +45,9 @@ EARNINGS_WINDOW_S = 30 * 86400.0
 class GolemGpuMonitor:
     """One gpu-golem-live node, watched."""
 
-    id = "golem-gpu"
-    display_name = "Golem GPU (gpu-golem-live)"
-    description = (
-        "Golem's GPU provider runs from its own boot disk (gpu-golem-live) and takes the "
-        "whole GPU, so it cannot run beside your desktop. RigPilot watches such a node by its "
-        "node id: online, computing, uptime, reputation and GLM received, from Golem's stats."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self, stats: StatsApi | None = None, clock_now: Callable[[], float] | None = None
@@ -170,17 +167,8 @@ class GolemGpuMonitor:
         return parse.reputation_from(node, self.stats.uptime(self.node_id))
 
 
-def _build(ctx: AdapterContext) -> GolemGpuMonitor:
+def build(ctx: AdapterContext) -> GolemGpuMonitor:
     timeout = env_float(ctx.env, "RIGPILOT_GOLEM_TIMEOUT_S", 5.0, 0.1, 60.0)
     return GolemGpuMonitor(
         StatsApi(ctx.env.get("RIGPILOT_GOLEM_STATS", STATS_URL), "golem-gpu", timeout_s=timeout)
     )
-
-
-SPEC = NetworkSpec(
-    GolemGpuMonitor.id,
-    GolemGpuMonitor.display_name,
-    GolemGpuMonitor.description,
-    frozenset({"linux", "windows", "macos"}),
-    _build,
-)

@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from desktop.checks.link_needs import LinkNeeds
 from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks.base import EnrollmentError, NetworkError
 from desktop.networks.ionet_api import EXPLORER_URL, ExplorerApi
@@ -41,6 +40,7 @@ from desktop.networks.ionet_containers import IoContainers, Listing
 from desktop.networks.ionet_explorer import ExplorerReader
 from desktop.networks.ionet_launch import LaunchCommand, LaunchRun, binary_problem
 from desktop.networks.ionet_requirements import check_requirements, strictest_threshold
+from desktop.networks.ionet_spec import SPEC
 from desktop.networks.ionet_token import HOW_TO_GET, VALID_DAYS, KnownTokens, day_of, jwt_expiry
 from desktop.networks.records import (
     ActionRequired,
@@ -53,7 +53,7 @@ from desktop.networks.records import (
     StatusSnapshot,
 )
 from desktop.networks.remote_api import ApiRefused, ApiUnavailable, CredentialRefused, env_float
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import AdapterContext, wall_now
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,9 @@ _NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
 class IonetAdapter:
     """One io.net device on this machine."""
 
-    id = "ionet"
-    display_name = "io.net"
-    description = (
-        "GPU cloud paying $IO block rewards to staked, idle GPUs; other programs may use at "
-        "most 20 % of the GPU (5 % on an RTX 4090 or 5090), so RigPilot stops io.net whenever "
-        "you game. RigPilot runs the launch binary you download and stops only io.net's "
-        "containers; the account, device, staking and Explorer token come from io.net's site."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self,
@@ -413,7 +408,7 @@ def _label(text: str) -> dict[str, str]:
     return {key.strip(): value.strip()} if key.strip() else {}
 
 
-def _build(ctx: AdapterContext) -> IonetAdapter:
+def build(ctx: AdapterContext) -> IonetAdapter:
     return IonetAdapter(
         explorer=ExplorerApi(
             ctx.env.get("RIGPILOT_IONET_EXPLORER", EXPLORER_URL),
@@ -423,20 +418,3 @@ def _build(ctx: AdapterContext) -> IonetAdapter:
         env=ctx.env,
         data_dir=ctx.data_dir,
     )
-
-
-LINK_NEEDS = LinkNeeds(  # networks.md §2: the airdrop minimum (500/250 and < 30 ms advised)
-    "ionet",
-    "io.net",
-    100.0,
-    75.0,
-    source="docs.io.net, device-onboarding: 100 Mb/s down and 75 up at least; 500/250 and a "
-    "ping under 30 ms recommended",
-)
-SPEC = NetworkSpec(
-    IonetAdapter.id,
-    IonetAdapter.display_name,
-    IonetAdapter.description,
-    frozenset({"linux", "windows"}),
-    _build,
-)

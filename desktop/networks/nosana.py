@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from desktop.checks.link_needs import LinkNeeds
 from desktop.model import CheckResult, NetworkPenalties, NodeState
 from desktop.networks import nosana_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError
@@ -41,6 +40,7 @@ from desktop.networks.nosana_api import (
 from desktop.networks.nosana_key import DEFAULT_KEY_PATH, KeyFileError, ensure_keypair
 from desktop.networks.nosana_node import NodeContainerConfig, NodeContainers, node_command
 from desktop.networks.nosana_requirements import check_requirements
+from desktop.networks.nosana_spec import SPEC
 from desktop.networks.records import (
     ActionRequired,
     CredentialField,
@@ -51,7 +51,7 @@ from desktop.networks.records import (
     Reputation,
     StatusSnapshot,
 )
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import AdapterContext, wall_now
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +62,9 @@ DOCKER_STOP_GRACE_S = 60  # ``docker stop --time``: the node's exit handler leav
 class NosanaAdapter:
     """One Nosana node on this machine."""
 
-    id = "nosana"
-    display_name = "Nosana"
-    description = (
-        "Solana-based AI inference network. Needs Linux, Docker, the NVIDIA Container "
-        "Toolkit and an RTX 3060 or better; new nodes wait for approval."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self,
@@ -275,7 +272,7 @@ class NosanaAdapter:
         return parse.parse_node_report(self.dashboard.node_report(self.address))
 
 
-def _build(ctx: AdapterContext) -> NosanaAdapter:
+def build(ctx: AdapterContext) -> NosanaAdapter:
     env_key = ctx.env.get("RIGPILOT_NOSANA_KEY")
     key = Path(env_key) if env_key else DEFAULT_KEY_PATH
     return NosanaAdapter(
@@ -283,15 +280,3 @@ def _build(ctx: AdapterContext) -> NosanaAdapter:
         node_api=NodeApi(ctx.env.get("RIGPILOT_NOSANA_NODE_API", NODE_API_URL)),
         dashboard=DashboardApi(ctx.env.get("RIGPILOT_NOSANA_DASHBOARD", DASHBOARD_URL)),
     )
-
-
-LINK_NEEDS = LinkNeeds(  # networks.md §1, Requirements: the doctor measures against it
-    "nosana", "Nosana", 100.0, 50.0, source="docs.nosana.com, grid requirements"
-)
-SPEC = NetworkSpec(
-    NosanaAdapter.id,
-    NosanaAdapter.display_name,
-    NosanaAdapter.description,
-    frozenset({"linux"}),
-    _build,
-)

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 
 from desktop.networks.base import NetworkAdapter
 from desktop.networks.spec import AdapterContext, NetworkSpec
 
 MODULES = (
-    "desktop.networks.demo",
-    "desktop.networks.nosana",
-    "desktop.networks.ionet",
-    "desktop.networks.golem",
-    "desktop.networks.golem_gpu",
-    "desktop.networks.clore",
-    "desktop.networks.vast",
-    "desktop.networks.akash",
+    "desktop.networks.demo_spec",
+    "desktop.networks.nosana_spec",
+    "desktop.networks.ionet_spec",
+    "desktop.networks.golem_spec",
+    "desktop.networks.golem_gpu_spec",
+    "desktop.networks.clore_spec",
+    "desktop.networks.vast_spec",
+    "desktop.networks.akash_spec",
     # Listed only (desktop/networks/listed.py): what each needs and why RigPilot cannot join it.
     "desktop.networks.render",
     "desktop.networks.aethir",
@@ -70,9 +71,42 @@ def load_specs(env: Mapping[str, str] = os.environ) -> list[NetworkSpec]:
     return list(specs.values())
 
 
-def build_all(
-    ctx: AdapterContext, specs: list[NetworkSpec] | None = None
-) -> dict[str, NetworkAdapter]:
-    """One adapter per spec, in ranking order."""
+class LazyAdapters(Mapping[str, NetworkAdapter]):
+    """One adapter per spec, in ranking order, each built the first time it is looked up.
+
+    Why lazily: a network's adapter module brings its clients, parsers and node files; a
+    worker with nothing enrolled and no client asking never needs them (issue 18). Safe to
+    look up from any thread: one lock, and an adapter is built once.
+    """
+
+    def __init__(self, ctx: AdapterContext, specs: list[NetworkSpec]) -> None:
+        self._ctx = ctx
+        self._specs = {spec.id: spec for spec in specs}
+        self._built: dict[str, NetworkAdapter] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, network: str) -> NetworkAdapter:
+        adapter = self._built.get(network)
+        if adapter is None:
+            spec = self._specs[network]
+            with self._lock:
+                adapter = self._built.get(network)
+                if adapter is None:
+                    adapter = self._built[network] = spec.build(self._ctx)
+        return adapter
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def built(self) -> list[str]:
+        """The networks whose adapter exists by now (for tests and the lean-worker check)."""
+        return list(self._built)
+
+
+def build_all(ctx: AdapterContext, specs: list[NetworkSpec] | None = None) -> LazyAdapters:
+    """One adapter per spec, in ranking order, each built at its first look-up."""
     chosen = load_specs(ctx.env) if specs is None else specs
-    return {spec.id: spec.build(ctx) for spec in chosen}
+    return LazyAdapters(ctx, chosen)

@@ -13,6 +13,7 @@ side-by-side installs) from ``env`` inside its own factory.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,19 @@ def wall_now() -> float:
     """The one clock (desktop.clock.now), looked up at each call so that a test's
     ``monkeypatch.setattr(clock, "now", ...)`` reaches every adapter built before it."""
     return clock.now()
+
+
+def lazy_factory(module: str) -> Callable[[AdapterContext], NetworkAdapter]:
+    """A factory that imports ``module`` and calls its ``build(ctx)`` only when the adapter
+    is built: a network's declaration can then live in a small module of its own, and its
+    adapter's code (clients, parsers, node files) loads when the network is first used."""
+
+    def factory(ctx: AdapterContext) -> NetworkAdapter:
+        built: NetworkAdapter = importlib.import_module(module).build(ctx)
+        return built
+
+    factory.__qualname__ = f"lazy_factory({module!r})"
+    return factory
 
 
 @dataclass(frozen=True)

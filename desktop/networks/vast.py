@@ -23,7 +23,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from desktop.checks.link_needs import LinkNeeds
 from desktop.model import CheckResult, Money, NetworkPenalties, NodeState
 from desktop.networks import vast_parse as parse
 from desktop.networks.base import EnrollmentError, NetworkError, NotEnrolled
@@ -45,8 +44,9 @@ from desktop.networks.remote_api import (
     RecentStatus,
     env_float,
 )
-from desktop.networks.spec import AdapterContext, NetworkSpec, wall_now
+from desktop.networks.spec import AdapterContext, wall_now
 from desktop.networks.vast_api import API_URL, SPACING_S, VastApi
+from desktop.networks.vast_spec import SPEC
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +65,9 @@ ApiFactory = Callable[[str], VastApi]
 class VastAdapter:
     """One machine of a Vast.ai host account, by API key."""
 
-    id = "vast"
-    display_name = "Vast.ai"
-    description = (
-        "Rent this machine out on Vast.ai (a dedicated Linux machine running Vast.ai's host "
-        "daemon). Pausing unlists it: no new rentals, but a rental already running cannot be "
-        "taken back, even for a game, so do not list a computer you also game on."
-    )
+    id = SPEC.id
+    display_name = SPEC.display_name
+    description = SPEC.description
 
     def __init__(
         self,
@@ -331,7 +327,7 @@ class VastAdapter:
         return parse.reputation(self._seen)
 
 
-def _build(ctx: AdapterContext) -> VastAdapter:
+def build(ctx: AdapterContext) -> VastAdapter:
     env = ctx.env
     url = env.get("RIGPILOT_VAST_API") or API_URL
     timeout = env_float(env, "RIGPILOT_VAST_TIMEOUT_S", 6.0, 0.1, 60.0)
@@ -342,23 +338,3 @@ def _build(ctx: AdapterContext) -> VastAdapter:
 
     memo = Memo(None if ctx.data_dir is None else Path(ctx.data_dir) / "vast.json")
     return VastAdapter(api, memo)
-
-
-LINK_NEEDS = LinkNeeds(
-    "vast",
-    "Vast.ai",
-    100.0,
-    100.0,
-    inbound="an open port range forwarded to this machine (3 ports per GPU at least, 100 "
-    "recommended)",
-    source="docs.vast.ai, host verification stages: 100 Mb/s each way to be verified, "
-    "10 Mb/s to be listed",
-)
-SPEC = NetworkSpec(
-    VastAdapter.id,
-    VastAdapter.display_name,
-    VastAdapter.description,
-    frozenset({"linux"}),
-    _build,
-    details_every_s=300.0,
-)

@@ -91,7 +91,7 @@ class Supervisor:
         restart_backoff: Callable[[], Backoff] = _restart_backoff,
     ) -> None:
         self.ledger, self.now = ledger, now
-        self.table = NetworkTable(specs, dict(adapters), emit, now, restart_backoff)
+        self.table = NetworkTable(specs, adapters, emit, now, restart_backoff)
         self.operations = operations or Operations(emit, now)
         self.money = money or NetworkMoney(ledger, emit, tariff, now)
         self.agents = Agents(self.table, self.operations, is_held, now)
@@ -241,20 +241,20 @@ class Supervisor:
         to the user, not being removed, not held by the user, not failing."""
         held = self.agents.is_held
         return [
-            e.adapter.id
+            e.spec.id
             for e in self.table
             if e.rt.enrolled
             and e.rt.refused is None
             and e.rt.action is None
             and not e.rt.removing
             and e.rt.failing is None
-            and not held(e.adapter.id)
+            and not held(e.spec.id)
         ]
 
     def working(self) -> set[str]:
         """Networks last seen busy with work (a job of their own agent's)."""
         return {
-            e.adapter.id
+            e.spec.id
             for e in self.table
             if e.rt.last is not None and e.rt.last.state is NodeState.BUSY
         }
@@ -265,7 +265,7 @@ class Supervisor:
 
     def penalties(self) -> dict[str, NetworkPenalties]:
         """The enrolled networks' penalties, for the arbiter."""
-        return {e.adapter.id: e.adapter.penalties() for e in self.table if e.rt.enrolled}
+        return {e.spec.id: e.adapter.penalties() for e in self.table if e.rt.enrolled}
 
     def pause_agent(self, network: str, reason: str) -> None:
         """Pause the agent (Pausable), else stop it gracefully; returns at once (the
@@ -296,7 +296,7 @@ class Supervisor:
                 try:
                     pids |= entry.adapter.agent_pids()
                 except Exception:  # noqa: BLE001 - an adapter's bug must not blind the guard
-                    log.exception("supervisor: %s could not list its processes", entry.adapter.id)
+                    log.exception("supervisor: %s could not list its processes", entry.spec.id)
         return pids
 
     def _controlled(self, network: str) -> bool:

@@ -62,7 +62,7 @@ class Agents:
         operation already driving it now takes the new wish along), None when it is there
         already or cannot be (not enrolled, awaiting the user's step, being removed)."""
         entry = self.table.get(network)
-        rt, name = entry.rt, entry.adapter.display_name
+        rt, name = entry.rt, entry.spec.display_name
         with rt.mutex:
             if rt.removing or (
                 target is AgentState.RUNNING
@@ -98,7 +98,7 @@ class Agents:
                         step = next_state(rt)
                         if step is None:
                             rt.driving = None
-                            return "; ".join(done) or f"{entry.adapter.display_name} is {rt.agent}"
+                            return "; ".join(done) or f"{entry.spec.display_name} is {rt.agent}"
                         was, graceful = rt.agent, rt.graceful
                     done.append(self._move(entry, was, step, graceful, progress, restart))
             except BaseException:
@@ -142,7 +142,7 @@ class Agents:
         if last is not None and last.state is NodeState.BUSY:
             progress(
                 f"Waiting up to {GRACEFUL_WAIT_S / 60:.0f} min for the job running on "
-                f"{entry.adapter.display_name} to end, then stopping it"
+                f"{entry.spec.display_name} to end, then stopping it"
             )
 
     def _start(self, entry: NetworkEntry, restart: bool) -> str:
@@ -183,7 +183,7 @@ class Agents:
     ) -> str:
         with entry.rt.mutex:
             entry.rt.agent = state
-        self.table.emit(kind, message, entry.adapter.id, severity, **data)
+        self.table.emit(kind, message, entry.spec.id, severity, **data)
         return message
 
     # --- emergencies and the end ---------------------------------------------------------------
@@ -277,7 +277,7 @@ class Agents:
     def running(self) -> list[str]:
         """Networks whose agent runs and was last seen up (their GPU time is theirs)."""
         return [
-            e.adapter.id
+            e.spec.id
             for e in self.table
             if e.rt.agent is AgentState.RUNNING
             and e.rt.last is not None

@@ -166,7 +166,7 @@ class Polls:
 
     async def sync(self, entry: NetworkEntry) -> int:
         """Record the paid jobs the network reports (idempotent); the rows that were new."""
-        network = entry.adapter.id
+        network = entry.spec.id
         try:
             jobs = await self.call(
                 entry, earnings_api(entry.adapter).jobs, self.now() - SYNC_WINDOW_S
@@ -183,7 +183,7 @@ class Polls:
         network's previous call is out, CallTimedOut when this one runs late."""
         rt = entry.rt
         if rt.polling:
-            raise CallBusy(entry.adapter.id)
+            raise CallBusy(entry.spec.id)
         rt.polling = True
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -194,16 +194,16 @@ class Polls:
         threading.Thread(
             target=_answer,
             args=(loop, future, fn, args, finished),
-            name=f"call-{entry.adapter.id}",
+            name=f"call-{entry.spec.id}",
             daemon=True,
         ).start()
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.call_timeout_s)
         except TimeoutError:
             log.warning(
-                "supervisor: %s did not answer within %g s", entry.adapter.id, self.call_timeout_s
+                "supervisor: %s did not answer within %g s", entry.spec.id, self.call_timeout_s
             )
-            raise CallTimedOut(entry.adapter.id) from None
+            raise CallTimedOut(entry.spec.id) from None
 
 
 async def _first(*waits: Awaitable[object]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,13 +119,24 @@ def operation_kind(agent: AgentState, target: AgentState, restart: bool) -> str:
     return "pause" if target is AgentState.PAUSED else "stop"
 
 
-@dataclass(frozen=True)
 class NetworkEntry:
-    """One network in the table: its spec, its adapter and what the worker knows of it."""
+    """One network in the table: its spec, its adapter and what the worker knows of it.
 
-    spec: NetworkSpec
-    adapter: NetworkAdapter
-    rt: NetworkRuntime
+    The adapter is looked up at each use, not at start: the registry's adapters are built
+    the first time they are asked for (desktop/networks/registry.py, ``LazyAdapters``), so
+    code that only needs a network's id or name reads ``spec``.
+    """
+
+    __slots__ = ("_adapters", "rt", "spec")
+
+    def __init__(
+        self, spec: NetworkSpec, adapters: Mapping[str, NetworkAdapter], rt: NetworkRuntime
+    ) -> None:
+        self.spec, self._adapters, self.rt = spec, adapters, rt
+
+    @property
+    def adapter(self) -> NetworkAdapter:
+        return self._adapters[self.spec.id]
 
 
 class NetworkTable:
@@ -134,16 +145,14 @@ class NetworkTable:
     def __init__(
         self,
         specs: Sequence[NetworkSpec],
-        adapters: dict[str, NetworkAdapter],
+        adapters: Mapping[str, NetworkAdapter],
         emit: Callable[[Event], None],
         now: Callable[[], float],
         restart_backoff: Callable[[], Backoff],
     ) -> None:
         self.emit_event, self.now = emit, now
         self._entries = {
-            spec.id: NetworkEntry(
-                spec, adapters[spec.id], NetworkRuntime(RetryGate(restart_backoff(), now))
-            )
+            spec.id: NetworkEntry(spec, adapters, NetworkRuntime(RetryGate(restart_backoff(), now)))
             for spec in specs
         }
 

@@ -45,7 +45,7 @@ class Views:
 
     def standing(self, entry: NetworkEntry) -> Standing:
         rt = entry.rt
-        held = rt.enrolled and self.is_held(entry.adapter.id)
+        held = rt.enrolled and self.is_held(entry.spec.id)
         paused_agent = (
             rt.enrolled
             and rt.action is None
@@ -102,7 +102,7 @@ class Views:
         facts = self.facts()
         out = []
         for entry in entries:
-            network, rt = entry.adapter.id, entry.rt
+            network, rt = entry.spec.id, entry.rt
             now = self.now()
             uptime = await asyncio.to_thread(
                 self.ledger.uptime_pct, network, now - UPTIME_WINDOW_S, now

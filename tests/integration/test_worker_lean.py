@@ -34,6 +34,9 @@ NOT_LOADED = {
     "prometheus_client": "the exporter, once metrics.listen is set",
     "http.server": "the exporter's server, once metrics.listen is set",
     "starlette": "nothing: the API has its own router (desktop/ipc/asgi.py)",
+    "uvicorn": "nothing: the API has its own server over h11 (desktop/ipc/http_connection.py)",
+    "click": "nothing: the command line is argparse's",
+    "multiprocessing": "nothing: the worker's helpers are threads and subprocesses",
     "psutil": "the names of other programs on a GPU (NVML), and the RAM on Windows",
     "desktop.checks": "rigpilot doctor",
     "desktop.ipc.client": "the command line's other commands",
@@ -48,8 +51,9 @@ CHEAP = {
 }
 
 
-def loaded_modules(tmp_path: Path, *worker_args: str) -> set[str]:
-    """The modules of a real worker once it has answered status (asked by the test)."""
+def loaded_modules(tmp_path: Path, *worker_args: str, asked_status: bool = True) -> set[str]:
+    """The modules of a real worker once it is ready: after it has answered status (asked
+    by the test), or, with ``asked_status=False``, before any client has asked it anything."""
     home = tmp_path / "home"
     ask, answer = tmp_path / "ask", tmp_path / "modules.txt"
     env = worker_env(home, {"DOCKER_HOST": NO_DOCKER})  # a machine with no Docker
@@ -64,16 +68,32 @@ def loaded_modules(tmp_path: Path, *worker_args: str) -> set[str]:
         console.close()
     worker = WorkerProcess(process, home, WorkerClient(home_paths(home)), env)
     try:
+        if not asked_status:
+            wait_for_log(worker, "worker ready")
+            ask.touch()
+            wait_for_answer(worker, answer)  # before status asks about every network
         status = wait_for_api(worker)
         assert not any(n.enrolled for n in status.networks), status.networks
         ask.touch()
-        deadline = time.monotonic() + ANSWER_TIMEOUT_S  # a time-out, not a measurement
-        while not answer.exists():
-            assert worker.alive() and time.monotonic() < deadline, worker.output()
-            time.sleep(0.05)
+        wait_for_answer(worker, answer)
         return set(answer.read_text().split())
     finally:
         worker.stop()
+
+
+def wait_for_answer(worker: WorkerProcess, answer: Path) -> None:
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S  # a time-out, not a measurement
+    while not answer.exists():
+        assert worker.alive() and time.monotonic() < deadline, worker.output()
+        time.sleep(0.05)
+
+
+def wait_for_log(worker: WorkerProcess, line: str) -> None:
+    log = worker.paths.log_dir / "worker.log"
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S  # a time-out, not a measurement
+    while not (log.exists() and line in log.read_text(errors="replace")):
+        assert worker.alive() and time.monotonic() < deadline, worker.output()
+        time.sleep(0.05)
 
 
 def heavy(modules: set[str]) -> dict[str, str]:
@@ -93,3 +113,12 @@ def test_an_idle_worker_loads_no_network_client_docker_keyring_or_exporter(
     assert heavy(modules) == {}, (
         "an idle worker imported these; import them where they are used instead"
     )
+
+
+def test_no_network_adapter_is_loaded_until_a_network_is_used(tmp_path: Path) -> None:
+    """Every network's declaration is read at start (desktop/networks/*_spec.py); its
+    adapter's code loads when a client first asks about it (desktop/networks/registry.py)."""
+    modules = loaded_modules(tmp_path, "--simulate", "warm", asked_status=False)
+    assert "desktop.networks.nosana_spec" in modules and "desktop.networks.registry" in modules
+    adapters = ("demo", "nosana", "ionet", "golem", "golem_gpu", "clore", "vast", "akash")
+    assert {f"desktop.networks.{n}" for n in adapters} & modules == set()

@@ -1,7 +1,7 @@
 """The API's own router (desktop/ipc/asgi.py): paths, methods, 404 and 405, query, body.
 
-Driven through plain ASGI calls, as uvicorn makes them; the whole API over this router is
-tested in test_server.py and test_hostile_api.py.
+Driven through plain ASGI calls, as desktop/ipc/http_connection.py makes them; the whole
+API over this router is tested in test_server.py and test_hostile_api.py.
 """
 
 from __future__ import annotations

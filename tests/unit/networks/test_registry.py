@@ -39,7 +39,7 @@ def test_every_known_network_builds_from_its_spec_with_its_own_overrides(tmp_pat
 
 
 def test_extra_modules_come_after_the_built_in_ones_once() -> None:
-    env = {registry.EXTRA_ENV: " tests.unit.networks.third_network, desktop.networks.demo,"}
+    env = {registry.EXTRA_ENV: " tests.unit.networks.third_network, desktop.networks.demo_spec,"}
     assert registry.module_names(env) == [*registry.MODULES, "tests.unit.networks.third_network"]
 
 
