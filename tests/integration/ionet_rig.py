@@ -42,6 +42,7 @@ from desktop.worker.actuators import BackendCard, JobServiceActuator
 from desktop.worker.control_loop import ControlLoop, Probes
 from desktop.worker.supervisor import Supervisor
 from desktop.worker.user_holds import UserHolds
+from tests.fake_game import GAME_NAME, start_game
 from tests.unit.networks.conftest import MemoryKeyring
 
 FAKE_BINARY = Path(__file__).resolve().parents[1] / "stand_ins" / "io_net_launch_binary_linux"
@@ -213,7 +214,7 @@ def open_world(client: Any, run: str, tmp_path: Path, quiet_s: float) -> World:
     for op in sup.operations.unfinished():
         sup.operations.wait(op.id, max(0.0, deadline - time.monotonic()))
     assert adapter.penalties().max_idle_gpu_util_pct == RULE_PCT
-    settings = Settings({"gaming.quiet_period_s": quiet_s})
+    settings = Settings({"gaming.quiet_period_s": quiet_s, "gaming.games": [GAME_NAME]})
     probes = Probes(processes=probe_processes, fullscreen=lambda: None, idle_seconds=lambda: None)
     loop = ControlLoop(backend.devices(), settings.get, UserHolds(None, backend.clock),
                        JobServiceActuator(None), BackendCard(backend), events.append,
@@ -228,11 +229,5 @@ def open_world(client: Any, run: str, tmp_path: Path, quiet_s: float) -> World:
 
 
 def game_process(folder: Path) -> Any:
-    """``cs2`` (a copy of sleep), a game on the default list, started now."""
-    import subprocess
-
-    exe = folder / "cs2"
-    sleep = shutil.which("sleep")
-    assert sleep is not None
-    shutil.copy(sleep, exe)
-    return subprocess.Popen([str(exe), "300"])
+    """A game on this rig's games list (tests/fake_game.py), started now."""
+    return start_game(folder)

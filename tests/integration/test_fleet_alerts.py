@@ -29,8 +29,10 @@ IMAGE = os.environ.get("RIGPILOT_TEST_IMAGE", "rigpilot-test/busybox:latest")
 def _home(tmp_path: Path, webhook: str) -> Path:
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)
+    # the shortest cooldown after an emergency (30 wall seconds, not 120): the test waits
+    # one out before its second emergency, and what it proves is the alert's rate limit
     settings = {"sampling.interval_s": 1, "alerts.webhook_url": webhook,
-                "alerts.repeat_after_min": 60}  # fmt: skip
+                "alerts.repeat_after_min": 60, "thermal.cooldown_s": 30}  # fmt: skip
     (home / "config" / "settings.json").write_text(json.dumps({"version": 1, "settings": settings}))
     return home
 

@@ -2,16 +2,15 @@
 
 The guard runs with its own thread and the real psutil probe, on the real job service and
 simulated runner, over a simulated card whose VRAM use follows the job and the other
-programs on it. A game is a copy of ``sleep`` named ``cs2``; a program on the GPU is one
-the simulated card reports. Both must stop the work within 5 s (stop, not freeze: the
-job's VRAM is freed), hold new work back while they last, and let it come back after the
-quiet period. The last test does the same in a real worker process.
+programs on it. A game is a copy of ``sleep`` under a name of its own (tests/fake_game.py);
+a program on the GPU is one the simulated card reports. Both must stop the work within 5 s
+(stop, not freeze: the job's VRAM is freed), hold new work back while they last, and let it
+come back after the quiet period. The last test does the same in a real worker process.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -37,11 +36,8 @@ from desktop.worker.actuators import BackendCard, JobServiceActuator
 from desktop.worker.control_loop import ControlLoop
 from desktop.worker.jobs_service import JobService
 from desktop.worker.user_holds import UserHolds
+from tests.fake_game import GAME_NAME, start_game
 from tests.integration.conftest import StartWorker
-
-# A process named like a game is seen by every RigPilot worker on the machine, so these tests
-# run by themselves (tests/run.sh), never beside other tests' workers.
-pytestmark = pytest.mark.alone
 
 QUIET_S = 3.0
 TICK_S = 1.0
@@ -77,7 +73,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
     slots = [GpuSlot(i.index, i.uuid, simulated=True) for i in backend.devices()]
     jobs = JobService(SimulatedRunner(backend.set_load), ledger, lambda: slots, events.append,
                       allowed_images=lambda: [IMAGE], limits=HostLimits(4, 8000))  # fmt: skip
-    settings = Settings({"gaming.quiet_period_s": QUIET_S})
+    settings = Settings({"gaming.quiet_period_s": QUIET_S, "gaming.games": [GAME_NAME]})
     guard = ControlLoop(backend.devices(), settings.get, UserHolds(None, backend.clock),
                         JobServiceActuator(jobs), BackendCard(backend), events.append,
                         backend.clock, True, tick_s=TICK_S)  # fmt: skip
@@ -94,15 +90,11 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
 
 @pytest.fixture
 def game(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
-    """Start ``cs2`` (a copy of sleep): a game on the default list."""
+    """Start a game (tests/fake_game.py: a copy of sleep, on this rig's games list)."""
     started: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:
-        exe = tmp_path / "cs2"
-        sleep = shutil.which("sleep")
-        assert sleep is not None
-        shutil.copy(sleep, exe)
-        proc = subprocess.Popen([str(exe), "300"])
+        proc = start_game(tmp_path)
         started.append(proc)
         return proc
 
@@ -147,7 +139,7 @@ def test_a_game_stops_the_job_frees_vram_and_work_returns_after_quiet(
     assert record is not None and record.exit_reason is ExitReason.GUARD
     assert rig.vram_mib() < busy - 1000  # stopped, not frozen: the VRAM is free
     stop = next(e for e in rig.events if e.kind == "guard.stop")
-    assert "cs2 is running" in stop.message and "graphics memory" in stop.message
+    assert f"{GAME_NAME} is running" in stop.message and "graphics memory" in stop.message
     assert refused(rig, "while-gaming")  # no new work while the game runs
     proc.kill()
     proc.wait()
@@ -182,7 +174,8 @@ def test_a_real_worker_stops_work_for_a_game(
 ) -> None:
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)
-    settings = {"version": 1, "settings": {"gaming.quiet_period_s": QUIET_S}}
+    chosen = {"gaming.quiet_period_s": QUIET_S, "gaming.games": [GAME_NAME]}
+    settings = {"version": 1, "settings": chosen}
     (home / "config" / "settings.json").write_text(json.dumps(settings))
     image = "rigpilot-test/busybox:latest"  # the Docker runner's or the simulated one's
     worker = start_worker("--simulate", "warm", home=home, env={"RIGPILOT_ALLOWED_IMAGES": image})
@@ -203,7 +196,7 @@ def test_a_real_worker_stops_work_for_a_game(
     took = wait_for(lambda: job_state() == "stopped", 5.0)
     events = worker.client.call(endpoints.EVENTS).events
     stop = next(e for e in events if e.kind == "guard.stop")
-    assert "cs2 is running" in stop.message
+    assert f"{GAME_NAME} is running" in stop.message
     proc.kill()
     proc.wait()
     wait_for(

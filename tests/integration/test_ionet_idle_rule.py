@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_game import GAME_NAME
 from tests.integration.ionet_rig import (
     ForeignUse,
     World,
@@ -33,10 +34,10 @@ from tests.integration.ionet_rig import (
     tag_stand_in_images,
 )
 
-# The game here is a process named ``cs2``, which every RigPilot worker on the machine sees
-# and pauses for (5 min): beside the other tests it once held a demo worker's pay back for
-# good. So, like test_guard_activity.py, these run by themselves (tests/run.sh, "alone").
-pytestmark = [pytest.mark.docker, pytest.mark.alone]
+# The game has a name of its own (tests/fake_game.py): when it was ``cs2``, on the default
+# list, every RigPilot worker on the machine paused for it (5 min), and these tests had to
+# run by themselves.
+pytestmark = pytest.mark.docker
 
 QUIET_S = 3.0
 LOAD_S, RAMP_S = 3.0, 5.0  # the game model: loading, then the climb to 95 %
@@ -64,7 +65,7 @@ def test_a_game_stops_ionets_containers_before_its_use_passes_the_limit(
 ) -> None:
     start = time.monotonic()
     proc = game_process(tmp_path)
-    use = ForeignUse(world.backend, proc.pid, "cs2", watch=world.ionet_running)
+    use = ForeignUse(world.backend, proc.pid, GAME_NAME, watch=world.ionet_running)
     try:
         use.run(start, LOAD_S, RAMP_S)
         world.until(lambda: not world.ionet_running(), 15.0)
@@ -73,7 +74,7 @@ def test_a_game_stops_ionets_containers_before_its_use_passes_the_limit(
         assert use.watched_then is False
         world.until(lambda: bool(world.stop_events()), 5.0)  # emitted once the stop returned
         (stop,) = world.stop_events()
-        assert "cs2 is running" in stop.message and "stopped at once" in stop.message
+        assert f"{GAME_NAME} is running" in stop.message and "stopped at once" in stop.message
     finally:
         use.end()
         proc.kill()

@@ -16,6 +16,7 @@ import pytest
 from desktop.guard import activity_probe as probe
 from desktop.guard.activity import ActivityGuard, ActivityObservation, ActivityPolicy
 from desktop.model import GuardAction
+from tests.fake_game import GAME_NAME, start_game
 
 
 def test_process_names_include_ourselves() -> None:
@@ -25,22 +26,19 @@ def test_process_names_include_ourselves() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="copies a POSIX sleep binary")
-@pytest.mark.alone  # every RigPilot worker on the machine would see this "game" too
 def test_a_running_game_is_seen_and_stops_work(tmp_path: Path) -> None:
-    sleep = shutil.which("sleep")
-    if sleep is None:
+    if shutil.which("sleep") is None:
         pytest.skip("no sleep binary")
-    fake_game = tmp_path / "cs2"
-    shutil.copy(sleep, fake_game)
-    proc = subprocess.Popen([str(fake_game), "30"])
+    proc = start_game(tmp_path, 30)
     try:
         deadline = time.monotonic() + 5
         names = probe.probe_processes()
-        while "cs2" not in names and time.monotonic() < deadline:
+        while GAME_NAME not in names and time.monotonic() < deadline:
             time.sleep(0.05)
             names = probe.probe_processes()
-        decision = ActivityGuard(ActivityPolicy()).observe(ActivityObservation(frozenset(names)), 0)
-        assert decision.action is GuardAction.STOP and "cs2 is running" in decision.reason
+        policy = ActivityPolicy(extra_game_names=frozenset({GAME_NAME}))
+        decision = ActivityGuard(policy).observe(ActivityObservation(frozenset(names)), 0)
+        assert decision.action is GuardAction.STOP and f"{GAME_NAME} is running" in decision.reason
     finally:
         proc.kill()
         proc.wait(timeout=5)
