@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -29,9 +28,13 @@ LONG_RUNNING = {"worker": "worker"}
 
 
 def _command_modules(only: str | None = None) -> list[ModuleType]:
+    if only is not None:  # a long-running command: its module alone, no package scan
+        return [importlib.import_module(f"{__name__}.{only}")]
+    import pkgutil
+
     modules = []
     for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_") or (only is not None and info.name != only):
+        if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "register"):

@@ -13,6 +13,7 @@ imported inside them: the worker itself runs in this process, all day, without t
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -112,16 +113,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 2
     if args.detach:
         return cmd_detach(args)
-    from desktop.worker.main import WorkerOptions, run_worker
+    # No cyclic garbage collection while the worker starts: its imports and wiring make a
+    # few hundred thousand objects that all live on, and collections over them were a
+    # twelfth of its start-up CPU (issue 18). The worker turns it back on once ready
+    # (desktop/worker/main.py freezes what the start made); this is the backstop.
+    gc.disable()
+    try:
+        from desktop.worker.main import WorkerOptions, run_worker
 
-    options = WorkerOptions(
-        demo=args.demo,
-        simulate=args.simulate,
-        sim_speed=args.sim_speed or 1.0,
-        foreground=args.foreground,
-        lifeline=args.lifeline,
-    )
-    return run_worker(options)
+        options = WorkerOptions(
+            demo=args.demo,
+            simulate=args.simulate,
+            sim_speed=args.sim_speed or 1.0,
+            foreground=args.foreground,
+            lifeline=args.lifeline,
+        )
+        return run_worker(options)
+    finally:
+        gc.enable()
 
 
 def worker_args(args: argparse.Namespace) -> list[str]:

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.model import GuardAction, GuardDecision
 
@@ -175,6 +174,8 @@ class ScheduleGuard:
         gpu_index: int = 0,
     ) -> None:
         if isinstance(tz, str):
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only for a named zone
+
             try:
                 tz = ZoneInfo(tz)
             except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import enum
 import math
-import statistics
 from collections import deque
 from dataclasses import dataclass
 
@@ -59,6 +58,13 @@ def _since(started: float | None, now: float, condition: bool) -> float | None:
         return None
     return now if started is None else started
 
+
+def median(values: list[float]) -> float:
+    """The median of a few readings (``statistics.median``'s result, without importing
+    statistics, which brings fractions and decimal into every worker's start)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 class ThermalState(enum.StrEnum):
     OK = "ok"
@@ -155,11 +161,9 @@ class ThermalGuard:
         self._failures = 0
         self._samples.append(sample)
         self._vram_reported = sample.mem_temp_c is not None
-        self._core = statistics.median(
-            s.core_temp_c for s in self._samples if s.core_temp_c is not None
-        )
+        self._core = median([s.core_temp_c for s in self._samples if s.core_temp_c is not None])
         mems = [s.mem_temp_c for s in self._samples if s.mem_temp_c is not None]
-        self._mem = statistics.median(mems) if self._vram_reported else None
+        self._mem = median(mems) if self._vram_reported else None
         self._track(sample, now)
 
         if self._state is ThermalState.EMERGENCY:

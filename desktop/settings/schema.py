@@ -6,7 +6,6 @@ GUI builds its forms from that, so a new setting is one line here and nowhere el
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from desktop.settings.errors import SettingsError
@@ -98,6 +97,8 @@ DEFAULTS: dict[str, Any] = {key: f.default for key, f in FIELDS.items()}
 
 
 def unknown_key_error(key: str) -> SettingsError:
+    import difflib  # only for a mistyped key: not on every worker's start
+
     close = difflib.get_close_matches(key, FIELDS, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return SettingsError(key, f"unknown setting {key!r}{hint}", ", ".join(FIELDS))

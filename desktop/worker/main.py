@@ -13,6 +13,7 @@ all take that path; a second Ctrl+C leaves at once.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -118,6 +119,9 @@ async def _serve(options: WorkerOptions, paths: Paths, log_path: Path) -> int:
     if options.lifeline:
         _stop_with_owner(service)
     log.info("RigPilot worker ready: API on %s", server.address)
+    if not gc.isenabled():  # started by `rigpilot worker`, which holds collections off
+        gc.freeze()  # what the start made lives on: later collections need not walk it
+        gc.enable()
     if not options.foreground:
         print(
             f"RigPilot's worker is running (pid {os.getpid()}, {options.mode}); "
