@@ -170,10 +170,11 @@ run "pytest unit" "${PYTEST[@]}" -n 2 tests/unit
 # ahead (tests/conftest.py: --days-ahead). CI runs it on every change (--all).
 ((year_ahead)) && run "pytest unit, a year ahead" "${PYTEST[@]}" -n 2 --days-ahead 365 tests/unit
 # Files run whole on one xdist worker (--dist loadfile): tests of one file share fixtures
-# and names. Tests of different files share one dockerd and one keyring safely: each test
+# and names. Four workers on two cores: these tests mostly wait (on workers, Docker, the
+# simulated clock), so two left the cores half idle. Tests of different files share one dockerd and one keyring safely: each test
 # labels its containers with its own install id and uses its own keyring service name.
 run "pytest contract (every network adapter)" "${PYTEST[@]}" -n 2 tests/contract
-run "pytest integration" "${PYTEST[@]}" -n 2 --dist loadfile \
+run "pytest integration" "${PYTEST[@]}" -n 4 --dist loadfile --durations=5 \
   --ignore tests/integration/test_packaging.py tests/integration
 collect "pytest gui"
 collect "pytest gui screenshots"

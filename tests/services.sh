@@ -259,6 +259,12 @@ stop)
   done
   # dockerd leaves its own containerd behind when killed hard
   pkill -f "containerd.*$dir/docker-exec" 2>/dev/null || true
+  # ... and mounts under the folder (its network namespaces, sometimes its data root), which
+  # kept the folder from being removed: unmount them, deepest first
+  if command -v findmnt >/dev/null; then
+    findmnt -rno TARGET | awk -v d="$dir/" 'index($0, d) == 1' | sort -r |
+      xargs -r -n1 umount -l 2>/dev/null || true
+  fi
   log "stopped"
   ;;
 *) echo "usage: services.sh start|stop DIR" >&2; exit 2 ;;
