@@ -9,6 +9,8 @@
 #
 #   installers/build_linux.sh            build all three (re-running replaces them)
 #   PYTHON=/path/to/python installers/build_linux.sh   another interpreter (default .venv/bin/python)
+#   RIGPILOT_DEB_COMPRESSION=fast ...     gzip -1 for the .deb instead of xz -6: what tests/run.sh
+#                                         builds (xz took two minutes of its run; releases use xz)
 #
 # Intermediate files go to build/ (PyInstaller's cache is kept there, so a rebuild is faster).
 # Exits non-zero with the reason on the last line when anything fails.
@@ -17,6 +19,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 PY=${PYTHON:-.venv/bin/python}
+case "${RIGPILOT_DEB_COMPRESSION:-release}" in
+release) deb_compression=(-Zxz -z6) ;;
+fast) deb_compression=(-Zgzip -z1) ;;
+*) echo "build_linux.sh: RIGPILOT_DEB_COMPRESSION must be release or fast" >&2; exit 2 ;;
+esac
 
 die() { echo "build_linux.sh: $*" >&2; exit 1; }
 step() { printf '[build_linux] %s\n' "$*"; }
@@ -99,7 +106,7 @@ done
 # Package files are root's and world-readable, whatever the umask of this checkout was.
 chmod -R u+rwX,go+rX,go-w "$root"
 find "$root" -exec touch -h -d "@$epoch" {} +
-dpkg-deb --root-owner-group -Zxz -z6 --build "$root" "$deb.tmp" >/dev/null ||
+dpkg-deb --root-owner-group "${deb_compression[@]}" --build "$root" "$deb.tmp" >/dev/null ||
   die "dpkg-deb failed"
 mv "$deb.tmp" "$deb"
 

@@ -154,7 +154,8 @@ PYTEST=(.venv/bin/pytest -q)
 ((windows)) && alongside "windows (Windows CPython + installer under Wine)" \
   nice -n 5 .venv/bin/python tests/windows/stage.py
 # The build is CPU-bound and tests are mostly waiting: niced, it takes the idle core time.
-alongside "packages (PyInstaller bundle, tarball, .deb)" nice -n 10 installers/build_linux.sh
+alongside "packages (PyInstaller bundle, tarball, .deb)" \
+  env RIGPILOT_DEB_COMPRESSION=fast nice -n 10 installers/build_linux.sh
 # The GUI tier is the longest (it waits on simulated time); it runs on the X server while the
 # rest runs beside it. Its longest test, the README screenshots (two minutes of simulated
 # work, mostly waiting), runs beside it on a display of its own.
