@@ -23,6 +23,7 @@ Signals:
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -88,7 +89,9 @@ class NetworksPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.client = client
-        self._run = run
+        # The page owns its calls: an answer that comes back after the page (and its cards)
+        # are gone is dropped, not handed to a deleted card (tasks.run_in_background's owner).
+        self._run = partial(run, owner=self) if run is tasks.run_in_background else run
         self._doctor = doctor or _run_doctor
         self.checks: list[CheckResult] = []
         self._checking = False
@@ -294,7 +297,7 @@ class NetworksPage(QWidget):
                 lost,
             )
 
-        QTimer.singleShot(OPERATION_POLL_MS, again)
+        QTimer.singleShot(OPERATION_POLL_MS, self, again)  # not after the page is gone
 
     def _confirm_remove(self, card: NetworkCard) -> bool:
         name = card.name.text()
