@@ -34,7 +34,7 @@ from desktop.ui import icons
 from desktop.views.fleet import RigRow
 
 COLUMNS = ["Rig", "State", "Hottest", "Today (net)"]
-MIN_WIDTH = 380
+MIN_WIDTH = 320  # the four columns, no wider: the cards beside need the room
 ADD_HELP = (
     "The address of a computer where RigPilot's worker runs: <b>user@host</b>, or a Host "
     "alias from your ~/.ssh/config.<br>RigPilot logs in with your SSH keys (no passwords) "
