@@ -27,6 +27,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.ast_parse import parse
+
 TESTS = Path(__file__).resolve().parents[1]
 SKIPPED_DIRS = {"perf"}  # measures time on purpose: its figures are printed, never asserted
 # (path under tests/, what is used, as reported) -> why it must stay.
@@ -104,7 +106,7 @@ def duration_asserts(tree: ast.AST) -> Iterator[tuple[int, str]]:
 
 
 def offences(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(), str(path))
+    tree = parse(path.read_text(), str(path))
     rel = path.relative_to(TESTS).as_posix()
     found = [*wall_clock_reads(tree), *duration_asserts(tree)]
     return [
@@ -155,7 +157,7 @@ def f():
     deadline = time.monotonic() + 5
     assert time.monotonic() < deadline
 """
-    tree = ast.parse(source)
+    tree = parse(source)
     reads = [line for line, _ in wall_clock_reads(tree)]
     asserts = [line for line, _ in duration_asserts(tree)]
     assert sorted(reads) == [4, 6, 7, 8, 9, 10]

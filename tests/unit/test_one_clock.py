@@ -9,9 +9,9 @@ disagree with the others. The same parser as tests/unit/test_no_wall_clock.py fi
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
+from tests.ast_parse import parse
 from tests.unit.test_no_wall_clock import wall_clock_reads
 
 DESKTOP = Path(__file__).resolve().parents[2] / "desktop"
@@ -29,7 +29,7 @@ def test_only_the_clock_module_reads_the_wall_clock() -> None:
         f"desktop/{path.relative_to(DESKTOP).as_posix()}:{line}: {what}"
         for path in sorted(DESKTOP.rglob("*.py"))
         if path.relative_to(DESKTOP).as_posix() not in ALLOWED
-        for line, what in wall_clock_reads(ast.parse(path.read_text(encoding="utf-8")))
+        for line, what in wall_clock_reads(parse(path.read_text(encoding="utf-8")))
     ]
     assert not found, "read desktop.clock (clock.now(), or pass clock.read):\n" + "\n".join(found)
 
@@ -37,5 +37,5 @@ def test_only_the_clock_module_reads_the_wall_clock() -> None:
 def test_the_allowed_readers_still_read_it() -> None:
     """The list cannot go stale: each allowed file still has a read to excuse."""
     for name in ALLOWED:
-        tree = ast.parse((DESKTOP / name).read_text(encoding="utf-8"))
+        tree = parse((DESKTOP / name).read_text(encoding="utf-8"))
         assert list(wall_clock_reads(tree)) or name == "clock.py", name
