@@ -191,8 +191,12 @@ def test_a_worker_that_starts_again_adopts_the_running_programs(
 ) -> None:
     first = enrolled(golem())
     first.start()
-    wait_for(lambda: ours(tmp_path, "ya-provider"))
-    pids = {p.pid for p in ours(tmp_path, "yagna") + ours(tmp_path, "ya-provider")}
+
+    def both_running() -> set[int]:  # each seen once, not only the first to show up
+        yagna, provider = ours(tmp_path, "yagna"), ours(tmp_path, "ya-provider")
+        return {p.pid for p in yagna + provider} if yagna and provider else set()
+
+    pids = wait_for(both_running)
     again = enrolled(golem())  # a new worker: a new adapter, the same data folder
     again.start()
     assert {p.pid for p in ours(tmp_path, "yagna") + ours(tmp_path, "ya-provider")} == pids
