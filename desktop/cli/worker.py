@@ -113,9 +113,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return 2
     if args.detach:
         return cmd_detach(args)
-    # No cyclic garbage collection while the worker starts: its imports and wiring make a
-    # few hundred thousand objects that all live on, and collections over them were a
-    # twelfth of its start-up CPU (issue 18). The worker turns it back on once ready
+    # No cyclic garbage collection while the worker starts: what its imports and wiring
+    # make (modules, classes, functions) lives on, and collections over it were 8 % of its
+    # start-up instructions (issue 18). The worker turns it back on once ready
     # (desktop/worker/main.py freezes what the start made); this is the backstop.
     gc.disable()
     try:
